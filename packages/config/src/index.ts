@@ -1,0 +1,28 @@
+export { renderEnvExample } from './env-example.ts';
+export {
+  type Config,
+  ConfigError,
+  type ConfigIssue,
+  loadConfig,
+  loadConfigOrExit,
+  loadDotEnv,
+} from './load.ts';
+export { type Variable, type VariableName, type VariableValue, variables } from './variables.ts';
+export { workspaceRoot } from './workspace.ts';
+
+/** The variables each kind of process reads. */
+export const databaseVariables = [
+  'DATABASE_URL',
+  'DATABASE_POOL_MAX',
+  'KASSA_DATA_DIR',
+  'KASSA_EMBEDDED_PG_PORT',
+] as const;
+
+export const apiVariables = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  ...databaseVariables,
+  'API_HOST',
+  'API_PORT',
+  'API_SHUTDOWN_GRACE_MS',
+] as const;

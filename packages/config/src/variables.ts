@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { workspaceRoot } from './workspace.ts';
+
+/**
+ * Every environment variable Kassa reads, in one place. `.env.example` is rendered from this
+ * table (a test keeps them equal), so a variable cannot exist without its documentation.
+ */
+export interface Variable<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  /** What the variable does, one line; becomes the comment in .env.example. */
+  description: string;
+  /** What a valid value looks like; quoted in the start-up error. */
+  expected: string;
+  /** The line written to .env.example (commented out when the default is fine). */
+  example: string;
+  /** Never echo the value back in an error. */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+
+function variable<S extends z.ZodType>(v: Variable<S>): Variable<S> {
+  return v;
+}
+
+export const variables = {
+  NODE_ENV: variable({
+    schema: z.enum(['development', 'test', 'production']).default('development'),
+    description: 'Runtime mode.',
+    expected: 'one of development, test, production',
+    example: '# NODE_ENV=development',
+  }),
+  LOG_LEVEL: variable({
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    description: 'Minimum level of the JSON logs every process writes.',
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+    example: '# LOG_LEVEL=info',
+  }),
+  DATABASE_URL: variable({
+    schema: postgresUrl.optional(),
+    description:
+      'PostgreSQL to use. Unset: Kassa starts its embedded PostgreSQL under KASSA_DATA_DIR.',
+    expected: 'a postgres:// or postgresql:// URL, e.g. postgresql://user:pass@host:5432/kassa',
+    example: '# DATABASE_URL=postgresql://kassa:secret@localhost:5432/kassa',
+    secret: true,
+  }),
+  DATABASE_POOL_MAX: variable({
+    schema: z.coerce.number().int().min(1).max(500).default(10),
+    description: 'Largest number of connections each process opens to PostgreSQL.',
+    expected: 'an integer from 1 to 500',
+    example: '# DATABASE_POOL_MAX=10',
+  }),
+  KASSA_DATA_DIR: variable({
+    schema: z
+      .string()
+      .min(1)
+      .default(() => `${workspaceRoot()}/.kassa`),
+    description: 'Folder for local state: the embedded database, saved demo keys. Git-ignored.',
+    expected: 'a folder path',
+    example: '# KASSA_DATA_DIR=./.kassa',
+  }),
+  KASSA_EMBEDDED_PG_PORT: variable({
+    schema: port.default(54320),
+    description: 'Port of the embedded PostgreSQL (only used when DATABASE_URL is unset).',
+    expected: 'an integer port from 1 to 65535',
+    example: '# KASSA_EMBEDDED_PG_PORT=54320',
+  }),
+  API_HOST: variable({
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Interface the API listens on (0.0.0.0 to accept remote connections).',
+    expected: 'a host name or IP address',
+    example: '# API_HOST=127.0.0.1',
+  }),
+  API_PORT: variable({
+    schema: port.default(4000),
+    description: 'Port the API listens on.',
+    expected: 'an integer port from 1 to 65535',
+    example: '# API_PORT=4000',
+  }),
+  API_SHUTDOWN_GRACE_MS: variable({
+    schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',
+    expected: 'milliseconds, an integer from 0 to 600000',
+    example: '# API_SHUTDOWN_GRACE_MS=10000',
+  }),
+} as const;
+
+export type VariableName = keyof typeof variables;
+
+/** The typed value of each variable after validation and defaults. */
+export type VariableValue<K extends VariableName> = z.output<(typeof variables)[K]['schema']>;

@@ -1,0 +1,16 @@
+// Generates the Prisma client into src/generated/prisma (git-ignored). Runs after every install.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY:
+    process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(root, 'scripts', 'no-schema-engine.sh'),
+  PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  CHECKPOINT_DISABLE: '1',
+};
+const prisma = join(root, 'node_modules', '.bin', 'prisma');
+const result = spawnSync(prisma, ['generate'], { cwd: root, env, stdio: 'inherit' });
+process.exit(result.status ?? 1);

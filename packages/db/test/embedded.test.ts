@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { allowPostgresUser, startEmbeddedPostgres } from '../src/embedded.ts';
+import { freePort } from '../src/testing/index.ts';
+
+const fixture = join(import.meta.dirname, 'fixtures', 'embedded-process.ts');
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+let dataDir: string;
+let port: number;
+const children: ChildProcess[] = [];
+
+interface Report {
+  pid: number;
+  role: 'owner' | 'guest';
+  ownerPid: number;
+}
+
+/** Starts the fixture process and resolves with the line it prints once it holds the database. */
+function startProcess(): { child: ChildProcess; report: Promise<Report> } {
+  const child = spawn(process.execPath, ['--import', tsx, fixture, dataDir, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const report = new Promise<Report>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) =>
+      resolve(JSON.parse(line) as Report),
+    );
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${stderr}`)));
+  });
+  return { child, report };
+}
+
+async function visitors(url: string): Promise<Array<{ pid: number; role: string }>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT pid, role FROM visitors ORDER BY role')).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'kassa-embedded-'));
+  await allowPostgresUser(dataDir);
+  port = await freePort();
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('embedded PostgreSQL', () => {
+  it('keeps its data and credentials across restarts', async () => {
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    expect(first.role).toBe('owner');
+    const client = new pg.Client({ connectionString: first.url('postgres') });
+    await client.connect();
+    await client.query('CREATE TABLE kept (note text)');
+    await client.query("INSERT INTO kept VALUES ('still here')");
+    await client.end();
+    await first.stop();
+    expect(existsSync(join(dataDir, 'postgres.owner.json'))).toBe(false);
+
+    const second = await startEmbeddedPostgres({ dataDir, port });
+    try {
+      expect(second.password).toBe(first.password);
+      const again = new pg.Client({ connectionString: second.url('postgres') });
+      await again.connect();
+      expect((await again.query('SELECT note FROM kept')).rows).toEqual([{ note: 'still here' }]);
+      await again.end();
+    } finally {
+      await second.stop();
+    }
+    const credentials = JSON.parse(
+      await readFile(join(dataDir, 'postgres.credentials.json'), 'utf8'),
+    );
+    expect(credentials.initialised).toBe(true);
+  });
+
+  it('two processes started at once on one folder share one server: one owns it, one joins', async () => {
+    const a = startProcess();
+    const b = startProcess();
+    const reports = await Promise.all([a.report, b.report]);
+
+    expect(reports.map((r) => r.role).sort()).toEqual(['guest', 'owner']);
+    const owner = reports.find((r) => r.role === 'owner') as Report;
+    expect(reports.every((r) => r.ownerPid === owner.pid)).toBe(true);
+
+    // Both wrote through the same server; stop both, then the folder still opens cleanly.
+    const ownerChild = owner.pid === a.child.pid ? a.child : b.child;
+    const guestChild = ownerChild === a.child ? b.child : a.child;
+    guestChild.kill('SIGTERM');
+    await once(guestChild, 'exit');
+    ownerChild.kill('SIGTERM');
+    await once(ownerChild, 'exit');
+
+    const reopened = await startEmbeddedPostgres({ dataDir, port });
+    try {
+      expect(await visitors(reopened.url('kassa'))).toEqual([
+        { pid: reports.find((r) => r.role === 'guest')?.pid, role: 'guest' },
+        { pid: owner.pid, role: 'owner' },
+      ]);
+    } finally {
+      await reopened.stop();
+    }
+  });
+
+  it('recovers the folder after its owner was killed, stopping the PostgreSQL it left running', async () => {
+    const crashed = startProcess();
+    const report = await crashed.report;
+    crashed.child.kill('SIGKILL');
+    await once(crashed.child, 'exit');
+    const postmasterPid = Number(
+      (await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    expect(() => process.kill(postmasterPid, 0)).not.toThrow(); // orphaned, still running
+
+    const next = await startEmbeddedPostgres({ dataDir, port, lockStaleMs: 3000 });
+    try {
+      expect(next.role).toBe('owner');
+      expect(() => process.kill(postmasterPid, 0)).toThrow(); // the orphan was shut down
+      expect(await visitors(next.url('kassa'))).toEqual([{ pid: report.pid, role: 'owner' }]);
+    } finally {
+      await next.stop();
+    }
+  });
+});

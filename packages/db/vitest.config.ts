@@ -1,0 +1,4 @@
+import { defineConfig } from 'vitest/config';
+import { databaseTestOptions } from './src/testing/vitest.ts';
+
+export default defineConfig({ test: { include: ['test/**/*.test.ts'], ...databaseTestOptions } });
