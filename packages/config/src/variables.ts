@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { workspaceRoot } from './workspace.ts';
 
@@ -55,9 +56,10 @@ export const variables = {
     schema: z
       .string()
       .min(1)
-      .default(() => `${workspaceRoot()}/.kassa`),
+      .default('.kassa')
+      .transform((path) => resolve(workspaceRoot(), path)),
     description: 'Folder for local state: the embedded database, saved demo keys. Git-ignored.',
-    expected: 'a folder path',
+    expected: 'a folder path (relative paths start at the repository root)',
     example: '# KASSA_DATA_DIR=./.kassa',
   }),
   KASSA_EMBEDDED_PG_PORT: variable({

@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allowPostgresUser, startEmbeddedPostgres } from '../src/embedded.ts';
-import { freePort } from '../src/testing/index.ts';
+import { startEmbeddedPostgres } from '../src/embedded.ts';
+import { freePort, scratchDataDir } from '../src/testing/index.ts';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'embedded-process.ts');
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -54,8 +53,7 @@ async function visitors(url: string): Promise<Array<{ pid: number; role: string 
 }
 
 beforeEach(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kassa-embedded-'));
-  await allowPostgresUser(dataDir);
+  dataDir = await scratchDataDir();
   port = await freePort();
 });
 

@@ -1,10 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createDatabaseClients, type DatabaseClients } from '../client.ts';
+import { allowPostgresUser } from '../embedded.ts';
 import { TEMPLATE_DATABASE } from './global-setup.ts';
 
 export { freePort } from './ports.ts';
+
+/** An empty temp folder a PostgreSQL cluster can live in (for suites that stop their server). */
+export async function scratchDataDir(prefix = 'kassa-pg-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await allowPostgresUser(dir);
+  return dir;
+}
 
 export interface TestDatabase extends DatabaseClients {
   name: string;

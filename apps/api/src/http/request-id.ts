@@ -1,0 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const ACCEPTED = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Every request gets an id, echoed in the `Request-Id` response header and on every log line.
+ * A well-formed `X-Request-Id` from a trusted proxy is kept so ids line up across hops; anything
+ * else is replaced (it would otherwise be a log-injection vector).
+ */
+export function requestIdFor(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  if (typeof incoming === 'string' && ACCEPTED.test(incoming)) return incoming;
+  return `req_${randomBytes(12).toString('base64url')}`;
+}

@@ -1,0 +1,22 @@
+import { apiVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
+import { createDatabaseClients, resolveDatabase } from '@kassa/db';
+import { buildApiServer } from './server.ts';
+import { installGracefulShutdown } from './shutdown.ts';
+
+// The API process. Started by `kassa dev` with DATABASE_URL set; started alone without it, it
+// uses (or starts) the embedded PostgreSQL. It never migrates: `kassa db migrate` does, and
+// /readyz stays 503 until the database is current.
+loadDotEnv();
+const config = loadConfigOrExit(apiVariables);
+
+const database = await resolveDatabase(config);
+const db = createDatabaseClients(database.url, {
+  poolMax: config.DATABASE_POOL_MAX,
+  applicationName: 'kassa-api',
+  onIdleError: (err) => app.log.warn({ err }, 'idle database connection failed'),
+});
+const app = await buildApiServer({ db, logger: config.LOG_LEVEL, closeDatabaseOnClose: true });
+app.addHook('onClose', () => database.close());
+
+installGracefulShutdown(app, config.API_SHUTDOWN_GRACE_MS);
+await app.listen({ host: config.API_HOST, port: config.API_PORT });

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { useTestDatabase } from '@kassa/db/testing';
+import { describe, expect, it } from 'vitest';
+
+const db = useTestDatabase();
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM stops accepting, finishes the in-flight request, closes the pool, exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, join(import.meta.dirname, 'fixtures', 'api-process.ts')],
+      {
+        env: { ...process.env, DATABASE_URL: db.current.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const logs: Array<{ msg?: string; port?: number }> = [];
+    const listening = new Promise<number>((resolve) => {
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line);
+        logs.push(entry);
+        if (entry.port) resolve(entry.port);
+      });
+    });
+    const exited = once(child, 'exit');
+    const base = `http://127.0.0.1:${await listening}`;
+
+    const inFlight = fetch(`${base}/test/slow?ms=1500`).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the request is now being served
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // While closing, a new connection is refused (or answered 503), never served.
+    const late = await fetch(`${base}/healthz`).then(
+      (r) => r.status,
+      () => 'refused' as const,
+    );
+
+    expect(await inFlight).toEqual({ status: 200, body: { finished: true, db: 1 } });
+    expect([503, 'refused']).toContain(late);
+    const [code] = await exited;
+    expect({ code, logs: code === 0 ? [] : logs }).toEqual({ code: 0, logs: [] });
+    const messages = logs.map((l) => l.msg);
+    expect(messages).toContain('shutting down: finishing in-flight requests');
+    // The pool closed after the slow request completed, then the process said goodbye.
+    const completed = messages.indexOf('request completed');
+    expect(completed).toBeGreaterThan(-1);
+    expect(messages.indexOf('database pool closed')).toBeGreaterThan(completed);
+    expect(messages.at(-1)).toBe('shut down cleanly');
+  });
+});

@@ -1,0 +1,5 @@
+export declare const databaseTestOptions: {
+  globalSetup: string[];
+  testTimeout: number;
+  hookTimeout: number;
+};
