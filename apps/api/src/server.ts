@@ -1,7 +1,7 @@
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
 import { requestIdFor } from './http/request-id.ts';
@@ -25,7 +25,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         ? loggerOptions(options.logger)
         : (options.logger ?? false),
     genReqId: requestIdFor,
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      // Probes hit these every few seconds; logging each would drown everything else.
+      disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz',
+    }),
     // While closing, requests on kept-alive connections get 503 + Connection: close, and idle
     // connections are closed, so close() only waits for requests already in flight.
     return503OnClosing: true,

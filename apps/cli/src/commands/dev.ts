@@ -1,0 +1,117 @@
+import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config';
+import { createDatabaseClients, migrate, resolveDatabase } from '@kassa/db';
+import { type DemoKeys, demoKeysForDev } from '../dev/demo-keys.ts';
+import { platformProcesses } from '../dev/processes.ts';
+import { Supervisor } from '../dev/supervisor.ts';
+import { redactUrl, say, style, warn } from '../output.ts';
+
+const devVariables = [
+  ...databaseVariables,
+  'LOG_LEVEL',
+  'API_HOST',
+  'API_PORT',
+  'API_SHUTDOWN_GRACE_MS',
+] as const;
+
+/**
+ * `kassa dev` (what `npm start` runs): the database (embedded unless DATABASE_URL is set),
+ * migrations, the demo merchant on first start, then every platform process. Ctrl-C stops the
+ * processes first and the database last.
+ */
+export async function devCommand(): Promise<number> {
+  const config = loadConfigOrExit(devVariables);
+  say(style('bold', 'Starting Kassa…'));
+  const database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
+
+  let exitCode = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const supervisor = new Supervisor(
+    (name, line) => say(`${style('cyan', name.padEnd(4))} │ ${line}`),
+    (name, code, signal) => {
+      warn(
+        style('red', `${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Kassa.`),
+      );
+      exitCode = 1;
+      resolveDone();
+    },
+  );
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals === 1) {
+      say(style('bold', '\nStopping Kassa… (Ctrl-C again to force)'));
+      resolveDone();
+    } else {
+      supervisor.kill();
+      void database.close().finally(() => process.exit(130));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const keys = await prepareDatabase(database.url, config);
+    for (const spec of platformProcesses({
+      databaseUrl: database.url,
+      apiHost: config.API_HOST,
+      apiPort: config.API_PORT,
+      logLevel: config.LOG_LEVEL,
+    })) {
+      if (signals > 0 || exitCode !== 0) break;
+      await supervisor.start(spec);
+    }
+    if (signals === 0 && exitCode === 0)
+      printBanner(config, database.url, Boolean(database.embedded), keys);
+    await done;
+  } catch (error) {
+    warn(style('red', `Kassa failed to start: ${(error as Error).message}`));
+    exitCode = 1;
+  } finally {
+    await supervisor.stop(config.API_SHUTDOWN_GRACE_MS + 2_000);
+    await database.close();
+    say('Kassa stopped.');
+  }
+  return exitCode;
+}
+
+async function prepareDatabase(url: string, config: Config<(typeof devVariables)[number]>) {
+  const db = createDatabaseClients(url, { poolMax: 2, applicationName: 'kassa-dev' });
+  try {
+    const applied = await migrate(db.pool, { log: (m) => say(style('dim', `  ${m}`)) });
+    if (applied.length > 0) say(style('dim', `  applied ${applied.length} migration(s)`));
+    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url);
+  } finally {
+    await db.close();
+  }
+}
+
+function printBanner(
+  config: Config<(typeof devVariables)[number]>,
+  databaseUrl: string,
+  embedded: boolean,
+  demo: { keys: DemoKeys; seeded: boolean } | undefined,
+): void {
+  const api = `http://${config.API_HOST}:${config.API_PORT}`;
+  say();
+  say(style(['bold', 'green'], 'Kassa is running.'));
+  say(
+    `  API              ${style('bold', api)}  (health ${api}/healthz, ready ${api}/readyz, tRPC ${api}/trpc)`,
+  );
+  say(
+    `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,
+  );
+  if (demo) {
+    say(
+      `  Demo merchant    ${demo.keys.merchantId} (owner ${demo.keys.ownerEmail})${demo.seeded ? ', created now' : ''}`,
+    );
+    say(`  Secret key       ${style('bold', demo.keys.secretKey)}`);
+    say(`  Publishable key  ${style('bold', demo.keys.publishableKey)}`);
+  } else {
+    say('  Demo keys        not available here; `pnpm kassa seed` issues a new pair');
+  }
+  say(style('dim', 'Press Ctrl-C to stop.'));
+  say();
+}

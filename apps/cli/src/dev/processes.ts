@@ -1,0 +1,35 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ProcessSpec } from './supervisor.ts';
+
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+function typescriptEntry(specifier: string): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: ['--import', tsx, fileURLToPath(import.meta.resolve(specifier))],
+  };
+}
+
+export interface PlatformSettings {
+  databaseUrl: string;
+  apiHost: string;
+  apiPort: number;
+  logLevel: string;
+}
+
+/**
+ * Every process of the platform, in start order. Later issues add the acquirer simulator,
+ * checkout, dashboard and workers here; each gets the database URL and its own port.
+ */
+export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
+  const env = { ...process.env, DATABASE_URL: settings.databaseUrl, LOG_LEVEL: settings.logLevel };
+  return [
+    {
+      name: 'api',
+      ...typescriptEntry('@kassa/api/main'),
+      env: { ...env, API_HOST: settings.apiHost, API_PORT: String(settings.apiPort) },
+      readyUrl: `http://${settings.apiHost}:${settings.apiPort}/readyz`,
+    },
+  ];
+}

@@ -1,0 +1,1 @@
+export { type ProcessSpec, Supervisor } from './dev/supervisor.ts';
