@@ -15,7 +15,7 @@ import { diffDatabaseToSchema } from './schema-engine.ts';
 export async function createMigration(
   databaseUrl: string,
   name: string,
-  options: { migrationsDir?: string; now?: Date } = {},
+  options: { migrationsDir?: string; schema?: string; now?: Date } = {},
 ): Promise<{ folder: string; sql: string } | undefined> {
   const dir = options.migrationsDir ?? defaultMigrationsDir;
   const slug = name
@@ -35,7 +35,7 @@ export async function createMigration(
     } finally {
       await pool.end();
     }
-    const diff = await diffDatabaseToSchema(scratchUrl.toString());
+    const diff = await diffDatabaseToSchema(scratchUrl.toString(), { schema: options.schema });
     if (diff.inSync) return undefined;
     const folder = `${prismaTimestamp(options.now ?? new Date())}_${slug}`;
     await mkdir(join(dir, folder));

@@ -1,0 +1,73 @@
+import { hashApiKey } from '@kassa/db';
+import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKassa } from './run-cli.ts';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: false });
+});
+
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('kassa db and seed against DATABASE_URL', () => {
+  it('db status exits 1 while migrations are pending, db migrate applies them, then status exits 0', () => {
+    const env = { DATABASE_URL: db.url };
+    const before = runKassa(['db', 'status'], env);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/pending\s+\d{14}_init/);
+    expect(before.stdout).not.toContain(new URL(db.url).password);
+
+    const migrated = runKassa(['db', 'migrate'], env);
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain('Applied 1 migration(s).');
+    expect(runKassa(['db', 'migrate'], env).stdout).toContain('Already up to date.');
+
+    const after = runKassa(['db', 'status'], env);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/applied\s+\d{14}_init/);
+    expect(after.stdout).toContain('in sync with schema.prisma');
+  });
+
+  it('db status exits 1 and prints the SQL when the database drifted from schema.prisma', async () => {
+    await db.pool.query('ALTER TABLE users ADD COLUMN nickname text');
+    const status = runKassa(['db', 'status'], { DATABASE_URL: db.url });
+    await db.pool.query('ALTER TABLE users DROP COLUMN nickname');
+
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('drift');
+    expect(status.stdout).toContain('ALTER TABLE "users" DROP COLUMN "nickname"');
+  });
+
+  it('seed creates the demo merchant and owner once and prints a new key pair each time', async () => {
+    const first = runKassa(['seed'], { DATABASE_URL: db.url, KASSA_DATA_DIR: '/tmp' });
+    const second = runKassa(['seed'], { DATABASE_URL: db.url, KASSA_DATA_DIR: '/tmp' });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Created the demo merchant');
+    expect(second.stdout).toContain('Found the demo merchant');
+
+    const printed = [first.stdout, second.stdout].flatMap(
+      (out) => out.match(/(sk|pk)_test_[0-9A-Za-z]{32}/g) ?? [],
+    );
+    expect(printed).toHaveLength(4);
+    expect(new Set(printed).size).toBe(4);
+
+    expect(await db.prisma.merchant.count()).toBe(1);
+    const owner = await db.prisma.membership.findFirstOrThrow({ include: { user: true } });
+    expect(owner.role).toBe('owner');
+    expect(owner.user.email).toBe('owner@demo.kassa.test');
+    const stored = await db.prisma.apiKey.findMany();
+    expect(stored.map((k) => k.hash).sort()).toEqual(printed.map(hashApiKey).sort());
+    // Only hashes and short prefixes are stored, never a key.
+    for (const key of printed) {
+      const { rows } = await db.pool.query(
+        'SELECT count(*)::int AS n FROM api_keys WHERE $1 IN (prefix, hash, name)',
+        [key],
+      );
+      expect(rows[0].n).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashApiKey } from '@kassa/db';
+import { freePort, scratchDataDir } from '@kassa/db/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKassa } from './run-cli.ts';
+
+let dataDir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dataDir = await scratchDataDir('kassa-dev-');
+  env = {
+    KASSA_DATA_DIR: dataDir,
+    KASSA_EMBEDDED_PG_PORT: String(await freePort()),
+    API_PORT: String(await freePort()),
+    DATABASE_URL: '',
+    LOG_LEVEL: 'warn',
+  };
+});
+
+afterAll(async () => {
+  // A failed test may leave kassa (and the PostgreSQL it started) running: stop both.
+  for (const kassa of started) {
+    if (kassa.child.exitCode === null && kassa.child.signalCode === null) {
+      const exited = once(kassa.child, 'exit');
+      kassa.interrupt();
+      await exited;
+    }
+  }
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  if (existsSync(pidFile))
+    process.kill(Number((await readFile(pidFile, 'utf8')).split('\n')[0]), 'SIGINT');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const started: Array<ReturnType<typeof startKassa>> = [];
+function startDev() {
+  const kassa = startKassa(['dev'], env);
+  started.push(kassa);
+  return kassa;
+}
+
+function keysIn(output: string) {
+  return {
+    secret: /Secret key\s+(sk_test_\w+)/.exec(output)?.[1],
+    publishable: /Publishable key\s+(pk_test_\w+)/.exec(output)?.[1],
+  };
+}
+
+async function stop(kassa: ReturnType<typeof startKassa>) {
+  const exited = once(kassa.child, 'exit');
+  kassa.interrupt();
+  const [code] = await exited;
+  return code;
+}
+
+describe('kassa dev (npm start)', () => {
+  let firstKeys: ReturnType<typeof keysIn>;
+
+  it('on first start creates and migrates the embedded database, seeds, starts the API, prints URLs and keys', async () => {
+    const kassa = startDev();
+    const output = await kassa.waitFor('Press Ctrl-C to stop.');
+    const api = `http://127.0.0.1:${env.API_PORT}`;
+
+    expect(output).toContain('initialising embedded PostgreSQL');
+    expect(output).toContain('applying migration');
+    expect(output).toContain(`API              ${api}`);
+    expect(output).toContain(', created now');
+    firstKeys = keysIn(output);
+    expect(firstKeys.secret).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
+    expect(firstKeys.publishable).toMatch(/^pk_test_[0-9A-Za-z]{32}$/);
+
+    const ready = await fetch(`${api}/readyz`);
+    expect(ready.status).toBe(200);
+
+    // The printed keys are the ones stored (as hashes) in the database the API uses.
+    const credentials = JSON.parse(
+      await readFile(join(dataDir, 'postgres.credentials.json'), 'utf8'),
+    );
+    const client = new pg.Client({
+      connectionString: `postgresql://${credentials.user}:${credentials.password}@127.0.0.1:${env.KASSA_EMBEDDED_PG_PORT}/kassa`,
+    });
+    await client.connect();
+    const { rows } = await client.query(
+      'SELECT kind, mode, prefix, hash FROM api_keys ORDER BY kind::text',
+    );
+    await client.end();
+    expect(rows).toEqual([
+      {
+        kind: 'publishable',
+        mode: 'test',
+        prefix: firstKeys.publishable?.slice(0, 14),
+        hash: hashApiKey(firstKeys.publishable as string),
+      },
+      {
+        kind: 'secret',
+        mode: 'test',
+        prefix: firstKeys.secret?.slice(0, 14),
+        hash: hashApiKey(firstKeys.secret as string),
+      },
+    ]);
+
+    // Ctrl-C stops the API, then the database, and exits cleanly.
+    expect(await stop(kassa)).toBe(0);
+    expect(kassa.output()).toContain('Kassa stopped.');
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(
+      await fetch(`${api}/healthz`).then(
+        () => 'up',
+        () => 'down',
+      ),
+    ).toBe('down');
+  });
+
+  it('on the next start keeps the data: no migration, no new merchant, the same keys', async () => {
+    const kassa = startDev();
+    const output = await kassa.waitFor('Press Ctrl-C to stop.');
+
+    expect(output).not.toContain('initialising embedded PostgreSQL');
+    expect(output).not.toContain('applying migration');
+    expect(output).not.toContain('created now');
+    expect(keysIn(output)).toEqual(firstKeys);
+    expect(await stop(kassa)).toBe(0);
+  });
+
+  it('stops everything and exits non-zero when a process dies', async () => {
+    const kassa = startDev();
+    await kassa.waitFor('Press Ctrl-C to stop.');
+    const apiPid = Number(
+      execFileSync('pgrep', ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+    const exited = once(kassa.child, 'exit');
+    process.kill(apiPid, 'SIGKILL');
+    const [code] = await exited;
+
+    expect(code).toBe(1);
+    expect(kassa.output()).toContain('api exited unexpectedly (SIGKILL); stopping Kassa.');
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+});

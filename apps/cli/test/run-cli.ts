@@ -1,0 +1,48 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const kassaBin = join(import.meta.dirname, '..', 'bin', 'kassa.mjs');
+
+/** Runs `kassa <args>` to completion, as a user would. */
+export function runKassa(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [kassaBin, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts a long-running `kassa <args>` in its own process group, like a terminal would. */
+export function startKassa(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [kassaBin, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  return {
+    child,
+    output: () => output,
+    async waitFor(text: string, timeoutMs = 90_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (child.exitCode !== null)
+          throw new Error(`kassa exited (${child.exitCode}):\n${output}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}":\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return output;
+    },
+    /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
+    interrupt() {
+      process.kill(-(child.pid as number), 'SIGINT');
+    },
+  };
+}
