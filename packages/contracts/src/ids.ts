@@ -19,7 +19,8 @@ const ID_RANDOM_LENGTH = 24;
 /** `length` random base62 characters from the platform CSPRNG, without modulo bias. */
 export function randomBase62(length: number): string {
   let out = '';
-  const bytes = new Uint8Array(length * 2);
+  // getRandomValues fills at most 65,536 bytes per call; ids need far fewer.
+  const bytes = new Uint8Array(Math.min(65_536, length * 2));
   while (out.length < length) {
     globalThis.crypto.getRandomValues(bytes);
     for (const byte of bytes) {
