@@ -1,7 +1,7 @@
 import { apiVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { buildApiServer } from './server.ts';
-import { installGracefulShutdown } from './shutdown.ts';
+import { installGracefulShutdown, stopWithSupervisor } from './shutdown.ts';
 
 // The API process. Started by `kassa dev` with DATABASE_URL set; started alone without it, it
 // uses (or starts) the embedded PostgreSQL. It never migrates: `kassa db migrate` does, and
@@ -19,4 +19,5 @@ const app = await buildApiServer({ db, logger: config.LOG_LEVEL, closeDatabaseOn
 app.addHook('onClose', () => database.close());
 
 installGracefulShutdown(app, config.API_SHUTDOWN_GRACE_MS);
+stopWithSupervisor();
 await app.listen({ host: config.API_HOST, port: config.API_PORT });

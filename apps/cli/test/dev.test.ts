@@ -144,4 +144,29 @@ describe('kassa dev (npm start)', () => {
     expect(kassa.output()).toContain('api exited unexpectedly (SIGKILL); stopping Kassa.');
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
+
+  it('if kassa itself is killed outright, the API it started shuts down too', async () => {
+    const kassa = startDev();
+    await kassa.waitFor('Press Ctrl-C to stop.');
+    const apiPid = Number(
+      execFileSync('pgrep', ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+    kassa.child.kill('SIGKILL');
+
+    for (let alive = true; alive; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      try {
+        process.kill(apiPid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    // PostgreSQL, in its own process group, outlives a SIGKILL of its owner; the next start
+    // recovers the folder (packages/db/test/embedded.test.ts). Last test here: stop it now.
+    const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+    const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+    process.kill(postmaster, 'SIGINT');
+    while (existsSync(pidFile)) await new Promise((resolve) => setTimeout(resolve, 100));
+  });
 });

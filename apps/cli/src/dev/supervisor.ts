@@ -37,9 +37,10 @@ export class Supervisor {
   ) {}
 
   async start(spec: ProcessSpec, readyTimeoutMs = 60_000): Promise<void> {
+    // The IPC channel is how children notice the supervisor is gone, even after a SIGKILL.
     const child = spawn(spec.command, spec.args, {
       env: spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const exited = once(child, 'exit');
     this.running.push({ spec, child, exited });
