@@ -1,21 +1,28 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hashApiKey } from '@kassa/db';
-import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
+import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKassa } from './run-cli.ts';
 
 let db: TestDatabase;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: false });
+  env = { DATABASE_URL: db.url, KASSA_DATA_DIR: await scratchDataDir('kassa-cli-') };
 });
 
 afterAll(async () => {
+  // With DATABASE_URL set, no command ever started (or even initialised) an embedded server.
+  expect(existsSync(join(env.KASSA_DATA_DIR as string, 'postgres'))).toBe(false);
+  await rm(env.KASSA_DATA_DIR as string, { recursive: true, force: true });
   await db.drop();
 });
 
 describe('kassa db and seed against DATABASE_URL', () => {
   it('db status exits 1 while migrations are pending, db migrate applies them, then status exits 0', () => {
-    const env = { DATABASE_URL: db.url };
     const before = runKassa(['db', 'status'], env);
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/pending\s+\d{14}_init/);
@@ -34,7 +41,7 @@ describe('kassa db and seed against DATABASE_URL', () => {
 
   it('db status exits 1 and prints the SQL when the database drifted from schema.prisma', async () => {
     await db.pool.query('ALTER TABLE users ADD COLUMN nickname text');
-    const status = runKassa(['db', 'status'], { DATABASE_URL: db.url });
+    const status = runKassa(['db', 'status'], env);
     await db.pool.query('ALTER TABLE users DROP COLUMN nickname');
 
     expect(status.code).toBe(1);
@@ -43,8 +50,8 @@ describe('kassa db and seed against DATABASE_URL', () => {
   });
 
   it('seed creates the demo merchant and owner once and prints a new key pair each time', async () => {
-    const first = runKassa(['seed'], { DATABASE_URL: db.url, KASSA_DATA_DIR: '/tmp' });
-    const second = runKassa(['seed'], { DATABASE_URL: db.url, KASSA_DATA_DIR: '/tmp' });
+    const first = runKassa(['seed'], env);
+    const second = runKassa(['seed'], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Created the demo merchant');
     expect(second.stdout).toContain('Found the demo merchant');
