@@ -52,6 +52,14 @@ function keysIn(output: string) {
   };
 }
 
+/** Starts kassa dev and returns it with the pid of the API process it supervises. */
+async function startDevAndFindApi() {
+  const kassa = startDev();
+  await kassa.waitFor('Press Ctrl-C to stop.');
+  const pgrep = ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'];
+  return { kassa, apiPid: Number(execFileSync('pgrep', pgrep, { encoding: 'utf8' }).trim()) };
+}
+
 async function stop(kassa: ReturnType<typeof startKassa>) {
   const exited = once(kassa.child, 'exit');
   kassa.interrupt();
@@ -129,13 +137,7 @@ describe('kassa dev (npm start)', () => {
   });
 
   it('stops everything and exits non-zero when a process dies', async () => {
-    const kassa = startDev();
-    await kassa.waitFor('Press Ctrl-C to stop.');
-    const apiPid = Number(
-      execFileSync('pgrep', ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'], {
-        encoding: 'utf8',
-      }).trim(),
-    );
+    const { kassa, apiPid } = await startDevAndFindApi();
     const exited = once(kassa.child, 'exit');
     process.kill(apiPid, 'SIGKILL');
     const [code] = await exited;
@@ -146,13 +148,7 @@ describe('kassa dev (npm start)', () => {
   });
 
   it('if kassa itself is killed outright, the API it started shuts down too', async () => {
-    const kassa = startDev();
-    await kassa.waitFor('Press Ctrl-C to stop.');
-    const apiPid = Number(
-      execFileSync('pgrep', ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'], {
-        encoding: 'utf8',
-      }).trim(),
-    );
+    const { kassa, apiPid } = await startDevAndFindApi();
     kassa.child.kill('SIGKILL');
 
     for (let alive = true; alive; await new Promise((resolve) => setTimeout(resolve, 100))) {
