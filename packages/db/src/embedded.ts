@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ import { DatabaseError } from './errors.ts';
  *
  * Layout of `dataDir`:
  *   postgres/                  the cluster (PGDATA)
- *   postgres.credentials.json  superuser name and password, written once initdb has finished
+ *   postgres.credentials.json  superuser name and password; `initialised` once initdb finished
+ *   postgres.log               the server's own log (appended by every start)
  *   postgres.lock/             ownership lock (proper-lockfile: mkdir + mtime heartbeat)
  *   postgres.owner.json        pid and port of the owning process while it runs
  */
@@ -101,6 +102,7 @@ function paths(dataDir: string) {
   return {
     cluster: join(dataDir, 'postgres'),
     credentials: join(dataDir, 'postgres.credentials.json'),
+    log: join(dataDir, 'postgres.log'),
     lock: join(dataDir, 'postgres.lock'),
     owner: join(dataDir, 'postgres.owner.json'),
   };
@@ -135,7 +137,7 @@ async function startAsOwner(
   const log = options.log ?? (() => {});
   const credentials = await ensureCluster(files, log);
   await stopOrphanedPostmaster(files.cluster, log);
-  const postmaster = await spawnPostmaster(files.cluster, options, credentials);
+  const postmaster = await spawnPostmaster(files, options, credentials);
 
   // Last resort if this process exits without stop(): ask PostgreSQL for a fast shutdown so the
   // cluster is not left running with nobody holding the lock.
@@ -222,11 +224,12 @@ async function ensureCluster(
 
 /**
  * Starts the postmaster in its own process group, so a Ctrl-C in the terminal reaches Kassa's
- * processes but not the database: `kassa dev` stops the API first and PostgreSQL last.
- * Ready once it accepts a connection; a failure carries the server's own output.
+ * processes but not the database: `kassa dev` stops the API first and PostgreSQL last. Its
+ * output goes to postgres.log, which outlives this process. Ready once it accepts a connection;
+ * a failure quotes the end of that log.
  */
 async function spawnPostmaster(
-  cluster: string,
+  files: ReturnType<typeof paths>,
   options: EmbeddedPostgresOptions,
   credentials: Credentials,
 ): Promise<ChildProcess> {
@@ -236,11 +239,13 @@ async function spawnPostmaster(
     listen_addresses: '127.0.0.1',
     ...options.settings,
   };
+  const logStart = existsSync(files.log) ? statSync(files.log).size : 0;
+  const logFd = openSync(files.log, 'a', 0o600);
   const child = spawn(
     postgres,
     [
       '-D',
-      cluster,
+      files.cluster,
       '-p',
       String(options.port),
       ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
@@ -248,18 +253,17 @@ async function spawnPostmaster(
     {
       ...(isRoot() ? await postgresUserIds() : {}),
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', logFd, logFd],
     },
   );
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString('utf8'));
-    if (output.length > 50) output.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const failed = (reason: string, cause?: unknown) => {
-    const text = output.join('');
+  closeSync(logFd);
+  const failed = async (reason: string, cause?: unknown) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await exited;
+    }
+    const text = (await readFile(files.log, 'utf8')).slice(logStart).slice(-4000);
     const hint = /address already in use/i.test(text)
       ? ` Port ${options.port} is in use; set KASSA_EMBEDDED_PG_PORT to a free port.`
       : '';
@@ -272,7 +276,8 @@ async function spawnPostmaster(
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw failed('the server exited');
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw await failed('the server exited');
     const probe = new pg.Client({
       connectionString: connectionUrl(credentials, options.port, 'postgres'),
       connectionTimeoutMillis: 1000,
@@ -285,13 +290,9 @@ async function spawnPostmaster(
     if (!error) return child;
     // Not listening yet (refused), or listening but still starting up (57P03): wait.
     if (!['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(error.code ?? '')) {
-      child.kill('SIGKILL');
-      throw failed('it refused the connection', error);
+      throw await failed('it refused the connection', error);
     }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw failed('no answer within 60 s');
-    }
+    if (Date.now() > deadline) throw await failed('no answer within 60 s');
     await sleep(50);
   }
 }

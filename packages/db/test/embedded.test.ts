@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -93,6 +94,21 @@ describe('embedded PostgreSQL', () => {
       await readFile(join(dataDir, 'postgres.credentials.json'), 'utf8'),
     );
     expect(credentials.initialised).toBe(true);
+  });
+
+  it('says which port is taken when it cannot listen, and leaves nothing running', async () => {
+    const squatter = createServer().listen(port, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const error = await startEmbeddedPostgres({ dataDir, port }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(
+        `Port ${port} is in use; set KASSA_EMBEDDED_PG_PORT to a free port.`,
+      );
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(dataDir, 'postgres.lock'))).toBe(false);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('two processes started at once on one folder share one server: one owns it, one joins', async () => {
