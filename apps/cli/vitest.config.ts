@@ -1,4 +1,11 @@
 import { databaseTestOptions } from '@kassa/db/testing/vitest';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], ...databaseTestOptions } });
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    ...databaseTestOptions,
+    // These tests run the whole platform as child processes, several starts per test.
+    testTimeout: 120_000,
+  },
+});

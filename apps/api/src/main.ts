@@ -15,8 +15,12 @@ const db = createDatabaseClients(database.url, {
   applicationName: 'kassa-api',
   onIdleError: (err) => app.log.warn({ err }, 'idle database connection failed'),
 });
-const app = await buildApiServer({ db, logger: config.LOG_LEVEL, closeDatabaseOnClose: true });
-app.addHook('onClose', () => database.close());
+const app = await buildApiServer({ db, logger: config.LOG_LEVEL });
+// After the last request: the pool first, then the embedded server if this process owns it.
+app.addHook('onClose', async () => {
+  await db.close();
+  await database.close();
+});
 
 installGracefulShutdown(app, config.API_SHUTDOWN_GRACE_MS);
 stopWithSupervisor();

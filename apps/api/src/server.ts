@@ -14,8 +14,6 @@ export interface ApiServerOptions {
   logger?: string | FastifyServerOptions['logger'];
   /** Migrations this code expects; read from packages/db by default. */
   migrations?: MigrationFile[];
-  /** Close the database clients when the server closes (the process owns them). */
-  closeDatabaseOnClose?: boolean;
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
@@ -65,6 +63,5 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
-  if (options.closeDatabaseOnClose) app.addHook('onClose', () => options.db.close());
   return app;
 }

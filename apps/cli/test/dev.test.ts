@@ -19,7 +19,7 @@ beforeAll(async () => {
     KASSA_EMBEDDED_PG_PORT: String(await freePort()),
     API_PORT: String(await freePort()),
     DATABASE_URL: '',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
 });
 
@@ -116,6 +116,9 @@ describe('kassa dev (npm start)', () => {
     // Ctrl-C stops the API, then the database, and exits cleanly.
     expect(await stop(kassa)).toBe(0);
     expect(kassa.output()).toContain('Kassa stopped.');
+    // The API got exactly one signal (from kassa, not also from the terminal) and drained.
+    expect(kassa.output()).toContain('shut down cleanly');
+    expect(kassa.output()).not.toMatch(/second SIG\w+, exiting/);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     expect(
       await fetch(`${api}/healthz`).then(

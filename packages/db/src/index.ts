@@ -34,4 +34,5 @@ export {
   resolveDatabase,
 } from './open.ts';
 export { migrationsDir, schemaPath } from './paths.ts';
+export { writePrivateFile } from './private-file.ts';
 export { DEMO_OWNER_EMAIL, type DemoSeed, seedDemoMerchant } from './seed.ts';

@@ -139,6 +139,39 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it('joins, and does not stop, the server of an owner that is alive but missed its heartbeat', async () => {
+    const stalled = startProcess();
+    const report = await stalled.report;
+    const postmasterPid = Number(
+      (await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    stalled.child.kill('SIGSTOP'); // suspended: no heartbeat, but its PostgreSQL still runs
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // its lock is now stale
+    const logs: string[] = [];
+    try {
+      const second = await startEmbeddedPostgres({
+        dataDir,
+        port,
+        lockStaleMs: 2000,
+        log: (m) => logs.push(m),
+      });
+      expect(logs.join('\n')).toContain(
+        `process ${report.pid} missed its lock heartbeat but is alive`,
+      );
+      expect(second.role).toBe('guest');
+      expect(second.ownerPid).toBe(report.pid);
+      expect(await visitors(second.url('kassa'))).toEqual([{ pid: report.pid, role: 'owner' }]);
+      expect(() => process.kill(postmasterPid, 0)).not.toThrow();
+    } finally {
+      stalled.child.kill('SIGCONT');
+    }
+    // Resumed, the owner still stops its server cleanly although its lock was taken over.
+    stalled.child.kill('SIGTERM');
+    const [code] = await once(stalled.child, 'exit');
+    expect(code).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
   it('recovers the folder after its owner was killed, stopping the PostgreSQL it left running', async () => {
     const crashed = startProcess();
     const report = await crashed.report;

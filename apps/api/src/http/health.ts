@@ -1,4 +1,4 @@
-import type { DatabaseClients, MigrationFile } from '@kassa/db';
+import type { DatabaseClients, MigrationFile, MigrationState, MigrationStatus } from '@kassa/db';
 import { migrationStatus } from '@kassa/db';
 import type { FastifyInstance } from 'fastify';
 
@@ -61,33 +61,36 @@ export async function checkReadiness(
       },
     };
   }
+  let status: MigrationStatus;
   try {
-    const status = await withTimeout(migrationStatus(client, migrations), DATABASE_TIMEOUT_MS);
-    const names = (state: string) =>
-      status.migrations.filter((m) => m.state === state).map((m) => m.name);
-    const pending = names('pending');
-    const edited = names('edited');
-    const failed = names('failed');
-    return {
-      ready: status.upToDate,
-      checks: {
-        database: { ok: true },
-        migrations: {
-          ok: status.upToDate,
-          ...(pending.length > 0 && { pending }),
-          ...(edited.length > 0 && { edited }),
-          ...(failed.length > 0 && { failed }),
-        },
-      },
-    };
+    status = await withTimeout(migrationStatus(client, migrations), DATABASE_TIMEOUT_MS);
+    client.release();
   } catch (error) {
+    // The connection may still be running the query that timed out: destroy it rather than
+    // hand it back to the pool, where the next request would queue behind it.
+    client.release(error as Error);
     return {
       ready: false,
       checks: { database: { ok: false, error: describe(error) }, migrations: { ok: false } },
     };
-  } finally {
-    client.release();
   }
+  const names = (state: MigrationState) =>
+    status.migrations.filter((m) => m.state === state).map((m) => m.name);
+  const pending = names('pending');
+  const edited = names('edited');
+  const failed = names('failed');
+  return {
+    ready: status.upToDate,
+    checks: {
+      database: { ok: true },
+      migrations: {
+        ok: status.upToDate,
+        ...(pending.length > 0 && { pending }),
+        ...(edited.length > 0 && { edited }),
+        ...(failed.length > 0 && { failed }),
+      },
+    },
+  };
 }
 
 /** The kind of failure, without connection strings or credentials. */

@@ -5,8 +5,9 @@ const ACCEPTED = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
  * Every request gets an id, echoed in the `Request-Id` response header and on every log line.
- * A well-formed `X-Request-Id` from a trusted proxy is kept so ids line up across hops; anything
- * else is replaced (it would otherwise be a log-injection vector).
+ * A well-formed incoming `X-Request-Id` (set by a load balancer, say) is kept so ids line up
+ * across hops; anything else is replaced, so it cannot inject into logs. Clients can choose
+ * their id this way: it correlates logs, it proves nothing, and nothing relies on it being unique.
  */
 export function requestIdFor(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];

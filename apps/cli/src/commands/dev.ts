@@ -1,5 +1,5 @@
 import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config';
-import { createDatabaseClients, migrate, resolveDatabase } from '@kassa/db';
+import { createDatabaseClients, type DatabaseTarget, migrate, resolveDatabase } from '@kassa/db';
 import { type DemoKeys, demoKeysForDev } from '../dev/demo-keys.ts';
 import { platformProcesses } from '../dev/processes.ts';
 import { Supervisor } from '../dev/supervisor.ts';
@@ -20,14 +20,13 @@ const devVariables = [
  */
 export async function devCommand(): Promise<number> {
   const config = loadConfigOrExit(devVariables);
-  say(style('bold', 'Starting Kassa…'));
-  const database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
-
   let exitCode = 0;
-  let resolveDone: () => void = () => {};
+  let interrupted = false;
+  let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
+    finish = resolve;
   });
+  let database: DatabaseTarget | undefined;
   const supervisor = new Supervisor(
     (name, line) => say(`${style('cyan', name.padEnd(4))} │ ${line}`),
     (name, code, signal) => {
@@ -35,43 +34,49 @@ export async function devCommand(): Promise<number> {
         style('red', `${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Kassa.`),
       );
       exitCode = 1;
-      resolveDone();
+      finish();
     },
   );
-  let signals = 0;
+  // Installed before anything starts, so a Ctrl-C (or a closed terminal) at any point still
+  // stops what was started, in order. A second one stops everything at once.
   const onSignal = () => {
-    signals += 1;
-    if (signals === 1) {
+    if (!interrupted) {
+      interrupted = true;
       say(style('bold', '\nStopping Kassa… (Ctrl-C again to force)'));
-      resolveDone();
-    } else {
-      supervisor.kill();
-      void database.close().finally(() => process.exit(130));
+      supervisor.interrupt();
+      finish();
+      return;
     }
+    supervisor.kill();
+    void (database?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
+  say(style('bold', 'Starting Kassa…'));
   try {
-    const keys = await prepareDatabase(database.url, config);
+    database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
+    const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
     for (const spec of platformProcesses({
       databaseUrl: database.url,
       apiHost: config.API_HOST,
       apiPort: config.API_PORT,
       logLevel: config.LOG_LEVEL,
     })) {
-      if (signals > 0 || exitCode !== 0) break;
+      if (interrupted || exitCode !== 0) break;
       await supervisor.start(spec);
     }
-    if (signals === 0 && exitCode === 0)
+    if (!interrupted && exitCode === 0) {
       printBanner(config, database.url, Boolean(database.embedded), keys);
+    }
     await done;
   } catch (error) {
-    warn(style('red', `Kassa failed to start: ${(error as Error).message}`));
-    exitCode = 1;
+    if (!interrupted) {
+      warn(style('red', `Kassa failed to start: ${(error as Error).message}`));
+      exitCode = 1;
+    }
   } finally {
     await supervisor.stop(config.API_SHUTDOWN_GRACE_MS + 2_000);
-    await database.close();
+    await database?.close();
     say('Kassa stopped.');
   }
   return exitCode;

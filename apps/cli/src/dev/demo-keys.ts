@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DemoSeed, hashApiKey, type PrismaClient, seedDemoMerchant } from '@kassa/db';
+import {
+  type DemoSeed,
+  hashApiKey,
+  type PrismaClient,
+  seedDemoMerchant,
+  writePrivateFile,
+} from '@kassa/db';
 
 /**
  * The demo keys are stored only as hashes in the database. So that `npm start` can show them on
@@ -41,7 +47,7 @@ export async function saveDemoKeys(
     secretKey: seed.secretKey,
     publishableKey: seed.publishableKey,
   };
-  await writeFile(file(dataDir), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  await writePrivateFile(file(dataDir), `${JSON.stringify(saved, null, 2)}\n`);
 }
 
 /**

@@ -21,7 +21,9 @@ interface Running {
 /**
  * Runs Kassa's processes for `kassa dev`: starts them in order, prefixes their output, reports
  * the first one that dies, and stops them in reverse order (SIGTERM, then SIGKILL after a grace
- * period). Children share the terminal's process group, so a Ctrl-C reaches them directly as well.
+ * period). Each child runs in its own process group, so a Ctrl-C in the terminal reaches only
+ * the supervisor, and each child gets exactly one signal: a second one means "exit now" to them.
+ * An IPC channel lets children notice when the supervisor is gone, even after a SIGKILL.
  */
 export class Supervisor {
   private readonly running: Running[] = [];
@@ -37,10 +39,10 @@ export class Supervisor {
   ) {}
 
   async start(spec: ProcessSpec, readyTimeoutMs = 60_000): Promise<void> {
-    // The IPC channel is how children notice the supervisor is gone, even after a SIGKILL.
     const child = spawn(spec.command, spec.args, {
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
     });
     const exited = once(child, 'exit');
     this.running.push({ spec, child, exited });
@@ -61,6 +63,7 @@ export class Supervisor {
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      if (this.stopping) return;
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
           `${spec.name} exited during start-up (code ${child.exitCode ?? child.signalCode})`,
@@ -88,6 +91,11 @@ export class Supervisor {
       await exited;
       clearTimeout(timer);
     }
+  }
+
+  /** Stop is coming: exits are no longer unexpected, and a start-up in progress gives up. */
+  interrupt(): void {
+    this.stopping = true;
   }
 
   /** Second Ctrl-C: no more waiting. */

@@ -122,7 +122,10 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
       }
       return applied;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+      // If the connection died, the lock died with it; do not let this hide the real error.
+      await client
+        .query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_KEY])
+        .catch(() => {});
     }
   } finally {
     client.release();
@@ -145,15 +148,17 @@ async function applyOne(client: pg.PoolClient, migration: MigrationFile): Promis
     );
     await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK');
+    await client.query('ROLLBACK').catch(() => {}); // a dead connection has rolled back already
     const details = postgresErrorDetails(error, migration.script);
     // Keep a record of the attempt the way `prisma migrate resolve --rolled-back` leaves one:
     // Prisma's deploy ignores rolled-back rows and would retry the migration, as we will.
-    await client.query(
-      `INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, logs, rolled_back_at)
-       VALUES ($1, $2, clock_timestamp(), $3, $4, clock_timestamp())`,
-      [randomUUID(), migration.checksum, migration.name, details.message],
-    );
+    await client
+      .query(
+        `INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, logs, rolled_back_at)
+         VALUES ($1, $2, clock_timestamp(), $3, $4, clock_timestamp())`,
+        [randomUUID(), migration.checksum, migration.name, details.message],
+      )
+      .catch(() => {}); // the record is a courtesy; the error below is what matters
     throw new MigrationFailedError(
       migration.name,
       details.message,

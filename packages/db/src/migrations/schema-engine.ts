@@ -111,6 +111,7 @@ export async function withSchemaEngine<T>(
   const schema = options.schema ?? (await readFile(schemaPath, 'utf8'));
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   let engine: SchemaEngine | undefined;
+  lastPanic = undefined;
   try {
     engine = await Engine.new(
       { datamodels: [['schema.prisma', schema]] },
@@ -122,8 +123,11 @@ export async function withSchemaEngine<T>(
     if (lastPanic) throw new Error(`Prisma schema engine panicked: ${lastPanic}`, { cause: error });
     throw error;
   } finally {
-    engine?.free();
-    await pool.end();
+    try {
+      engine?.free();
+    } finally {
+      await pool.end();
+    }
   }
 }
 

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { allowPostgresUser, startEmbeddedPostgres } from '../embedded.ts';
+import {
+  allowPostgresUser,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from '../embedded.ts';
 import { migrate } from '../migrations/runner.ts';
 import { createDatabaseIfMissing } from '../open.ts';
 import { freePort } from './ports.ts';
@@ -32,9 +37,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kassa-test-pg-'));
   await allowPostgresUser(dataDir);
-  const server = await startEmbeddedPostgres({
+  const server = await startOnFreePort({
     dataDir,
-    port: await freePort(),
     settings: {
       fsync: 'off',
       synchronous_commit: 'off',
@@ -64,4 +68,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+/** freePort() can race with another process taking the port before PostgreSQL binds it. */
+async function startOnFreePort(
+  options: Omit<EmbeddedPostgresOptions, 'port'>,
+): Promise<EmbeddedPostgres> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEmbeddedPostgres({ ...options, port: await freePort() });
+    } catch (error) {
+      if (attempt >= 3 || !/is in use/.test((error as Error).message)) throw error;
+    }
+  }
 }
