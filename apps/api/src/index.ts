@@ -1,4 +1,3 @@
-export { checkReadiness, type Readiness } from './http/health.ts';
 export { type ApiServerOptions, buildApiServer } from './server.ts';
 export { installGracefulShutdown } from './shutdown.ts';
 export type { AppRouter } from './trpc/router.ts';

@@ -1,1 +1,0 @@
-export { type ProcessSpec, Supervisor } from './dev/supervisor.ts';
