@@ -61,7 +61,8 @@ export async function demoKeysForDev(
 ): Promise<{ keys: DemoKeys; seeded: boolean } | undefined> {
   if ((await prisma.merchant.count()) === 0) {
     const seed = await seedDemoMerchant(prisma);
-    await saveDemoKeys(dataDir, databaseUrl, seed);
+    // Not saving only costs showing them again on the next start; this start still shows them.
+    await saveDemoKeys(dataDir, databaseUrl, seed).catch(() => {});
     return { keys: seed, seeded: true };
   }
   const saved = await readFile(file(dataDir), 'utf8').then(
