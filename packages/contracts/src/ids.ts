@@ -9,6 +9,9 @@ export const idPrefixes = {
   user: 'usr',
   membership: 'mbr',
   apiKey: 'key',
+  event: 'evt',
+  ledgerAccount: 'acct',
+  journalEntry: 'je',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -36,3 +36,4 @@ export {
 export { migrationsDir, schemaPath } from './paths.ts';
 export { writePrivateFile } from './private-file.ts';
 export { DEMO_OWNER_EMAIL, type DemoSeed, seedDemoMerchant } from './seed.ts';
+export { type Transaction, withTransaction } from './transaction.ts';

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { newId } from '@kassa/contracts';
+import canonicalize from 'canonicalize';
+import {
+  IdempotencyConflictError,
+  InvalidEventError,
+  StreamVersionConflictError,
+} from '../errors.ts';
+import { type Queryable, query } from '../sql.ts';
+import type { ExpectedVersion, NewEvent } from './types.ts';
+
+export interface AppendInput {
+  stream: string;
+  expectedVersion: ExpectedVersion;
+  events: NewEvent[];
+  /** Bus partition key: the merchant the events belong to, or null for platform events. */
+  merchantId?: string | null;
+  /** Same key and same request: the first append's result, nothing written. Different request: an error. */
+  idempotencyKey?: string;
+}
+
+export interface AppendResult {
+  events: Array<{ id: string; seq: string; version: number }>;
+  /** The version the stream is at after this append. */
+  version: number;
+  /** True when an earlier append with the same idempotency key answered instead. */
+  replayed: boolean;
+}
+
+/** Wakes sealers (and through them, bus consumers) when the transaction commits. */
+export const APPENDED_CHANNEL = 'kassa_ledger_appended';
+
+const STREAM_PATTERN = /^[a-z][a-z0-9_]*:[A-Za-z0-9_\-.:]{1,200}$/;
+const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+/**
+ * Appends events to one stream, inside the caller's transaction, so they commit (or not)
+ * together with whatever else the caller writes: the read model, the idempotency record.
+ *
+ * Invariants, kept here and by the schema:
+ * - versions within a stream are 1, 2, 3... (unique (stream, version), checked head row);
+ * - a stale `expectedVersion` fails with StreamVersionConflictError and writes nothing;
+ * - a reused idempotency key returns the first result; concurrent appends with one key wait
+ *   for the first to commit (the key row is reserved before anything else is written).
+ */
+export async function appendToStream(tx: Queryable, input: AppendInput): Promise<AppendResult> {
+  validate(input);
+  const requestHash = input.idempotencyKey ? hashRequest(input) : undefined;
+  if (input.idempotencyKey && requestHash) {
+    const earlier = await reserveIdempotencyKey(tx, input.idempotencyKey, requestHash);
+    if (earlier) return { ...earlier, replayed: true };
+  }
+
+  const base = await advanceStream(tx, input.stream, input.expectedVersion, input.events.length);
+  const rows = await query<{ seq: bigint; id: string; version: number }>(
+    tx,
+    `WITH inserted AS (
+       INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
+       RETURNING seq, id, version
+     ), queued AS (
+       INSERT INTO ledger_seal_queue (event_seq) SELECT seq FROM inserted
+     )
+     SELECT seq, id, version FROM inserted ORDER BY version`,
+    [
+      input.events.map(() => newId('event')),
+      input.events.map(() => input.stream),
+      input.events.map((_, i) => base + i + 1),
+      input.events.map((e) => e.type),
+      input.events.map((e) => JSON.stringify(e.data)),
+      input.events.map((e) => JSON.stringify(withKey(e, input.idempotencyKey))),
+      input.events.map(() => input.merchantId ?? null),
+    ],
+  );
+  await tx.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
+
+  const result = {
+    events: rows.map((r) => ({ id: r.id, seq: r.seq.toString(), version: r.version })),
+    version: base + input.events.length,
+  };
+  if (input.idempotencyKey) {
+    await tx.query('UPDATE ledger_idempotency_keys SET result = $2 WHERE key = $1', [
+      input.idempotencyKey,
+      JSON.stringify(result),
+    ]);
+  }
+  return { ...result, replayed: false };
+}
+
+function validate(input: AppendInput): void {
+  if (!STREAM_PATTERN.test(input.stream)) {
+    throw new InvalidEventError(`stream "${input.stream}" must look like "<kind>:<id>"`);
+  }
+  if (input.events.length === 0) throw new InvalidEventError('an append needs at least one event');
+  for (const event of input.events) {
+    if (!TYPE_PATTERN.test(event.type)) {
+      throw new InvalidEventError(
+        `event type "${event.type}" must look like "payment_intent.created"`,
+      );
+    }
+  }
+  const expected = input.expectedVersion;
+  if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
+    throw new InvalidEventError(
+      'expectedVersion must be a non-negative integer, "any" or "no_stream"',
+    );
+  }
+}
+
+function withKey(event: NewEvent, idempotencyKey: string | undefined) {
+  const metadata = { ...event.metadata };
+  if (idempotencyKey) metadata.idempotencyKey = idempotencyKey;
+  return metadata;
+}
+
+function hashRequest(input: AppendInput): string {
+  const { idempotencyKey: _, ...request } = input;
+  return createHash('sha256')
+    .update(canonicalize(request) ?? '')
+    .digest('hex');
+}
+
+async function reserveIdempotencyKey(
+  tx: Queryable,
+  key: string,
+  requestHash: string,
+): Promise<Omit<AppendResult, 'replayed'> | undefined> {
+  // Blocks while another transaction holds the same key uncommitted, then either wins the row
+  // (that transaction rolled back) or sees its committed result.
+  const reserved = await query(
+    tx,
+    `INSERT INTO ledger_idempotency_keys (key, request_hash, result) VALUES ($1, $2, 'null')
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    [key, requestHash],
+  );
+  if (reserved.length > 0) return undefined;
+  const [earlier] = await query<{ request_hash: string; result: Omit<AppendResult, 'replayed'> }>(
+    tx,
+    'SELECT request_hash, result FROM ledger_idempotency_keys WHERE key = $1',
+    [key],
+  );
+  if (!earlier || earlier.request_hash !== requestHash) throw new IdempotencyConflictError(key);
+  return earlier.result;
+}
+
+/** Checks `expected` against the stream's head and moves the head; returns the old version. */
+async function advanceStream(
+  tx: Queryable,
+  stream: string,
+  expected: ExpectedVersion,
+  count: number,
+): Promise<number> {
+  if (expected === 'any') {
+    const [row] = await query<{ version: number }>(
+      tx,
+      `INSERT INTO ledger_streams (stream, version) VALUES ($1, $2)
+       ON CONFLICT (stream) DO UPDATE SET version = ledger_streams.version + $2 RETURNING version`,
+      [stream, count],
+    );
+    return (row?.version ?? count) - count;
+  }
+  if (expected === 'no_stream' || expected === 0) {
+    const created = await query(
+      tx,
+      'INSERT INTO ledger_streams (stream, version) VALUES ($1, $2) ON CONFLICT (stream) DO NOTHING RETURNING stream',
+      [stream, count],
+    );
+    if (created.length === 0) throw new StreamVersionConflictError(stream, 'no stream yet');
+    return 0;
+  }
+  const advanced = await query(
+    tx,
+    'UPDATE ledger_streams SET version = version + $3 WHERE stream = $1 AND version = $2 RETURNING stream',
+    [stream, expected, count],
+  );
+  if (advanced.length === 0) throw new StreamVersionConflictError(stream, `version ${expected}`);
+  return expected;
+}

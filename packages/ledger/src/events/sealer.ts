@@ -1,0 +1,160 @@
+import type pg from 'pg';
+import { type Queryable, query } from '../sql.ts';
+import { APPENDED_CHANNEL } from './append.ts';
+import { canonicalEvent, chainHash, GENESIS_HASH } from './canonical.ts';
+import { EVENT_COLUMNS, toRecordedEvent } from './read.ts';
+
+/** Sent when the chain grows; bus consumers listen for it. The payload is the new head position. */
+export const SEALED_CHANNEL = 'kassa_ledger_sealed';
+
+/** Only one sealer writes the chain at a time; others find the lock taken and leave. */
+const SEAL_LOCK = 0x6b617373; // "kass"
+
+/**
+ * Why a sealer: a global hash chain needs one order, and assigning it while appending would
+ * make every writer wait for the previous one's commit (and its fsync). Instead appends commit
+ * concurrently and only queue their events; the sealer then chains committed events in batches:
+ * positions 1, 2, 3... in the order it finds them, each hash covering the previous one.
+ * An event that commits late is simply sealed in a later batch, so nothing is ever skipped.
+ *
+ * Seals one batch; returns how many events it chained (0 if the queue was empty or another
+ * sealer is at work).
+ */
+export async function sealBatch(pool: pg.Pool, batchSize = 2000): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const [lock] = await query<{ locked: boolean }>(
+      client,
+      'SELECT pg_try_advisory_xact_lock($1) AS locked',
+      [SEAL_LOCK],
+    );
+    if (!lock?.locked) {
+      await client.query('ROLLBACK');
+      return 0;
+    }
+    const sealed = await sealLocked(client, batchSize);
+    await client.query('COMMIT');
+    return sealed;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
+  const queued = await query<{ event_seq: bigint }>(
+    tx,
+    `DELETE FROM ledger_seal_queue WHERE event_seq IN (
+       SELECT event_seq FROM ledger_seal_queue ORDER BY event_seq LIMIT $1
+     ) RETURNING event_seq`,
+    [batchSize],
+  );
+  if (queued.length === 0) return 0;
+  const [head] = await query<{ position: bigint; hash: Buffer }>(
+    tx,
+    'SELECT position, hash FROM ledger_chain ORDER BY position DESC LIMIT 1',
+  );
+  const events = (
+    await query<Parameters<typeof toRecordedEvent>[0]>(
+      tx,
+      `SELECT ${EVENT_COLUMNS} FROM ledger_events e LEFT JOIN ledger_chain c ON c.event_seq = e.seq
+        WHERE e.seq = ANY($1::bigint[]) ORDER BY e.seq`,
+      [queued.map((q) => q.event_seq.toString())],
+    )
+  ).map(toRecordedEvent);
+
+  let position = head?.position ?? 0n;
+  let previous = head?.hash ?? GENESIS_HASH;
+  const positions: string[] = [];
+  const seqs: string[] = [];
+  const prevHashes: Buffer[] = [];
+  const hashes: Buffer[] = [];
+  for (const event of events) {
+    position += 1n;
+    const hash = chainHash(previous, canonicalEvent({ ...event, position }));
+    positions.push(position.toString());
+    seqs.push(event.seq.toString());
+    prevHashes.push(previous);
+    hashes.push(hash);
+    previous = hash;
+  }
+  await tx.query(
+    `INSERT INTO ledger_chain (position, event_seq, prev_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])`,
+    [positions, seqs, prevHashes, hashes],
+  );
+  await tx.query('SELECT pg_notify($1, $2)', [SEALED_CHANNEL, position.toString()]);
+  return events.length;
+}
+
+/** Seals until the queue is empty (or another sealer holds the lock). Returns the total. */
+export async function sealAll(pool: pg.Pool, batchSize?: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const sealed = await sealBatch(pool, batchSize);
+    total += sealed;
+    if (sealed === 0) return total;
+  }
+}
+
+/**
+ * Keeps the chain up to date in the background: wakes on every commit that appended
+ * (LISTEN), and polls as a fallback in case a notification is missed.
+ */
+export class Sealer {
+  private listener: pg.PoolClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { pollMs?: number; onError?: (error: unknown) => void } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.wake());
+    await this.listener.query(`LISTEN ${APPENDED_CHANNEL}`);
+    const poll = () => {
+      this.wake();
+      this.timer = setTimeout(poll, this.options.pollMs ?? 1000);
+      this.timer.unref();
+    };
+    poll();
+  }
+
+  /** Seal now (coalesces: calls during a run schedule one more run). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await sealAll(this.pool);
+        } catch (error) {
+          this.options.onError?.(error);
+        }
+      } while (this.again && !this.stopped);
+      this.running = undefined;
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${APPENDED_CHANNEL}`).catch(() => {});
+      this.listener.release();
+    }
+  }
+}
