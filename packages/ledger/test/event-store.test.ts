@@ -184,7 +184,7 @@ describe('the chain', () => {
       db.current.pool,
       'SELECT position, prev_hash, hash FROM ledger_chain ORDER BY position',
     );
-    let previous = GENESIS_HASH;
+    let previous: Buffer = GENESIS_HASH;
     for (const [i, event] of log.entries()) {
       const link = links[i];
       expect(link?.prev_hash.equals(previous)).toBe(true);
