@@ -12,6 +12,7 @@ export const idPrefixes = {
   event: 'evt',
   ledgerAccount: 'acct',
   journalEntry: 'je',
+  hold: 'hold',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

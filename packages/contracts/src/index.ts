@@ -1,2 +1,3 @@
 export * from './api-keys.ts';
+export * from './currencies.ts';
 export * from './ids.ts';

@@ -6,7 +6,26 @@ export {
   appendToStream,
 } from './events/append.ts';
 export { canonicalEvent, chainHash, GENESIS_HASH } from './events/canonical.ts';
-export { headPosition, readLog, readStream } from './events/read.ts';
+export { headPosition, readEventById, readLog, readStream } from './events/read.ts';
 export { SEALED_CHANNEL, Sealer, sealAll, sealBatch } from './events/sealer.ts';
 export type * from './events/types.ts';
+export { type AccountSpec, ensureAccount, findAccount, loadAccounts } from './journal/accounts.ts';
+export { balanceOf, getBalance, getBalanceAsOf } from './journal/balances.ts';
+export * from './journal/chart.ts';
+export {
+  BALANCE_SHARDS,
+  type BookedEntry,
+  type BookOptions,
+  bookEntry,
+  MAX_LEG_AMOUNT,
+  validateLegs,
+} from './journal/entries.ts';
+export { expireHolds, type PlacedHold, placeHold, postHold, voidHold } from './journal/holds.ts';
+export {
+  ACCOUNT_OPENED,
+  ENTRY_EVENTS,
+  type EntryData,
+  isLedgerEvent,
+} from './journal/projector.ts';
+export type * from './journal/types.ts';
 export { type Queryable, query } from './sql.ts';

@@ -73,3 +73,13 @@ export async function headPosition(db: Queryable): Promise<bigint> {
   );
   return row?.position ?? 0n;
 }
+
+export async function readEventById(db: Queryable, id: string): Promise<RecordedEvent> {
+  const [row] = await query<EventRow>(
+    db,
+    `SELECT ${EVENT_COLUMNS} FROM ledger_events e LEFT JOIN ledger_chain c ON c.event_seq = e.seq WHERE e.id = $1`,
+    [id],
+  );
+  if (!row) throw new Error(`no event ${id}`);
+  return toRecordedEvent(row);
+}

@@ -1,0 +1,101 @@
+import { isCurrency, newId } from '@kassa/contracts';
+import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
+import { appendToStream } from '../events/append.ts';
+import { readEventById } from '../events/read.ts';
+import { type Queryable, query } from '../sql.ts';
+import { ACCOUNT_OPENED, type AccountOpenedData, projectEvent } from './projector.ts';
+import type { Account, AccountFlags, NormalBalance } from './types.ts';
+
+interface AccountRow {
+  id: string;
+  owner: string;
+  code: string;
+  currency: string;
+  normal_balance: NormalBalance;
+  debits_must_not_exceed_credits: boolean;
+  credits_must_not_exceed_debits: boolean;
+}
+
+const toAccount = (row: AccountRow): Account => ({
+  id: row.id,
+  owner: row.owner,
+  code: row.code,
+  currency: row.currency,
+  normalBalance: row.normal_balance,
+  debitsMustNotExceedCredits: row.debits_must_not_exceed_credits,
+  creditsMustNotExceedDebits: row.credits_must_not_exceed_debits,
+});
+
+export interface AccountSpec extends AccountFlags {
+  /** A merchant id, or `platform`. */
+  owner: string;
+  code: string;
+  currency: string;
+  normalBalance: NormalBalance;
+}
+
+export async function loadAccounts(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<Map<string, Account>> {
+  const rows = await query<AccountRow>(
+    db,
+    'SELECT * FROM ledger_accounts WHERE id = ANY($1::text[])',
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, toAccount(r)]));
+}
+
+export async function findAccount(
+  db: Queryable,
+  owner: string,
+  code: string,
+  currency: string,
+): Promise<Account | undefined> {
+  const [row] = await query<AccountRow>(
+    db,
+    'SELECT * FROM ledger_accounts WHERE owner = $1 AND code = $2 AND currency = $3',
+    [owner, code, currency],
+  );
+  return row ? toAccount(row) : undefined;
+}
+
+/**
+ * The account of `owner` with this code and currency, opened (as an event, so a rebuild recreates
+ * it) if it does not exist yet. Concurrent callers get the same account: the loser of the race
+ * finds the stream already created and reads the winner's account.
+ */
+export async function ensureAccount(tx: Queryable, spec: AccountSpec): Promise<Account> {
+  const existing = await findAccount(tx, spec.owner, spec.code, spec.currency);
+  if (existing) return existing;
+  if (!isCurrency(spec.currency)) {
+    throw new InvalidEntryError(
+      'unknown_currency',
+      `Unknown or unsupported currency "${spec.currency}".`,
+    );
+  }
+  const data: AccountOpenedData = {
+    accountId: newId('ledgerAccount'),
+    owner: spec.owner,
+    code: spec.code,
+    currency: spec.currency,
+    normalBalance: spec.normalBalance,
+    debitsMustNotExceedCredits: spec.debitsMustNotExceedCredits ?? false,
+    creditsMustNotExceedDebits: spec.creditsMustNotExceedDebits ?? false,
+  };
+  try {
+    const appended = await appendToStream(tx, {
+      stream: `ledger_account:${spec.owner}:${spec.code}:${spec.currency}`,
+      expectedVersion: 'no_stream',
+      events: [{ type: ACCOUNT_OPENED, data: data as never }],
+      merchantId: spec.owner === 'platform' ? null : spec.owner,
+    });
+    await projectEvent(tx, await readEventById(tx, appended.events[0]?.id as string), () => 0);
+  } catch (error) {
+    if (!(error instanceof StreamVersionConflictError)) throw error;
+  }
+  const account = await findAccount(tx, spec.owner, spec.code, spec.currency);
+  if (!account)
+    throw new Error(`account ${spec.owner}/${spec.code}/${spec.currency} was not opened`);
+  return account;
+}

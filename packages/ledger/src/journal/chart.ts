@@ -1,0 +1,290 @@
+import type { Queryable } from '../sql.ts';
+import { ensureAccount } from './accounts.ts';
+import { type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
+import { type PlacedHold, placeHold, postHold, voidHold } from './holds.ts';
+import type { AccountFlags, Leg, NormalBalance } from './types.ts';
+
+/**
+ * Kassa's chart of accounts and the postings of each business event. docs/ledger.md lists the
+ * same thing as tables; the payments API, settlement and payouts call these functions, never
+ * bookEntry with hand-made legs.
+ */
+export const chartOfAccounts = {
+  merchant_pending: {
+    owner: 'merchant',
+    normalBalance: 'credit',
+    description:
+      'Captured funds owed to the merchant, not yet settled (may go negative through refunds and disputes)',
+  },
+  merchant_available: {
+    owner: 'merchant',
+    normalBalance: 'credit',
+    debitsMustNotExceedCredits: true,
+    description: 'Settled funds owed to the merchant, which payouts draw on; never below zero',
+  },
+  merchant_reserved: {
+    owner: 'merchant',
+    normalBalance: 'credit',
+    debitsMustNotExceedCredits: true,
+    description: 'Funds held back from the merchant (rolling reserve); never below zero',
+  },
+  acquirer_receivable: {
+    owner: 'platform',
+    normalBalance: 'debit',
+    description:
+      'What the acquirer owes the platform for captured payments, less refunds and disputes',
+  },
+  acquirer_fees: {
+    owner: 'platform',
+    normalBalance: 'debit',
+    description: 'What the acquirer charged the platform (an expense)',
+  },
+  platform_fees: {
+    owner: 'platform',
+    normalBalance: 'credit',
+    description: 'Fees the platform earned (revenue); takes a leg of every capture',
+  },
+  platform_cash: {
+    owner: 'platform',
+    normalBalance: 'debit',
+    creditsMustNotExceedDebits: true,
+    description: "Money in the platform's bank account; can never pay out more than it holds",
+  },
+  payouts_in_transit: {
+    owner: 'platform',
+    normalBalance: 'credit',
+    description: 'Payouts sent to merchants that the bank has not confirmed yet',
+  },
+} as const satisfies Record<
+  string,
+  AccountFlags & {
+    owner: 'merchant' | 'platform';
+    normalBalance: NormalBalance;
+    description: string;
+  }
+>;
+
+export type AccountCode = keyof typeof chartOfAccounts;
+
+/** The account `code` of `merchantId` (or of the platform) in `currency`, opened on first use. */
+export async function accountFor(
+  tx: Queryable,
+  code: AccountCode,
+  currency: string,
+  merchantId?: string,
+) {
+  const spec = chartOfAccounts[code];
+  const owner = spec.owner === 'platform' ? 'platform' : merchantId;
+  if (!owner) throw new Error(`account ${code} belongs to a merchant: pass the merchant id`);
+  return ensureAccount(tx, { ...spec, owner, code, currency });
+}
+
+interface Money {
+  merchantId: string;
+  currency: string;
+  amount: bigint;
+}
+
+async function legs(
+  tx: Queryable,
+  currency: string,
+  merchantId: string | undefined,
+  ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
+): Promise<Array<Omit<Leg, 'kind'>>> {
+  const out: Array<Omit<Leg, 'kind'>> = [];
+  for (const [code, side, amount] of spec) {
+    if (amount === 0n) continue; // e.g. a zero fee: no leg rather than a zero posting
+    const account = await accountFor(tx, code, currency, merchantId);
+    out.push({ accountId: account.id, side, amount, currency });
+  }
+  return out;
+}
+
+/** Authorization: the acquirer approved; reserve the amount until capture, release or expiry. */
+export async function authorize(
+  tx: Queryable,
+  p: Money & { holdId?: string; expiresAt?: Date | null },
+  options?: BookOptions,
+): Promise<PlacedHold> {
+  return placeHold(
+    tx,
+    {
+      holdId: p.holdId,
+      code: 'authorize',
+      expiresAt: p.expiresAt,
+      legs: await legs(
+        tx,
+        p.currency,
+        p.merchantId,
+        ['acquirer_receivable', 'debit', p.amount],
+        ['merchant_pending', 'credit', p.amount],
+      ),
+    },
+    { merchantId: p.merchantId, ...options },
+  );
+}
+
+/**
+ * Capture (full or partial): post `amount` of the hold, the fee to the platform, the rest to the
+ * merchant; whatever was authorized beyond `amount` is released.
+ */
+export async function capture(
+  tx: Queryable,
+  p: Money & { holdId: string; fee: bigint },
+  options?: BookOptions,
+): Promise<BookedEntry> {
+  return postHold(
+    tx,
+    {
+      holdId: p.holdId,
+      code: 'capture',
+      legs: await legs(
+        tx,
+        p.currency,
+        p.merchantId,
+        ['acquirer_receivable', 'debit', p.amount],
+        ['merchant_pending', 'credit', p.amount - p.fee],
+        ['platform_fees', 'credit', p.fee],
+      ),
+    },
+    { merchantId: p.merchantId, ...options },
+  );
+}
+
+/** Release: the authorization is canceled; its whole reservation is given back. */
+export function release(
+  tx: Queryable,
+  p: { holdId: string; merchantId: string },
+  options?: BookOptions,
+) {
+  return voidHold(
+    tx,
+    { holdId: p.holdId, code: 'release' },
+    { merchantId: p.merchantId, ...options },
+  );
+}
+
+async function book(
+  tx: Queryable,
+  code: string,
+  currency: string,
+  merchantId: string | undefined,
+  options: BookOptions | undefined,
+  ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
+): Promise<BookedEntry> {
+  return bookEntry(
+    tx,
+    { type: 'ledger.entry_posted', code, legs: await legs(tx, currency, merchantId, ...spec) },
+    { merchantId: merchantId ?? null, ...options },
+  );
+}
+
+/** Refund: the merchant gives money back to the shopper; the capture fee is kept. */
+export function refund(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'refund',
+    p.currency,
+    p.merchantId,
+    options,
+    ['merchant_pending', 'debit', p.amount],
+    ['acquirer_receivable', 'credit', p.amount],
+  );
+}
+
+/** A fee charged on its own (a dispute fee, a payout fee). */
+export function fee(tx: Queryable, p: Money & { reason: string }, options?: BookOptions) {
+  return book(
+    tx,
+    `fee:${p.reason}`,
+    p.currency,
+    p.merchantId,
+    options,
+    ['merchant_pending', 'debit', p.amount],
+    ['platform_fees', 'credit', p.amount],
+  );
+}
+
+/** Settlement from the acquirer: it pays what it owes, less its own fees, into the bank. */
+export function settleFromAcquirer(
+  tx: Queryable,
+  p: { currency: string; gross: bigint; acquirerFee: bigint },
+  options?: BookOptions,
+) {
+  return book(
+    tx,
+    'acquirer_settlement',
+    p.currency,
+    undefined,
+    options,
+    ['platform_cash', 'debit', p.gross - p.acquirerFee],
+    ['acquirer_fees', 'debit', p.acquirerFee],
+    ['acquirer_receivable', 'credit', p.gross],
+  );
+}
+
+/** Settlement to the merchant: after the settlement delay, pending funds become available. */
+export function makeAvailable(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'settle_to_available',
+    p.currency,
+    p.merchantId,
+    options,
+    ['merchant_pending', 'debit', p.amount],
+    ['merchant_available', 'credit', p.amount],
+  );
+}
+
+/** Payout created: available funds leave for the merchant's bank. Cannot overdraw available. */
+export function payout(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'payout',
+    p.currency,
+    p.merchantId,
+    options,
+    ['merchant_available', 'debit', p.amount],
+    ['payouts_in_transit', 'credit', p.amount],
+  );
+}
+
+/** Payout paid: the bank confirms; the money leaves the platform's cash. */
+export function payoutPaid(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'payout_paid',
+    p.currency,
+    p.merchantId,
+    options,
+    ['payouts_in_transit', 'debit', p.amount],
+    ['platform_cash', 'credit', p.amount],
+  );
+}
+
+/** Dispute opened: the acquirer pulls the amount back; the merchant also pays the dispute fee. */
+export function disputeOpened(tx: Queryable, p: Money & { fee: bigint }, options?: BookOptions) {
+  return book(
+    tx,
+    'dispute_opened',
+    p.currency,
+    p.merchantId,
+    options,
+    ['merchant_pending', 'debit', p.amount + p.fee],
+    ['acquirer_receivable', 'credit', p.amount],
+    ['platform_fees', 'credit', p.fee],
+  );
+}
+
+/** Dispute won: the amount comes back; the fee is not refunded. */
+export function disputeWon(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'dispute_won',
+    p.currency,
+    p.merchantId,
+    options,
+    ['acquirer_receivable', 'debit', p.amount],
+    ['merchant_pending', 'credit', p.amount],
+  );
+}

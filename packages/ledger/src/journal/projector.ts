@@ -1,0 +1,157 @@
+import type { RecordedEvent } from '../events/types.ts';
+import type { Queryable } from '../sql.ts';
+import type { PostingKind, Side } from './types.ts';
+
+/**
+ * The journal's projections (accounts, entries, postings, balances, holds) from the log. The
+ * same function serves live writes and `kassa ledger rebuild`, so a rebuild cannot disagree with
+ * what was written live except through the shard a balance delta lands in, and shards are summed.
+ */
+
+export const ACCOUNT_OPENED = 'ledger.account_opened';
+export const ENTRY_EVENTS = [
+  'ledger.entry_posted',
+  'ledger.hold_placed',
+  'ledger.hold_posted',
+  'ledger.hold_voided',
+  'ledger.hold_expired',
+] as const;
+export type EntryEventType = (typeof ENTRY_EVENTS)[number];
+
+export interface AccountOpenedData {
+  accountId: string;
+  owner: string;
+  code: string;
+  currency: string;
+  normalBalance: 'debit' | 'credit';
+  debitsMustNotExceedCredits: boolean;
+  creditsMustNotExceedDebits: boolean;
+}
+
+export interface EntryData {
+  entryId: string;
+  code: string;
+  holdId?: string;
+  legs: Array<{
+    accountId: string;
+    side: Side;
+    kind: PostingKind;
+    amount: string;
+    currency: string;
+  }>;
+  /** ledger.hold_placed: what the hold reserves and until when. */
+  hold?: { amount: string; currency: string; expiresAt: string | null };
+  /** ledger.hold_posted: how much of the hold was posted. */
+  postedAmount?: string;
+}
+
+/** Which balance shard an account's delta goes to (live: spread; rebuild: 0). */
+export type ShardOf = (accountId: string) => number;
+
+export function isLedgerEvent(type: string): boolean {
+  return type === ACCOUNT_OPENED || (ENTRY_EVENTS as readonly string[]).includes(type);
+}
+
+export async function projectEvent(
+  tx: Queryable,
+  event: RecordedEvent,
+  shardOf: ShardOf,
+): Promise<void> {
+  if (event.type === ACCOUNT_OPENED) {
+    const d = event.data as unknown as AccountOpenedData;
+    await tx.query(
+      `INSERT INTO ledger_accounts (id, owner, code, currency, normal_balance, debits_must_not_exceed_credits,
+         credits_must_not_exceed_debits, opened_event_seq, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        d.accountId,
+        d.owner,
+        d.code,
+        d.currency,
+        d.normalBalance,
+        d.debitsMustNotExceedCredits,
+        d.creditsMustNotExceedDebits,
+        event.seq.toString(),
+        event.occurredAt,
+      ],
+    );
+    return;
+  }
+  if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
+  const d = event.data as unknown as EntryData;
+  await tx.query(
+    'INSERT INTO ledger_entries (id, event_seq, code, hold_id, created_at) VALUES ($1, $2, $3, $4, $5)',
+    [d.entryId, event.seq.toString(), d.code, d.holdId ?? null, event.occurredAt],
+  );
+  await tx.query(
+    `INSERT INTO ledger_postings (entry_id, account_id, side, kind, amount, currency, event_seq)
+     SELECT $1, * , $2 FROM unnest($3::text[], $4::ledger_side[], $5::ledger_posting_kind[], $6::bigint[], $7::text[])`,
+    [
+      d.entryId,
+      event.seq.toString(),
+      d.legs.map((l) => l.accountId),
+      d.legs.map((l) => l.side),
+      d.legs.map((l) => l.kind),
+      d.legs.map((l) => l.amount),
+      d.legs.map((l) => l.currency),
+    ],
+  );
+  await addToBalances(tx, d.legs, shardOf);
+  await projectHold(tx, event.type as EntryEventType, d);
+}
+
+async function projectHold(tx: Queryable, type: EntryEventType, d: EntryData): Promise<void> {
+  if (type === 'ledger.hold_placed' && d.hold) {
+    await tx.query(
+      `INSERT INTO ledger_holds (id, placed_entry_id, currency, amount, status, expires_at)
+       VALUES ($1, $2, $3, $4, 'pending', $5)`,
+      [d.holdId, d.entryId, d.hold.currency, d.hold.amount, d.hold.expiresAt],
+    );
+  } else if (
+    type === 'ledger.hold_posted' ||
+    type === 'ledger.hold_voided' ||
+    type === 'ledger.hold_expired'
+  ) {
+    const status = type.slice('ledger.hold_'.length);
+    await tx.query(
+      'UPDATE ledger_holds SET status = $2, posted_amount = $3, resolved_entry_id = $4 WHERE id = $1',
+      [d.holdId, status, d.postedAmount ?? null, d.entryId],
+    );
+  }
+}
+
+/**
+ * One upsert per (account, shard), in a fixed order, so two entries touching the same rows
+ * always lock them in the same order and cannot deadlock.
+ */
+async function addToBalances(
+  tx: Queryable,
+  legs: EntryData['legs'],
+  shardOf: ShardOf,
+): Promise<void> {
+  const deltas = new Map<string, [string, number, bigint, bigint, bigint, bigint]>();
+  for (const leg of legs) {
+    const shard = shardOf(leg.accountId);
+    const key = `${leg.accountId}/${shard}`;
+    const row = deltas.get(key) ?? [leg.accountId, shard, 0n, 0n, 0n, 0n];
+    const amount = BigInt(leg.amount);
+    const column = (leg.kind === 'posted' ? 4 : 2) + (leg.side === 'credit' ? 1 : 0);
+    row[column] = (row[column] as bigint) + (leg.kind === 'release' ? -amount : amount);
+    deltas.set(key, row);
+  }
+  const rows = [...deltas.values()].sort((a, b) =>
+    a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1,
+  );
+  await tx.query(
+    `INSERT INTO ledger_balances (account_id, shard, debits_pending, credits_pending, debits_posted, credits_posted)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+     ON CONFLICT (account_id, shard) DO UPDATE SET
+       debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
+       credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
+       debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
+       credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`,
+    [0, 1, 2, 3, 4, 5].map((i) =>
+      rows.map((r) => (typeof r[i] === 'bigint' ? r[i].toString() : r[i])),
+    ),
+  );
+}
