@@ -28,4 +28,6 @@ export {
   isLedgerEvent,
 } from './journal/projector.ts';
 export type * from './journal/types.ts';
+export { rebuildProjections } from './rebuild.ts';
 export { type Queryable, query } from './sql.ts';
+export { type VerifyProblem, type VerifyReport, verifyLedger } from './verify.ts';

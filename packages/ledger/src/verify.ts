@@ -1,0 +1,222 @@
+import { InvalidEntryError } from './errors.ts';
+import { canonicalEvent, chainHash, GENESIS_HASH } from './events/canonical.ts';
+import { readLog } from './events/read.ts';
+import { validateLegs } from './journal/entries.ts';
+import { ACCOUNT_OPENED, ENTRY_EVENTS, type EntryData } from './journal/projector.ts';
+import { type Queryable, query } from './sql.ts';
+
+export interface VerifyProblem {
+  check: 'chain' | 'entry_balance' | 'zero_sum' | 'projection' | 'unsealed';
+  message: string;
+  position?: bigint;
+  eventId?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  events: number;
+  entries: number;
+  accounts: number;
+  /** Every problem found, in log order; the first names the first bad event. */
+  problems: VerifyProblem[];
+}
+
+type Totals = [
+  debitsPending: bigint,
+  creditsPending: bigint,
+  debitsPosted: bigint,
+  creditsPosted: bigint,
+];
+
+/**
+ * Proves the ledger from its log, reading only:
+ * - the chain: positions 1..n without gaps, each hash = SHA-256(previous hash || canonical event);
+ * - every journal entry balances (per kind and currency), and all postings sum to zero;
+ * - the projections (accounts, entries, postings, balances, holds) equal what the log implies;
+ * - every event is either sealed or waiting in the seal queue.
+ * Tampering with any row, even by a superuser with triggers disabled, shows up as a problem
+ * naming the first event (or account) that no longer adds up.
+ */
+export async function verifyLedger(
+  db: Queryable,
+  options: { batchSize?: number } = {},
+): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const expected = new Map<string, Totals>();
+  const netByCurrency = new Map<string, bigint>();
+  const expectedHolds = new Map<string, string>();
+  const accounts = new Set<string>();
+  const entries = new Set<string>();
+  let previous: Buffer = GENESIS_HASH;
+  let position = 0n;
+  let events = 0;
+
+  for (;;) {
+    const batch = await readLog(db, { after: position, limit: options.batchSize ?? 5000 });
+    if (batch.length === 0) break;
+    const links = await query<{ position: bigint; prev_hash: Buffer; hash: Buffer }>(
+      db,
+      'SELECT position, prev_hash, hash FROM ledger_chain WHERE position > $1 AND position <= $2 ORDER BY position',
+      [position, batch.at(-1)?.position],
+    );
+    batch.forEach((event, i) => {
+      const link = links[i];
+      const where = { position: event.position, eventId: event.id };
+      if (event.position !== position + 1n) {
+        problems.push({
+          check: 'chain',
+          ...where,
+          message: `position ${position + 1n} is missing`,
+        });
+      } else if (!link?.prev_hash.equals(previous)) {
+        problems.push({
+          check: 'chain',
+          ...where,
+          message: 'prev_hash does not match the hash before it',
+        });
+      } else if (!link.hash.equals(chainHash(previous, canonicalEvent(event)))) {
+        problems.push({
+          check: 'chain',
+          ...where,
+          message: 'the event does not match its hash (altered?)',
+        });
+      }
+      previous = link?.hash ?? previous;
+      position = event.position;
+      events += 1;
+
+      if (event.type === ACCOUNT_OPENED) accounts.add(String(event.data.accountId));
+      if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
+      const data = event.data as unknown as EntryData;
+      entries.add(data.entryId);
+      try {
+        validateLegs(data.legs.map((l) => ({ ...l, amount: BigInt(l.amount) })));
+      } catch (error) {
+        if (!(error instanceof InvalidEntryError)) throw error;
+        problems.push({ check: 'entry_balance', ...where, message: error.message });
+      }
+      for (const leg of data.legs) {
+        const totals: Totals = expected.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
+        const index = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
+        const amount = BigInt(leg.amount);
+        totals[index] = (totals[index] as bigint) + (leg.kind === 'release' ? -amount : amount);
+        expected.set(leg.accountId, totals);
+        const key = `${leg.currency} ${leg.kind}`;
+        netByCurrency.set(
+          key,
+          (netByCurrency.get(key) ?? 0n) + (leg.side === 'debit' ? amount : -amount),
+        );
+      }
+      if (data.holdId) {
+        expectedHolds.set(
+          data.holdId,
+          event.type === 'ledger.hold_placed' ? 'pending' : event.type.slice('ledger.hold_'.length),
+        );
+      }
+    });
+  }
+
+  for (const [key, net] of netByCurrency) {
+    if (net !== 0n)
+      problems.push({ check: 'zero_sum', message: `${key} postings sum to ${net}, not zero` });
+  }
+  await compareProjections(db, { expected, expectedHolds, accounts, entries }, problems);
+  await checkUnsealed(db, problems);
+  return {
+    ok: problems.length === 0,
+    events,
+    entries: entries.size,
+    accounts: accounts.size,
+    problems,
+  };
+}
+
+async function compareProjections(
+  db: Queryable,
+  log: {
+    expected: Map<string, Totals>;
+    expectedHolds: Map<string, string>;
+    accounts: Set<string>;
+    entries: Set<string>;
+  },
+  problems: VerifyProblem[],
+): Promise<void> {
+  const projection = (message: string) => problems.push({ check: 'projection', message });
+  const balances = await query<{
+    account_id: string;
+    dp: bigint;
+    cp: bigint;
+    dpo: bigint;
+    cpo: bigint;
+  }>(
+    db,
+    `SELECT account_id, sum(debits_pending)::bigint AS dp, sum(credits_pending)::bigint AS cp,
+            sum(debits_posted)::bigint AS dpo, sum(credits_posted)::bigint AS cpo
+       FROM ledger_balances GROUP BY account_id`,
+  );
+  const postings = await query<{
+    account_id: string;
+    dp: bigint;
+    cp: bigint;
+    dpo: bigint;
+    cpo: bigint;
+  }>(
+    db,
+    `SELECT account_id,
+       sum(CASE WHEN side = 'debit' AND kind <> 'posted' THEN (CASE kind WHEN 'release' THEN -amount ELSE amount END) ELSE 0 END)::bigint AS dp,
+       sum(CASE WHEN side = 'credit' AND kind <> 'posted' THEN (CASE kind WHEN 'release' THEN -amount ELSE amount END) ELSE 0 END)::bigint AS cp,
+       sum(CASE WHEN side = 'debit' AND kind = 'posted' THEN amount ELSE 0 END)::bigint AS dpo,
+       sum(CASE WHEN side = 'credit' AND kind = 'posted' THEN amount ELSE 0 END)::bigint AS cpo
+       FROM ledger_postings GROUP BY account_id`,
+  );
+  for (const [name, rows] of [
+    ['balances', balances],
+    ['postings', postings],
+  ] as const) {
+    const actual = new Map(rows.map((r) => [r.account_id, [r.dp, r.cp, r.dpo, r.cpo].join(',')]));
+    for (const id of new Set([...actual.keys(), ...log.expected.keys()])) {
+      const want = (log.expected.get(id) ?? [0n, 0n, 0n, 0n]).join(',');
+      const got = actual.get(id) ?? '0,0,0,0';
+      if (want !== got) projection(`${name} of account ${id} are ${got}; the log says ${want}`);
+    }
+  }
+  const accounts = await query<{ id: string }>(db, 'SELECT id FROM ledger_accounts');
+  if (accounts.length !== log.accounts.size || accounts.some((a) => !log.accounts.has(a.id))) {
+    projection(
+      `ledger_accounts has ${accounts.length} accounts; the log opened ${log.accounts.size}`,
+    );
+  }
+  const entries = await query<{ id: string }>(db, 'SELECT id FROM ledger_entries');
+  if (entries.length !== log.entries.size || entries.some((e) => !log.entries.has(e.id))) {
+    projection(`ledger_entries has ${entries.length} entries; the log booked ${log.entries.size}`);
+  }
+  const holds = await query<{ id: string; status: string }>(
+    db,
+    'SELECT id, status FROM ledger_holds',
+  );
+  const actualHolds = new Map(holds.map((h) => [h.id, h.status]));
+  for (const id of new Set([...actualHolds.keys(), ...log.expectedHolds.keys()])) {
+    if (actualHolds.get(id) !== log.expectedHolds.get(id)) {
+      projection(
+        `hold ${id} is ${actualHolds.get(id) ?? 'missing'}; the log says ${log.expectedHolds.get(id) ?? 'none'}`,
+      );
+    }
+  }
+}
+
+async function checkUnsealed(db: Queryable, problems: VerifyProblem[]): Promise<void> {
+  const orphans = await query<{ id: string }>(
+    db,
+    `SELECT e.id FROM ledger_events e
+      WHERE NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.event_seq = e.seq)
+        AND NOT EXISTS (SELECT 1 FROM ledger_seal_queue q WHERE q.event_seq = e.seq)
+      ORDER BY e.seq LIMIT 10`,
+  );
+  for (const { id } of orphans) {
+    problems.push({
+      check: 'unsealed',
+      eventId: id,
+      message: `event ${id} is neither in the chain nor queued for it`,
+    });
+  }
+}
