@@ -3,6 +3,7 @@ import { DatabaseError } from '@kassa/db';
 import { Command } from 'commander';
 import { migrateCommand, newMigrationCommand, statusCommand } from './commands/db.ts';
 import { devCommand } from './commands/dev.ts';
+import { rebuildCommand, verifyCommand } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
 import { warn } from './output.ts';
 
@@ -34,6 +35,24 @@ db.command('new')
   .argument('<name>', 'what the migration does, e.g. add_refunds')
   .description('Write a new migration from the changes in schema.prisma')
   .action(newMigrationCommand);
+
+const ledger = program.command('ledger').description('The event-sourced ledger');
+ledger
+  .command('verify')
+  .description(
+    'Check the hash chain, that every entry balances and that projections match the log; exit 1 and name the first bad event otherwise',
+  )
+  .action(async () => {
+    process.exitCode = await verifyCommand();
+  });
+ledger
+  .command('rebuild')
+  .description(
+    'Recreate every journal projection (accounts, entries, postings, balances, holds) from the log',
+  )
+  .action(async () => {
+    process.exitCode = await rebuildCommand();
+  });
 
 program
   .command('seed')

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashApiKey } from '@kassa/db';
+import { hashApiKey, readMigrations, withTransaction } from '@kassa/db';
 import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
+import { authorize, capture, sealAll } from '@kassa/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKassa } from './run-cli.ts';
 
@@ -22,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('kassa db and seed against DATABASE_URL', () => {
-  it('db status exits 1 while migrations are pending, db migrate applies them, then status exits 0', () => {
+  it('db status exits 1 while migrations are pending, db migrate applies them, then status exits 0', async () => {
     const before = runKassa(['db', 'status'], env);
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/pending\s+\d{14}_init/);
@@ -30,7 +31,7 @@ describe('kassa db and seed against DATABASE_URL', () => {
 
     const migrated = runKassa(['db', 'migrate'], env);
     expect(migrated.code).toBe(0);
-    expect(migrated.stdout).toContain('Applied 1 migration(s).');
+    expect(migrated.stdout).toContain(`Applied ${(await readMigrations()).length} migration(s).`);
     expect(runKassa(['db', 'migrate'], env).stdout).toContain('Already up to date.');
 
     const after = runKassa(['db', 'status'], env);
@@ -76,5 +77,42 @@ describe('kassa db and seed against DATABASE_URL', () => {
       );
       expect(rows[0].n).toBe(0);
     }
+  });
+});
+
+describe('kassa ledger verify and rebuild', () => {
+  it('passes on a consistent ledger, and fails naming the first bad event after tampering', async () => {
+    const merchantId = 'mch_cli';
+    const held = await withTransaction(db.pool, (tx) =>
+      authorize(tx, { merchantId, currency: 'USD', amount: 4_200n }),
+    );
+    await withTransaction(db.pool, (tx) =>
+      capture(tx, { merchantId, currency: 'USD', amount: 4_200n, fee: 152n, holdId: held.holdId }),
+    );
+
+    const ok = runKassa(['ledger', 'verify'], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Ledger verified');
+    const rebuilt = runKassa(['ledger', 'rebuild'], env);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(/Rebuilt the journal projections from \d+ events/);
+    expect(runKassa(['ledger', 'verify'], env).code).toBe(0);
+
+    await sealAll(db.pool);
+    const { rows } = await db.pool.query(
+      `SELECT e.id, c.position FROM ledger_events e JOIN ledger_chain c ON c.event_seq = e.seq
+        WHERE e.type = 'ledger.hold_posted'`,
+    );
+    const client = await db.pool.connect();
+    await client.query("SET session_replication_role = 'replica'");
+    await client.query(`UPDATE ledger_events SET metadata = '{"actor": "mallory"}' WHERE id = $1`, [
+      rows[0].id,
+    ]);
+    await client.query("SET session_replication_role = 'origin'");
+    client.release();
+
+    const bad = runKassa(['ledger', 'verify'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`First bad event: ${rows[0].id} at position ${rows[0].position}`);
   });
 });

@@ -63,10 +63,13 @@ export const variables = {
     example: '# KASSA_DATA_DIR=./.kassa',
   }),
   KASSA_EMBEDDED_PG_PORT: variable({
-    schema: port.default(54320),
+    schema: port.default(15432),
+    // Below Linux's ephemeral range (32768-60999): a client probing a port in that range before
+    // the server listens can be handed that very port as its own and connect to itself, which
+    // then blocks the server from binding it for a minute.
     description: 'Port of the embedded PostgreSQL (only used when DATABASE_URL is unset).',
     expected: 'an integer port from 1 to 65535',
-    example: '# KASSA_EMBEDDED_PG_PORT=54320',
+    example: '# KASSA_EMBEDDED_PG_PORT=15432',
   }),
   API_HOST: variable({
     schema: z.string().min(1).default('127.0.0.1'),
