@@ -1,3 +1,7 @@
+export { processOnce } from './bus/idempotent.ts';
+export { partitionKeyOf, partitionOf } from './bus/partition.ts';
+export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
+export type * from './bus/types.ts';
 export * from './errors.ts';
 export {
   APPENDED_CHANNEL,
