@@ -1,4 +1,5 @@
 export { processOnce } from './bus/idempotent.ts';
+export { KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
 export { partitionKeyOf, partitionOf } from './bus/partition.ts';
 export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
 export type * from './bus/types.ts';

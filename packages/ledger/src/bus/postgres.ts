@@ -211,6 +211,7 @@ class PostgresSubscription implements Subscription {
    */
   private async deliverBatch(): Promise<number> {
     if (this.offsets.size === 0) return 0;
+    // biome-ignore lint/complexity/useMathMinMax: offsets are bigints, which Math.min cannot take
     const from = [...this.offsets.values()].reduce((a, b) => (a < b ? a : b));
     const events = await readLog(this.connection as pg.PoolClient, {
       after: from,

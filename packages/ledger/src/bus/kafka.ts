@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { withTransaction } from '@kassa/db';
+import { type Consumer, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import type pg from 'pg';
+import { readLog } from '../events/read.ts';
+import { sealAll } from '../events/sealer.ts';
+import type { EventMetadata, JsonObject } from '../events/types.ts';
+import { query } from '../sql.ts';
+import { int32Of, partitionKeyOf } from './partition.ts';
+import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  topic?: string;
+  /** Partitions of the topic when Kassa creates it. */
+  partitions?: number;
+  replicationFactor?: number;
+  clientId?: string;
+  kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+  batchSize?: number;
+}
+
+interface WireEvent {
+  seq: string;
+  id: string;
+  stream: string;
+  version: number;
+  type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+  merchantId: string | null;
+  occurredAt: string;
+  position: string;
+}
+
+/**
+ * The event bus on Kafka, for scale: an outbox relay (`publish`) copies the sealed log, in order,
+ * to one topic keyed by merchant id (the merchant's events share a partition and keep their
+ * order; merchants spread over partitions), and Kafka consumer groups share the partitions among
+ * workers. The relay commits its log position only after Kafka acknowledged (acks = all,
+ * idempotent producer), so nothing that did not commit is published and nothing is lost; after a
+ * relay crash some events may be published twice, which consumers absorb (processOnce).
+ *
+ * This transport runs the conformance suite whenever KAFKA_BROKERS is set. No Kafka broker can
+ * be installed on Kassa's CI machines, so it has not been run there.
+ */
+export class KafkaBus implements EventBus {
+  readonly transport = 'kafka';
+  private readonly kafka: Kafka;
+  private readonly topic: string;
+  private producer: Producer | undefined;
+  private topicReady: Promise<void> | undefined;
+  private readonly consumers = new Set<KafkaSubscription>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: KafkaBusOptions,
+  ) {
+    this.topic = options.topic ?? 'kassa.ledger.events';
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'kassa',
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      ...options.kafka,
+    });
+  }
+
+  private ensureTopic(): Promise<void> {
+    this.topicReady ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: this.topic,
+              numPartitions: this.options.partitions ?? 16,
+              replicationFactor: this.options.replicationFactor ?? -1,
+            },
+          ],
+        });
+      } finally {
+        await admin.disconnect();
+      }
+    })();
+    return this.topicReady;
+  }
+
+  /** The outbox relay: seal, then copy the log past the relay's position to the topic. */
+  async publish(): Promise<number> {
+    await sealAll(this.pool);
+    await this.ensureTopic();
+    this.producer ??= this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    const relay = `kafka:${this.topic}`;
+    let published = 0;
+    for (;;) {
+      const sent = await withTransaction(this.pool, async (tx) => {
+        // One relay at a time (per topic); another process finds the lock taken and leaves.
+        const [lock] = await query<{ locked: boolean }>(
+          tx,
+          'SELECT pg_try_advisory_xact_lock($1, 0) AS locked',
+          [int32Of(relay)],
+        );
+        if (!lock?.locked) return 0;
+        const [row] = await query<{ position: bigint }>(
+          tx,
+          'SELECT position FROM bus_relay_offsets WHERE relay = $1',
+          [relay],
+        );
+        const events = await readLog(tx, {
+          after: row?.position ?? 0n,
+          limit: this.options.batchSize ?? 500,
+        });
+        if (events.length === 0) return 0;
+        await (this.producer as Producer).send({
+          topic: this.topic,
+          acks: -1,
+          messages: events.map((event) => ({
+            key: partitionKeyOf(event),
+            value: JSON.stringify({
+              ...event,
+              seq: event.seq.toString(),
+              position: event.position.toString(),
+              occurredAt: event.occurredAt.toISOString(),
+            } satisfies WireEvent),
+            headers: {
+              'kassa-event-id': event.id,
+              'kassa-event-type': event.type,
+              ...(typeof event.metadata.traceparent === 'string' && {
+                traceparent: event.metadata.traceparent,
+              }),
+            },
+          })),
+        });
+        await tx.query(
+          `INSERT INTO bus_relay_offsets (relay, position) VALUES ($1, $2)
+           ON CONFLICT (relay) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+          [relay, events.at(-1)?.position.toString()],
+        );
+        return events.length;
+      });
+      published += sent;
+      if (sent === 0) return published;
+    }
+  }
+
+  async subscribe(
+    group: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    await this.ensureTopic();
+    const subscription = new KafkaSubscription(
+      this.kafka.consumer({ groupId: group }),
+      this.topic,
+      handler,
+      options,
+    );
+    await subscription.start();
+    this.consumers.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    await this.producer?.disconnect();
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  readonly memberId = `member_${randomBytes(6).toString('hex')}`;
+  private assigned: number[] = [];
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly topic: string,
+    private readonly handler: EventHandler,
+    private readonly options: SubscribeOptions,
+  ) {}
+
+  partitions(): number[] {
+    return [...this.assigned];
+  }
+
+  async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = [...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topic: this.topic,
+      fromBeginning: this.options.startFrom !== 'end',
+    });
+    await this.consumer.run({
+      // Commit each offset only after the handler resolved: a crash in between redelivers.
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const wire = JSON.parse(message.value?.toString('utf8') ?? '{}') as WireEvent;
+        const event: BusEvent = {
+          ...wire,
+          seq: BigInt(wire.seq),
+          position: BigInt(wire.position),
+          occurredAt: new Date(wire.occurredAt),
+          partitionKey: message.key?.toString('utf8') ?? partitionKeyOf(wire),
+        };
+        try {
+          await this.handler(event);
+        } catch (error) {
+          this.options.onError?.(error, event);
+          throw error; // kafkajs retries the message (and keeps the partition's order)
+        }
+        await this.consumer.commitOffsets([
+          { topic: this.topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
