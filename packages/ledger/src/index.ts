@@ -21,6 +21,7 @@ export {
   BALANCE_SHARDS,
   type BookedEntry,
   type BookOptions,
+  bookEntries,
   bookEntry,
   MAX_LEG_AMOUNT,
   validateLegs,

@@ -2,7 +2,12 @@ import { withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import { readLog } from './events/read.ts';
 import { sealAll } from './events/sealer.ts';
-import { isLedgerEvent, projectEvent } from './journal/projector.ts';
+import {
+  ACCOUNT_OPENED,
+  isLedgerEvent,
+  projectEntries,
+  projectEvent,
+} from './journal/projector.ts';
 
 const PROJECTIONS = [
   'ledger_holds',
@@ -35,14 +40,23 @@ export async function rebuildProjections(
     for (;;) {
       const batch = await readLog(tx, { after, limit: options.batchSize ?? 2000 });
       if (batch.length === 0) break;
+      // Consecutive entry events are projected together; an account opening goes first on its
+      // own, since the postings after it reference the account.
+      let entries: typeof batch = [];
       for (const event of batch) {
-        if (isLedgerEvent(event.type)) {
+        if (event.type === ACCOUNT_OPENED) {
+          await projectEntries(tx, entries, () => 0);
+          entries = [];
           await projectEvent(tx, event, () => 0);
+          ledgerEvents += 1;
+        } else if (isLedgerEvent(event.type)) {
+          entries.push(event);
           ledgerEvents += 1;
         }
         events += 1;
         after = event.position;
       }
+      await projectEntries(tx, entries, () => 0);
       options.onProgress?.(after);
     }
     return { events, ledgerEvents };

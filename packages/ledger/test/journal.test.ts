@@ -6,6 +6,7 @@ import {
   accountFor,
   authorize,
   balanceOf,
+  bookEntries,
   bookEntry,
   CurrencyMismatchError,
   capture,
@@ -25,6 +26,7 @@ import {
   sealAll,
   UnknownAccountError,
   validateLegs,
+  verifyLedger,
   voidHold,
 } from '../src/index.ts';
 
@@ -159,6 +161,39 @@ describe('journal entries', () => {
     expect(error).toBeInstanceOf(AccountLimitError);
     expect((error as AccountLimitError).flag).toBe('debits_must_not_exceed_credits');
     expect((await counts())?.entries).toBe(before?.entries);
+  });
+});
+
+describe('booking in bulk', () => {
+  it('books many entries in one transaction, and none when one of them is wrong', async () => {
+    const { cash, revenue } = await twoAccounts('KWD');
+    const entry = (amount: bigint) => ({
+      code: 'bulk',
+      legs: [
+        { accountId: cash.id, side: 'debit' as const, amount, currency: 'KWD' },
+        { accountId: revenue.id, side: 'credit' as const, amount, currency: 'KWD' },
+      ],
+    });
+    const booked = await tx((t) =>
+      bookEntries(
+        t,
+        Array.from({ length: 50 }, (_, i) => entry(BigInt(i + 1))),
+      ),
+    );
+    expect(booked).toHaveLength(50);
+    expect(balanceOf(revenue, await getBalance(db.current.pool, revenue.id)).posted).toBe(1275n); // 1 + ... + 50
+
+    const before = await counts();
+    const bad = [
+      entry(5n),
+      { ...entry(5n), legs: [...entry(5n).legs.slice(0, 1), { ...entry(4n).legs[1] }] },
+    ] as never;
+    await expect(tx((t) => bookEntries(t, bad))).rejects.toMatchObject({
+      code: 'unbalanced_entry',
+    });
+    expect(await counts()).toEqual(before);
+    await sealAll(db.current.pool);
+    expect((await verifyLedger(db.current.pool)).problems).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   StreamVersionConflictError,
 } from '../errors.ts';
 import { type Queryable, query } from '../sql.ts';
-import type { ExpectedVersion, NewEvent } from './types.ts';
+import type { EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './types.ts';
 
 export interface AppendInput {
   stream: string;
@@ -20,7 +20,7 @@ export interface AppendInput {
 }
 
 export interface AppendResult {
-  events: Array<{ id: string; seq: string; version: number }>;
+  events: Array<{ id: string; seq: string; version: number; occurredAt: string }>;
   /** The version the stream is at after this append. */
   version: number;
   /** True when an earlier append with the same idempotency key answered instead. */
@@ -52,30 +52,25 @@ export async function appendToStream(tx: Queryable, input: AppendInput): Promise
   }
 
   const base = await advanceStream(tx, input.stream, input.expectedVersion, input.events.length);
-  const rows = await query<{ seq: bigint; id: string; version: number }>(
+  const rows = await insertEvents(
     tx,
-    `WITH inserted AS (
-       INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
-       RETURNING seq, id, version
-     ), queued AS (
-       INSERT INTO ledger_seal_queue (event_seq) SELECT seq FROM inserted
-     )
-     SELECT seq, id, version FROM inserted ORDER BY version`,
-    [
-      input.events.map(() => newId('event')),
-      input.events.map(() => input.stream),
-      input.events.map((_, i) => base + i + 1),
-      input.events.map((e) => e.type),
-      input.events.map((e) => JSON.stringify(e.data)),
-      input.events.map((e) => JSON.stringify(withKey(e, input.idempotencyKey))),
-      input.events.map(() => input.merchantId ?? null),
-    ],
+    input.events.map((event, i) => ({
+      stream: input.stream,
+      version: base + i + 1,
+      type: event.type,
+      data: event.data,
+      metadata: withKey(event, input.idempotencyKey),
+      merchantId: input.merchantId ?? null,
+    })),
   );
-  await tx.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
 
   const result = {
-    events: rows.map((r) => ({ id: r.id, seq: r.seq.toString(), version: r.version })),
+    events: rows.map((r) => ({
+      id: r.id,
+      seq: r.seq.toString(),
+      version: r.version,
+      occurredAt: r.occurred_at.toISOString(),
+    })),
     version: base + input.events.length,
   };
   if (input.idempotencyKey) {
@@ -175,4 +170,121 @@ async function advanceStream(
   );
   if (advanced.length === 0) throw new StreamVersionConflictError(stream, `version ${expected}`);
   return expected;
+}
+
+interface EventRow {
+  stream: string;
+  version: number;
+  type: string;
+  data: NewEvent['data'];
+  metadata: EventMetadata;
+  merchantId: string | null;
+}
+
+/** Inserts events and queues them for sealing, in one statement; wakes sealers at commit. */
+async function insertEvents(
+  tx: Queryable,
+  events: EventRow[],
+): Promise<Array<{ seq: bigint; id: string; version: number; stream: string; occurred_at: Date }>> {
+  const rows = await query<{
+    seq: bigint;
+    id: string;
+    version: number;
+    stream: string;
+    occurred_at: Date;
+  }>(
+    tx,
+    `WITH inserted AS (
+       INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
+       RETURNING seq, id, version, stream, occurred_at
+     ), queued AS (
+       INSERT INTO ledger_seal_queue (event_seq) SELECT seq FROM inserted
+     )
+     SELECT seq, id, version, stream, occurred_at FROM inserted ORDER BY seq`,
+    [
+      events.map(() => newId('event')),
+      events.map((e) => e.stream),
+      events.map((e) => e.version),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+      events.map((e) => e.merchantId),
+    ],
+  );
+  await tx.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
+  return rows;
+}
+
+export interface BatchItem {
+  /** A new stream (its first event), or `any` to append after whatever it holds. */
+  stream: string;
+  expectedVersion: 'no_stream' | 'any';
+  event: NewEvent;
+  merchantId?: string | null;
+}
+
+/**
+ * Appends one event to each of many distinct streams in a handful of statements, for writers
+ * that book many entries per transaction (settlement runs, the benchmark). No idempotency keys:
+ * a batch is one unit, retried or not as a whole by its transaction.
+ */
+export async function appendBatch(tx: Queryable, items: BatchItem[]): Promise<RecordedEvent[]> {
+  for (const item of items) validate({ ...item, events: [item.event] });
+  const streams = items.map((i) => i.stream);
+  if (new Set(streams).size !== streams.length) {
+    throw new InvalidEventError('a batch appends to each stream at most once');
+  }
+  const versions = new Map<string, number>();
+  const fresh = items.filter((i) => i.expectedVersion === 'no_stream').map((i) => i.stream);
+  if (fresh.length > 0) {
+    const created = await query<{ stream: string }>(
+      tx,
+      `INSERT INTO ledger_streams (stream, version) SELECT unnest($1::text[]), 1
+       ON CONFLICT (stream) DO NOTHING RETURNING stream`,
+      [fresh],
+    );
+    if (created.length !== fresh.length) {
+      const taken = fresh.find((s) => !created.some((c) => c.stream === s)) as string;
+      throw new StreamVersionConflictError(taken, 'no stream yet');
+    }
+    for (const stream of fresh) versions.set(stream, 1);
+  }
+  const existing = items.filter((i) => i.expectedVersion === 'any').map((i) => i.stream);
+  if (existing.length > 0) {
+    const advanced = await query<{ stream: string; version: number }>(
+      tx,
+      `INSERT INTO ledger_streams (stream, version) SELECT unnest($1::text[]), 1
+       ON CONFLICT (stream) DO UPDATE SET version = ledger_streams.version + 1 RETURNING stream, version`,
+      [existing],
+    );
+    for (const row of advanced) versions.set(row.stream, row.version);
+  }
+  const rows = await insertEvents(
+    tx,
+    items.map((item) => ({
+      stream: item.stream,
+      version: versions.get(item.stream) as number,
+      type: item.event.type,
+      data: item.event.data,
+      metadata: { ...item.event.metadata },
+      merchantId: item.merchantId ?? null,
+    })),
+  );
+  const byStream = new Map(items.map((item) => [item.stream, item]));
+  return rows.map((row) => {
+    const item = byStream.get(row.stream) as BatchItem;
+    return {
+      seq: row.seq,
+      id: row.id,
+      stream: row.stream,
+      version: row.version,
+      type: item.event.type,
+      data: item.event.data,
+      metadata: { ...item.event.metadata },
+      merchantId: item.merchantId ?? null,
+      occurredAt: row.occurred_at,
+      position: null,
+    };
+  });
 }

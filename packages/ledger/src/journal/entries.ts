@@ -5,12 +5,12 @@ import {
   InvalidEntryError,
   UnknownAccountError,
 } from '../errors.ts';
-import { appendToStream } from '../events/append.ts';
+import { type AppendResult, appendBatch, appendToStream } from '../events/append.ts';
 import { readEventById } from '../events/read.ts';
-import type { EventMetadata, ExpectedVersion } from '../events/types.ts';
+import type { EventMetadata, ExpectedVersion, RecordedEvent } from '../events/types.ts';
 import { type Queryable, query } from '../sql.ts';
 import { loadAccounts } from './accounts.ts';
-import { type EntryData, type EntryEventType, projectEvent } from './projector.ts';
+import { type EntryData, type EntryEventType, projectEntries } from './projector.ts';
 import type { Account, Leg, PostingKind } from './types.ts';
 
 /** Largest amount of one leg: keeps every sum far from the 64-bit limit of the balance columns. */
@@ -76,37 +76,36 @@ export function validateLegs(legs: readonly Leg[]): void {
   }
 }
 
-/**
- * Books one entry inside the caller's transaction: validates it, checks the accounts and their
- * flags (locking flagged accounts' balance rows), appends the event, and updates the projections.
- * Any error leaves nothing written once the caller's transaction rolls back; nothing is written
- * before the last check passes.
- */
-export async function bookEntry(
+type EntrySpec = Omit<EntryData, 'legs' | 'entryId'> & {
+  entryId?: string;
+  type: EntryEventType;
+  legs: readonly Leg[];
+};
+
+/** Validation, accounts and flags for a set of entries; throws before anything is written. */
+async function checkEntries(
   tx: Queryable,
-  entry: Omit<EntryData, 'legs' | 'entryId'> & {
-    entryId?: string;
-    type: EntryEventType;
-    legs: readonly Leg[];
-  },
-  options: BookOptions = {},
-): Promise<BookedEntry> {
-  validateLegs(entry.legs);
+  entries: readonly EntrySpec[],
+): Promise<Map<string, Account>> {
+  for (const entry of entries) validateLegs(entry.legs);
+  const legs = entries.flatMap((e) => e.legs);
   const accounts = await loadAccounts(
     tx,
-    entry.legs.map((l) => l.accountId),
+    legs.map((l) => l.accountId),
   );
-  for (const leg of entry.legs) {
+  for (const leg of legs) {
     const account = accounts.get(leg.accountId);
     if (!account) throw new UnknownAccountError(leg.accountId);
     if (account.currency !== leg.currency)
       throw new CurrencyMismatchError(account.id, account.currency, leg.currency);
   }
-  await enforceFlags(tx, accounts, entry.legs);
+  await enforceFlags(tx, accounts, legs);
+  return accounts;
+}
 
-  const entryId = entry.entryId ?? newId('journalEntry');
-  const { type, legs, ...rest } = entry;
-  const data: EntryData = {
+function toEntryData(entry: EntrySpec, entryId: string): EntryData {
+  const { type: _, legs, ...rest } = entry;
+  return {
     ...rest,
     entryId,
     legs: legs.map((l) => ({
@@ -117,24 +116,93 @@ export async function bookEntry(
       currency: l.currency,
     })),
   };
+}
+
+/** Live writes spread unflagged accounts over shards; flagged ones stay on shard 0. */
+function liveShards(accounts: Map<string, Account>) {
+  return (accountId: string) =>
+    hasFlag(accounts.get(accountId)) ? 0 : Math.floor(Math.random() * BALANCE_SHARDS);
+}
+
+/**
+ * Books one entry inside the caller's transaction: validates it, checks the accounts and their
+ * flags (locking flagged accounts' balance rows), appends the event, and updates the projections.
+ * Nothing is written before the last check passes, and an error leaves the caller's transaction
+ * to roll back.
+ */
+export async function bookEntry(
+  tx: Queryable,
+  entry: EntrySpec,
+  options: BookOptions = {},
+): Promise<BookedEntry> {
+  const accounts = await checkEntries(tx, [entry]);
+  const entryId = entry.entryId ?? newId('journalEntry');
+  const data = toEntryData(entry, entryId);
+  const stream = options.stream ?? `journal_entry:${entryId}`;
   const appended = await appendToStream(tx, {
-    stream: options.stream ?? `journal_entry:${entryId}`,
+    stream,
     expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
-    events: [{ type, data: data as never, metadata: options.metadata }],
+    events: [{ type: entry.type, data: data as never, metadata: options.metadata }],
     merchantId: options.merchantId ?? null,
     idempotencyKey: options.idempotencyKey,
   });
-  const eventId = appended.events[0]?.id as string;
-  const event = await readEventById(tx, eventId);
+  const written = appended.events[0] as AppendResult['events'][number];
   if (appended.replayed) {
-    return { entryId: (event.data as unknown as EntryData).entryId, eventId, replayed: true };
+    const earlier = await readEventById(tx, written.id);
+    return {
+      entryId: (earlier.data as unknown as EntryData).entryId,
+      eventId: written.id,
+      replayed: true,
+    };
   }
-  const shardOf = (accountId: string) => {
-    const account = accounts.get(accountId);
-    return hasFlag(account) ? 0 : Math.floor(Math.random() * BALANCE_SHARDS);
+  const event: RecordedEvent = {
+    seq: BigInt(written.seq),
+    id: written.id,
+    stream,
+    version: written.version,
+    type: entry.type,
+    data: data as never,
+    metadata: options.metadata ?? {},
+    merchantId: options.merchantId ?? null,
+    occurredAt: new Date(written.occurredAt),
+    position: null,
   };
-  await projectEvent(tx, event, shardOf);
-  return { entryId, eventId, replayed: false };
+  await projectEntries(tx, [event], liveShards(accounts));
+  return { entryId, eventId: written.id, replayed: false };
+}
+
+/**
+ * Books many plain entries (no holds) in one go: the same checks as bookEntry, then a constant
+ * number of statements whatever the batch size. For writers that book in bulk (settlement, the
+ * benchmark); a batch commits or fails as a whole with its transaction.
+ */
+export async function bookEntries(
+  tx: Queryable,
+  entries: ReadonlyArray<
+    Omit<EntrySpec, 'type'> & { merchantId?: string | null; metadata?: EventMetadata }
+  >,
+): Promise<Array<{ entryId: string; eventId: string }>> {
+  const specs = entries.map((e) => ({ ...e, type: 'ledger.entry_posted' as const }));
+  const accounts = await checkEntries(tx, specs);
+  const prepared = specs.map((spec) => {
+    const entryId = spec.entryId ?? newId('journalEntry');
+    const { merchantId, metadata, ...entry } = spec;
+    return { entryId, merchantId, metadata, data: toEntryData(entry, entryId) };
+  });
+  const events = await appendBatch(
+    tx,
+    prepared.map((p) => ({
+      stream: `journal_entry:${p.entryId}`,
+      expectedVersion: 'no_stream' as const,
+      event: { type: 'ledger.entry_posted', data: p.data as never, metadata: p.metadata },
+      merchantId: p.merchantId ?? null,
+    })),
+  );
+  await projectEntries(tx, events, liveShards(accounts));
+  return events.map((event) => ({
+    entryId: (event.data as unknown as EntryData).entryId,
+    eventId: event.id,
+  }));
 }
 
 function hasFlag(account: Account | undefined): boolean {

@@ -78,26 +78,49 @@ export async function projectEvent(
     return;
   }
   if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
-  const d = event.data as unknown as EntryData;
+  await projectEntries(tx, [event], shardOf);
+}
+
+/**
+ * Projects many entry events in three statements (entries, postings, balances), plus one per
+ * hold change. Live batches and rebuilds both come through here.
+ */
+export async function projectEntries(
+  tx: Queryable,
+  events: RecordedEvent[],
+  shardOf: ShardOf,
+): Promise<void> {
+  if (events.length === 0) return;
+  const entries = events.map((event) => ({ event, d: event.data as unknown as EntryData }));
   await tx.query(
-    'INSERT INTO ledger_entries (id, event_seq, code, hold_id, created_at) VALUES ($1, $2, $3, $4, $5)',
-    [d.entryId, event.seq.toString(), d.code, d.holdId ?? null, event.occurredAt],
+    `INSERT INTO ledger_entries (id, event_seq, code, hold_id, created_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[])`,
+    [
+      entries.map((e) => e.d.entryId),
+      entries.map((e) => e.event.seq.toString()),
+      entries.map((e) => e.d.code),
+      entries.map((e) => e.d.holdId ?? null),
+      entries.map((e) => e.event.occurredAt),
+    ],
+  );
+  const legs = entries.flatMap((e) =>
+    e.d.legs.map((leg) => ({ ...leg, entryId: e.d.entryId, seq: e.event.seq })),
   );
   await tx.query(
     `INSERT INTO ledger_postings (entry_id, account_id, side, kind, amount, currency, event_seq)
-     SELECT $1, * , $2 FROM unnest($3::text[], $4::ledger_side[], $5::ledger_posting_kind[], $6::bigint[], $7::text[])`,
+     SELECT * FROM unnest($1::text[], $2::text[], $3::ledger_side[], $4::ledger_posting_kind[], $5::bigint[], $6::text[], $7::bigint[])`,
     [
-      d.entryId,
-      event.seq.toString(),
-      d.legs.map((l) => l.accountId),
-      d.legs.map((l) => l.side),
-      d.legs.map((l) => l.kind),
-      d.legs.map((l) => l.amount),
-      d.legs.map((l) => l.currency),
+      legs.map((l) => l.entryId),
+      legs.map((l) => l.accountId),
+      legs.map((l) => l.side),
+      legs.map((l) => l.kind),
+      legs.map((l) => l.amount),
+      legs.map((l) => l.currency),
+      legs.map((l) => l.seq.toString()),
     ],
   );
-  await addToBalances(tx, d.legs, shardOf);
-  await projectHold(tx, event.type as EntryEventType, d);
+  await addToBalances(tx, legs, shardOf);
+  for (const { event, d } of entries) await projectHold(tx, event.type as EntryEventType, d);
 }
 
 async function projectHold(tx: Queryable, type: EntryEventType, d: EntryData): Promise<void> {
@@ -130,8 +153,10 @@ async function addToBalances(
   shardOf: ShardOf,
 ): Promise<void> {
   const deltas = new Map<string, [string, number, bigint, bigint, bigint, bigint]>();
+  const shards = new Map<string, number>(); // one shard per account per write: fewer rows locked
   for (const leg of legs) {
-    const shard = shardOf(leg.accountId);
+    const shard = shards.get(leg.accountId) ?? shardOf(leg.accountId);
+    shards.set(leg.accountId, shard);
     const key = `${leg.accountId}/${shard}`;
     const row = deltas.get(key) ?? [leg.accountId, shard, 0n, 0n, 0n, 0n];
     const amount = BigInt(leg.amount);
