@@ -18,7 +18,6 @@ export { type AccountSpec, ensureAccount, findAccount, loadAccounts } from './jo
 export { balanceOf, getBalance, getBalanceAsOf } from './journal/balances.ts';
 export * from './journal/chart.ts';
 export {
-  BALANCE_SHARDS,
   type BookedEntry,
   type BookOptions,
   bookEntries,

@@ -45,9 +45,9 @@ export async function rebuildProjections(
       let entries: typeof batch = [];
       for (const event of batch) {
         if (event.type === ACCOUNT_OPENED) {
-          await projectEntries(tx, entries, () => 0);
+          await projectEntries(tx, entries, () => true);
           entries = [];
-          await projectEvent(tx, event, () => 0);
+          await projectEvent(tx, event, () => true);
           ledgerEvents += 1;
         } else if (isLedgerEvent(event.type)) {
           entries.push(event);
@@ -56,7 +56,7 @@ export async function rebuildProjections(
         events += 1;
         after = event.position;
       }
-      await projectEntries(tx, entries, () => 0);
+      await projectEntries(tx, entries, () => true);
       options.onProgress?.(after);
     }
     return { events, ledgerEvents };

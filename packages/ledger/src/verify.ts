@@ -1,8 +1,16 @@
+import type pg from 'pg';
 import { InvalidEntryError } from './errors.ts';
 import { canonicalEvent, chainHash, GENESIS_HASH } from './events/canonical.ts';
-import { readLog } from './events/read.ts';
+import { EVENT_COLUMNS, readLog, toRecordedEvent } from './events/read.ts';
+import type { RecordedEvent } from './events/types.ts';
 import { validateLegs } from './journal/entries.ts';
-import { ACCOUNT_OPENED, ENTRY_EVENTS, type EntryData } from './journal/projector.ts';
+import {
+  ACCOUNT_OPENED,
+  ENTRY_EVENTS,
+  type EntryData,
+  FLAGGED,
+  POSTING_SUMS,
+} from './journal/projector.ts';
 import { type Queryable, query } from './sql.ts';
 
 export interface VerifyProblem {
@@ -38,9 +46,22 @@ type Totals = [
  * naming the first event (or account) that no longer adds up.
  */
 export async function verifyLedger(
-  db: Queryable,
+  pool: pg.Pool,
   options: { batchSize?: number } = {},
 ): Promise<VerifyReport> {
+  // One snapshot for every read, so writes going on meanwhile cannot look like a mismatch.
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const report = await verifySnapshot(db, options.batchSize ?? 5000);
+    await db.query('COMMIT');
+    return report;
+  } finally {
+    db.release();
+  }
+}
+
+async function verifySnapshot(db: Queryable, batchSize: number): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const expected = new Map<string, Totals>();
   const netByCurrency = new Map<string, bigint>();
@@ -51,8 +72,40 @@ export async function verifyLedger(
   let position = 0n;
   let events = 0;
 
+  /** What an event implies for the projections, checked for balance on the way. */
+  const absorb = (event: RecordedEvent, where: Pick<VerifyProblem, 'position' | 'eventId'>) => {
+    if (event.type === ACCOUNT_OPENED) accounts.add(String(event.data.accountId));
+    if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
+    const data = event.data as unknown as EntryData;
+    entries.add(data.entryId);
+    try {
+      validateLegs(data.legs.map((l) => ({ ...l, amount: BigInt(l.amount) })));
+    } catch (error) {
+      if (!(error instanceof InvalidEntryError)) throw error;
+      problems.push({ check: 'entry_balance', ...where, message: error.message });
+    }
+    for (const leg of data.legs) {
+      const totals: Totals = expected.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
+      const index = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
+      const amount = BigInt(leg.amount);
+      totals[index] = (totals[index] as bigint) + (leg.kind === 'release' ? -amount : amount);
+      expected.set(leg.accountId, totals);
+      const key = `${leg.currency} ${leg.kind}`;
+      netByCurrency.set(
+        key,
+        (netByCurrency.get(key) ?? 0n) + (leg.side === 'debit' ? amount : -amount),
+      );
+    }
+    if (data.holdId) {
+      expectedHolds.set(
+        data.holdId,
+        event.type === 'ledger.hold_placed' ? 'pending' : event.type.slice('ledger.hold_'.length),
+      );
+    }
+  };
+
   for (;;) {
-    const batch = await readLog(db, { after: position, limit: options.batchSize ?? 5000 });
+    const batch = await readLog(db, { after: position, limit: batchSize });
     if (batch.length === 0) break;
     const links = await query<{ position: bigint; prev_hash: Buffer; hash: Buffer }>(
       db,
@@ -85,36 +138,17 @@ export async function verifyLedger(
       position = event.position;
       events += 1;
 
-      if (event.type === ACCOUNT_OPENED) accounts.add(String(event.data.accountId));
-      if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
-      const data = event.data as unknown as EntryData;
-      entries.add(data.entryId);
-      try {
-        validateLegs(data.legs.map((l) => ({ ...l, amount: BigInt(l.amount) })));
-      } catch (error) {
-        if (!(error instanceof InvalidEntryError)) throw error;
-        problems.push({ check: 'entry_balance', ...where, message: error.message });
-      }
-      for (const leg of data.legs) {
-        const totals: Totals = expected.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
-        const index = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
-        const amount = BigInt(leg.amount);
-        totals[index] = (totals[index] as bigint) + (leg.kind === 'release' ? -amount : amount);
-        expected.set(leg.accountId, totals);
-        const key = `${leg.currency} ${leg.kind}`;
-        netByCurrency.set(
-          key,
-          (netByCurrency.get(key) ?? 0n) + (leg.side === 'debit' ? amount : -amount),
-        );
-      }
-      if (data.holdId) {
-        expectedHolds.set(
-          data.holdId,
-          event.type === 'ledger.hold_placed' ? 'pending' : event.type.slice('ledger.hold_'.length),
-        );
-      }
+      absorb(event, where);
     });
   }
+
+  // Committed but not sealed yet: no position to check, but their postings are in the projections.
+  const unsealed = await query<Parameters<typeof toRecordedEvent>[0]>(
+    db,
+    `SELECT ${EVENT_COLUMNS} FROM ledger_seal_queue q JOIN ledger_events e ON e.seq = q.event_seq
+       LEFT JOIN ledger_chain c ON c.event_seq = e.seq ORDER BY e.seq`,
+  );
+  for (const event of unsealed.map(toRecordedEvent)) absorb(event, { eventId: event.id });
 
   for (const [key, net] of netByCurrency) {
     if (net !== 0n)
@@ -150,9 +184,19 @@ async function compareProjections(
     cpo: bigint;
   }>(
     db,
-    `SELECT account_id, sum(debits_pending)::bigint AS dp, sum(credits_pending)::bigint AS cp,
-            sum(debits_posted)::bigint AS dpo, sum(credits_posted)::bigint AS cpo
-       FROM ledger_balances GROUP BY account_id`,
+    // What getBalance answers: the row, plus for unflagged accounts the postings not folded in yet.
+    `SELECT ids.id AS account_id,
+            coalesce(b.debits_pending, 0) + coalesce(u.debits_pending, 0) AS dp,
+            coalesce(b.credits_pending, 0) + coalesce(u.credits_pending, 0) AS cp,
+            coalesce(b.debits_posted, 0) + coalesce(u.debits_posted, 0) AS dpo,
+            coalesce(b.credits_posted, 0) + coalesce(u.credits_posted, 0) AS cpo
+       FROM (SELECT id FROM ledger_accounts UNION SELECT account_id FROM ledger_balances) ids
+       LEFT JOIN ledger_balances b ON b.account_id = ids.id
+       LEFT JOIN ledger_accounts a ON a.id = ids.id
+       LEFT JOIN LATERAL (
+         SELECT ${POSTING_SUMS} FROM ledger_seal_queue q JOIN ledger_postings p ON p.event_seq = q.event_seq
+          WHERE p.account_id = ids.id AND NOT coalesce(${FLAGGED}, false)
+       ) u ON true`,
   );
   const postings = await query<{
     account_id: string;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { foldSealedPostings } from '../journal/balances.ts';
 import { type Queryable, query } from '../sql.ts';
 import { APPENDED_CHANNEL } from './append.ts';
 import { canonicalEvent, chainHash, GENESIS_HASH } from './canonical.ts';
@@ -16,6 +17,8 @@ const SEAL_LOCK = 0x6b617373; // "kass"
  * concurrently and only queue their events; the sealer then chains committed events in batches:
  * positions 1, 2, 3... in the order it finds them, each hash covering the previous one.
  * An event that commits late is simply sealed in a later batch, so nothing is ever skipped.
+ * In the same transaction the sealer folds the batch's postings into the balance rows of
+ * unflagged accounts (foldSealedPostings): being their only writer, it never contends.
  *
  * Seals one batch; returns how many events it chained (0 if the queue was empty or another
  * sealer is at work).
@@ -86,6 +89,7 @@ async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])`,
     [positions, seqs, prevHashes, hashes],
   );
+  await foldSealedPostings(tx, seqs);
   await tx.query('SELECT pg_notify($1, $2)', [SEALED_CHANNEL, position.toString()]);
   return events.length;
 }

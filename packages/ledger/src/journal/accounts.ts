@@ -90,7 +90,7 @@ export async function ensureAccount(tx: Queryable, spec: AccountSpec): Promise<A
       events: [{ type: ACCOUNT_OPENED, data: data as never }],
       merchantId: spec.owner === 'platform' ? null : spec.owner,
     });
-    await projectEvent(tx, await readEventById(tx, appended.events[0]?.id as string), () => 0);
+    await projectEvent(tx, await readEventById(tx, appended.events[0]?.id as string), () => false);
   } catch (error) {
     if (!(error instanceof StreamVersionConflictError)) throw error;
   }

@@ -1,23 +1,59 @@
 import { type Queryable, query } from '../sql.ts';
+import { FLAGGED, POSTING_SUMS } from './projector.ts';
 import type { Account, Balance } from './types.ts';
 
-const ZERO: Balance = {
-  debitsPending: 0n,
-  creditsPending: 0n,
-  debitsPosted: 0n,
-  creditsPosted: 0n,
-};
+interface BalanceRow {
+  debits_pending: bigint | null;
+  credits_pending: bigint | null;
+  debits_posted: bigint | null;
+  credits_posted: bigint | null;
+}
 
-/** An account's current totals: the sum of its balance shards. */
+/**
+ * The sealer's second job: fold the postings of the events it just sealed into the balance rows
+ * of unflagged accounts, one upsert per account. It is the only writer of those rows, so hot
+ * accounts never make writers wait (see LedgerBalance in schema.prisma).
+ */
+export async function foldSealedPostings(
+  tx: Queryable,
+  eventSeqs: readonly string[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO ledger_balances (account_id, debits_pending, credits_pending, debits_posted, credits_posted)
+     SELECT p.account_id, ${POSTING_SUMS}
+       FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+      WHERE p.event_seq = ANY($1::bigint[]) AND NOT ${FLAGGED}
+      GROUP BY p.account_id ORDER BY p.account_id
+     ON CONFLICT (account_id) DO UPDATE SET
+       debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
+       credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
+       debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
+       credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`,
+    [eventSeqs],
+  );
+}
+
+/**
+ * An account's current totals: its balance row, plus, for an unflagged account, the postings of
+ * events the sealer has not folded in yet. One statement, so one consistent snapshot.
+ */
 export async function getBalance(db: Queryable, accountId: string): Promise<Balance> {
-  const [row] = await query<Record<string, bigint | null>>(
+  const [row] = await query<BalanceRow>(
     db,
-    `SELECT sum(debits_pending)::bigint AS dp, sum(credits_pending)::bigint AS cp,
-            sum(debits_posted)::bigint AS dpo, sum(credits_posted)::bigint AS cpo
-       FROM ledger_balances WHERE account_id = $1`,
+    `SELECT coalesce(b.debits_pending, 0) + coalesce(u.debits_pending, 0) AS debits_pending,
+            coalesce(b.credits_pending, 0) + coalesce(u.credits_pending, 0) AS credits_pending,
+            coalesce(b.debits_posted, 0) + coalesce(u.debits_posted, 0) AS debits_posted,
+            coalesce(b.credits_posted, 0) + coalesce(u.credits_posted, 0) AS credits_posted
+       FROM ledger_accounts a
+       LEFT JOIN ledger_balances b ON b.account_id = a.id
+       LEFT JOIN LATERAL (
+         SELECT ${POSTING_SUMS} FROM ledger_seal_queue q JOIN ledger_postings p ON p.event_seq = q.event_seq
+          WHERE p.account_id = a.id AND NOT ${FLAGGED}
+       ) u ON true
+      WHERE a.id = $1`,
     [accountId],
   );
-  return row ? fromSums(row) : ZERO;
+  return fromRow(row);
 }
 
 /**
@@ -29,34 +65,25 @@ export async function getBalanceAsOf(
   accountId: string,
   asOf: { position: bigint } | { at: Date },
 ): Promise<Balance> {
-  const [condition, value] =
-    'position' in asOf
-      ? ['c.position <= $2', asOf.position.toString()]
-      : ['e.occurred_at <= $2', asOf.at];
-  const [row] = await query<Record<string, bigint | null>>(
+  const byPosition = 'position' in asOf;
+  const [row] = await query<BalanceRow>(
     db,
-    `SELECT
-       sum(CASE WHEN p.side = 'debit' AND p.kind = 'pending' THEN p.amount
-                WHEN p.side = 'debit' AND p.kind = 'release' THEN -p.amount ELSE 0 END)::bigint AS dp,
-       sum(CASE WHEN p.side = 'credit' AND p.kind = 'pending' THEN p.amount
-                WHEN p.side = 'credit' AND p.kind = 'release' THEN -p.amount ELSE 0 END)::bigint AS cp,
-       sum(CASE WHEN p.side = 'debit' AND p.kind = 'posted' THEN p.amount ELSE 0 END)::bigint AS dpo,
-       sum(CASE WHEN p.side = 'credit' AND p.kind = 'posted' THEN p.amount ELSE 0 END)::bigint AS cpo
+    `SELECT ${POSTING_SUMS}
        FROM ledger_postings p
        JOIN ledger_events e ON e.seq = p.event_seq
-       ${'position' in asOf ? 'JOIN ledger_chain c ON c.event_seq = e.seq' : ''}
-      WHERE p.account_id = $1 AND ${condition}`,
-    [accountId, value],
+       ${byPosition ? 'JOIN ledger_chain c ON c.event_seq = e.seq' : ''}
+      WHERE p.account_id = $1 AND ${byPosition ? 'c.position <= $2' : 'e.occurred_at <= $2'}`,
+    [accountId, byPosition ? asOf.position.toString() : asOf.at],
   );
-  return row ? fromSums(row) : ZERO;
+  return fromRow(row);
 }
 
-function fromSums(row: Record<string, bigint | null>): Balance {
+function fromRow(row: BalanceRow | undefined): Balance {
   return {
-    debitsPending: row.dp ?? 0n,
-    creditsPending: row.cp ?? 0n,
-    debitsPosted: row.dpo ?? 0n,
-    creditsPosted: row.cpo ?? 0n,
+    debitsPending: row?.debits_pending ?? 0n,
+    creditsPending: row?.credits_pending ?? 0n,
+    debitsPosted: row?.debits_posted ?? 0n,
+    creditsPosted: row?.credits_posted ?? 0n,
   };
 }
 

@@ -16,9 +16,6 @@ import type { Account, Leg, PostingKind } from './types.ts';
 /** Largest amount of one leg: keeps every sum far from the 64-bit limit of the balance columns. */
 export const MAX_LEG_AMOUNT = 2n ** 53n;
 
-/** Unflagged accounts spread their balance over this many rows (see LedgerBalance). */
-export const BALANCE_SHARDS = 16;
-
 export interface BookOptions {
   /** The stream the entry's event goes to; default `journal_entry:<entry id>`. */
   stream?: string;
@@ -118,10 +115,9 @@ function toEntryData(entry: EntrySpec, entryId: string): EntryData {
   };
 }
 
-/** Live writes spread unflagged accounts over shards; flagged ones stay on shard 0. */
-function liveShards(accounts: Map<string, Account>) {
-  return (accountId: string) =>
-    hasFlag(accounts.get(accountId)) ? 0 : Math.floor(Math.random() * BALANCE_SHARDS);
+/** Live writes update only flagged accounts' balance rows; the sealer folds in the others. */
+function flaggedOnly(accounts: Map<string, Account>) {
+  return (accountId: string) => hasFlag(accounts.get(accountId));
 }
 
 /**
@@ -167,7 +163,7 @@ export async function bookEntry(
     occurredAt: new Date(written.occurredAt),
     position: null,
   };
-  await projectEntries(tx, [event], liveShards(accounts));
+  await projectEntries(tx, [event], flaggedOnly(accounts));
   return { entryId, eventId: written.id, replayed: false };
 }
 
@@ -198,7 +194,7 @@ export async function bookEntries(
       merchantId: p.merchantId ?? null,
     })),
   );
-  await projectEntries(tx, events, liveShards(accounts));
+  await projectEntries(tx, events, flaggedOnly(accounts));
   return events.map((event) => ({
     entryId: (event.data as unknown as EntryData).entryId,
     eventId: event.id,
@@ -210,7 +206,7 @@ function hasFlag(account: Account | undefined): boolean {
 }
 
 /**
- * Flagged accounts keep their whole balance in shard 0; we lock that row (in account order, so
+ * A flagged account's balance row is exact at all times: we lock it (in account order, so
  * concurrent entries cannot deadlock) and check the balance the entry would leave.
  */
 async function enforceFlags(
@@ -222,7 +218,7 @@ async function enforceFlags(
   if (flagged.length === 0) return;
   const ids = flagged.map((a) => a.id);
   await tx.query(
-    `INSERT INTO ledger_balances (account_id, shard) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING`,
+    'INSERT INTO ledger_balances (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
     [ids],
   );
   const rows = await query<{
@@ -234,7 +230,7 @@ async function enforceFlags(
   }>(
     tx,
     `SELECT account_id, debits_pending, credits_pending, debits_posted, credits_posted FROM ledger_balances
-      WHERE account_id = ANY($1::text[]) AND shard = 0 ORDER BY account_id FOR UPDATE`,
+      WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`,
     [ids],
   );
   for (const row of rows) {

@@ -5,7 +5,8 @@ import type { PostingKind, Side } from './types.ts';
 /**
  * The journal's projections (accounts, entries, postings, balances, holds) from the log. The
  * same function serves live writes and `kassa ledger rebuild`, so a rebuild cannot disagree with
- * what was written live except through the shard a balance delta lands in, and shards are summed.
+ * what was written live. The one difference is whose balance row it updates: live writes update
+ * only flagged accounts (the sealer folds the others in later), a rebuild updates them all.
  */
 
 export const ACCOUNT_OPENED = 'ledger.account_opened';
@@ -45,8 +46,8 @@ export interface EntryData {
   postedAmount?: string;
 }
 
-/** Which balance shard an account's delta goes to (live: spread; rebuild: 0). */
-export type ShardOf = (accountId: string) => number;
+/** Whether this write updates the account's balance row (see LedgerBalance). */
+export type UpdatesBalance = (accountId: string) => boolean;
 
 export function isLedgerEvent(type: string): boolean {
   return type === ACCOUNT_OPENED || (ENTRY_EVENTS as readonly string[]).includes(type);
@@ -55,7 +56,7 @@ export function isLedgerEvent(type: string): boolean {
 export async function projectEvent(
   tx: Queryable,
   event: RecordedEvent,
-  shardOf: ShardOf,
+  updatesBalance: UpdatesBalance,
 ): Promise<void> {
   if (event.type === ACCOUNT_OPENED) {
     const d = event.data as unknown as AccountOpenedData;
@@ -78,7 +79,7 @@ export async function projectEvent(
     return;
   }
   if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
-  await projectEntries(tx, [event], shardOf);
+  await projectEntries(tx, [event], updatesBalance);
 }
 
 /**
@@ -88,7 +89,7 @@ export async function projectEvent(
 export async function projectEntries(
   tx: Queryable,
   events: RecordedEvent[],
-  shardOf: ShardOf,
+  updatesBalance: UpdatesBalance,
 ): Promise<void> {
   if (events.length === 0) return;
   const entries = events.map((event) => ({ event, d: event.data as unknown as EntryData }));
@@ -119,7 +120,7 @@ export async function projectEntries(
       legs.map((l) => l.seq.toString()),
     ],
   );
-  await addToBalances(tx, legs, shardOf);
+  await addToBalances(tx, legs, updatesBalance);
   for (const { event, d } of entries) await projectHold(tx, event.type as EntryEventType, d);
 }
 
@@ -144,39 +145,48 @@ async function projectHold(tx: Queryable, type: EntryEventType, d: EntryData): P
 }
 
 /**
- * One upsert per (account, shard), in a fixed order, so two entries touching the same rows
- * always lock them in the same order and cannot deadlock.
+ * One upsert for all the accounts this write updates, in account order, so two writes touching
+ * the same rows always lock them in the same order and cannot deadlock.
  */
 async function addToBalances(
   tx: Queryable,
   legs: EntryData['legs'],
-  shardOf: ShardOf,
+  updatesBalance: UpdatesBalance,
 ): Promise<void> {
-  const deltas = new Map<string, [string, number, bigint, bigint, bigint, bigint]>();
-  const shards = new Map<string, number>(); // one shard per account per write: fewer rows locked
+  const deltas = new Map<string, [bigint, bigint, bigint, bigint]>();
   for (const leg of legs) {
-    const shard = shards.get(leg.accountId) ?? shardOf(leg.accountId);
-    shards.set(leg.accountId, shard);
-    const key = `${leg.accountId}/${shard}`;
-    const row = deltas.get(key) ?? [leg.accountId, shard, 0n, 0n, 0n, 0n];
+    if (!updatesBalance(leg.accountId)) continue;
+    const row = deltas.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
     const amount = BigInt(leg.amount);
-    const column = (leg.kind === 'posted' ? 4 : 2) + (leg.side === 'credit' ? 1 : 0);
+    const column = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
     row[column] = (row[column] as bigint) + (leg.kind === 'release' ? -amount : amount);
-    deltas.set(key, row);
+    deltas.set(leg.accountId, row);
   }
-  const rows = [...deltas.values()].sort((a, b) =>
-    a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1,
-  );
+  if (deltas.size === 0) return;
+  const rows = [...deltas].sort(([a], [b]) => (a < b ? -1 : 1));
   await tx.query(
-    `INSERT INTO ledger_balances (account_id, shard, debits_pending, credits_pending, debits_posted, credits_posted)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-     ON CONFLICT (account_id, shard) DO UPDATE SET
+    `INSERT INTO ledger_balances (account_id, debits_pending, credits_pending, debits_posted, credits_posted)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+     ON CONFLICT (account_id) DO UPDATE SET
        debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
        credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
        debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
        credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`,
-    [0, 1, 2, 3, 4, 5].map((i) =>
-      rows.map((r) => (typeof r[i] === 'bigint' ? r[i].toString() : r[i])),
-    ),
+    [
+      rows.map(([id]) => id),
+      ...[0, 1, 2, 3].map((i) => rows.map(([, totals]) => (totals[i] as bigint).toString())),
+    ],
   );
 }
+
+/** SQL: the balance deltas of a set of postings, per account (used by the sealer and reads). */
+export const POSTING_SUMS = `
+  sum(CASE WHEN p.side = 'debit' AND p.kind = 'pending' THEN p.amount
+           WHEN p.side = 'debit' AND p.kind = 'release' THEN -p.amount ELSE 0 END)::bigint AS debits_pending,
+  sum(CASE WHEN p.side = 'credit' AND p.kind = 'pending' THEN p.amount
+           WHEN p.side = 'credit' AND p.kind = 'release' THEN -p.amount ELSE 0 END)::bigint AS credits_pending,
+  sum(CASE WHEN p.side = 'debit' AND p.kind = 'posted' THEN p.amount ELSE 0 END)::bigint AS debits_posted,
+  sum(CASE WHEN p.side = 'credit' AND p.kind = 'posted' THEN p.amount ELSE 0 END)::bigint AS credits_posted`;
+
+/** SQL condition on `a` (ledger_accounts): the account has a balance flag. */
+export const FLAGGED = '(a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits)';

@@ -53,13 +53,12 @@ CREATE TABLE "ledger_postings" (
 -- CreateTable
 CREATE TABLE "ledger_balances" (
     "account_id" TEXT NOT NULL,
-    "shard" INTEGER NOT NULL,
     "debits_pending" BIGINT NOT NULL DEFAULT 0,
     "credits_pending" BIGINT NOT NULL DEFAULT 0,
     "debits_posted" BIGINT NOT NULL DEFAULT 0,
     "credits_posted" BIGINT NOT NULL DEFAULT 0,
 
-    CONSTRAINT "ledger_balances_pkey" PRIMARY KEY ("account_id","shard")
+    CONSTRAINT "ledger_balances_pkey" PRIMARY KEY ("account_id")
 );
 
 -- CreateTable
@@ -74,6 +73,44 @@ CREATE TABLE "ledger_holds" (
     "resolved_entry_id" TEXT,
 
     CONSTRAINT "ledger_holds_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "bus_offsets" (
+    "group" TEXT NOT NULL,
+    "partition" INTEGER NOT NULL,
+    "position" BIGINT NOT NULL,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "bus_offsets_pkey" PRIMARY KEY ("group","partition")
+);
+
+-- CreateTable
+CREATE TABLE "bus_members" (
+    "group" TEXT NOT NULL,
+    "member_id" TEXT NOT NULL,
+    "pid" INTEGER NOT NULL,
+    "heartbeat_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "bus_members_pkey" PRIMARY KEY ("group","member_id")
+);
+
+-- CreateTable
+CREATE TABLE "bus_processed_events" (
+    "group" TEXT NOT NULL,
+    "event_id" TEXT NOT NULL,
+    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "bus_processed_events_pkey" PRIMARY KEY ("group","event_id")
+);
+
+-- CreateTable
+CREATE TABLE "bus_relay_offsets" (
+    "relay" TEXT NOT NULL,
+    "position" BIGINT NOT NULL,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "bus_relay_offsets_pkey" PRIMARY KEY ("relay")
 );
 
 -- CreateIndex
@@ -92,6 +129,9 @@ CREATE INDEX "ledger_postings_account_id_event_seq_idx" ON "ledger_postings"("ac
 CREATE INDEX "ledger_postings_entry_id_idx" ON "ledger_postings"("entry_id");
 
 -- CreateIndex
+CREATE INDEX "ledger_postings_event_seq_idx" ON "ledger_postings"("event_seq");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "ledger_holds_placed_entry_id_key" ON "ledger_holds"("placed_entry_id");
 
 -- CreateIndex
@@ -99,15 +139,6 @@ CREATE UNIQUE INDEX "ledger_holds_resolved_entry_id_key" ON "ledger_holds"("reso
 
 -- CreateIndex
 CREATE INDEX "ledger_holds_status_expires_at_idx" ON "ledger_holds"("status", "expires_at");
-
--- AddForeignKey
-ALTER TABLE "ledger_postings" ADD CONSTRAINT "ledger_postings_entry_id_fkey" FOREIGN KEY ("entry_id") REFERENCES "ledger_entries"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "ledger_postings" ADD CONSTRAINT "ledger_postings_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "ledger_accounts"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "ledger_balances" ADD CONSTRAINT "ledger_balances_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "ledger_accounts"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- Hand-written: guards the projections keep even if code forgets (Prisma does not model CHECKs).
 ALTER TABLE "ledger_postings" ADD CONSTRAINT "ledger_postings_amount_positive" CHECK ("amount" > 0);
