@@ -3,13 +3,13 @@
 // commits, then the same posting rows are inserted raw into an identical table, same writers,
 // same batch size, same database. Prints both rates and their ratio. Not a test: no thresholds.
 //
-//   pnpm bench:ledger [--writers 8] [--batch 50] [--seconds 10] [--merchants 200]
+//   pnpm bench:ledger [--writers 8] [--batch 250] [--seconds 10] [--merchants 200]
 import { withTransaction } from '@kassa/db';
 import { accountFor, bookEntries, type Leg, Sealer, sealAll, verifyLedger } from '@kassa/ledger';
 import { benchDatabase, fmt, option, percentile, runFor } from '../lib.ts';
 
 const writers = option('writers', 8);
-const batch = option('batch', 50);
+const batch = option('batch', 250);
 const seconds = option('seconds', 10);
 const merchants = option('merchants', 200);
 
@@ -52,7 +52,7 @@ function entries(writer: number, n: number) {
 }
 
 // Phase 1: the ledger, with the sealer chaining in the background as in production.
-const sealer = new Sealer(db.pool, { pollMs: 20 });
+const sealer = new Sealer(db.pool);
 await sealer.start();
 const cpuBefore = process.cpuUsage();
 const ledger = await runFor(writers, seconds, (writer) =>

@@ -5,7 +5,6 @@ export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
 export type * from './bus/types.ts';
 export * from './errors.ts';
 export {
-  APPENDED_CHANNEL,
   type AppendInput,
   type AppendResult,
   appendToStream,

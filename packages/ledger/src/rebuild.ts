@@ -2,12 +2,7 @@ import { withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import { readLog } from './events/read.ts';
 import { sealAll } from './events/sealer.ts';
-import {
-  ACCOUNT_OPENED,
-  isLedgerEvent,
-  projectEntries,
-  projectEvent,
-} from './journal/projector.ts';
+import { isLedgerEvent, projectEvents } from './journal/projector.ts';
 
 const PROJECTIONS = [
   'ledger_holds',
@@ -40,23 +35,10 @@ export async function rebuildProjections(
     for (;;) {
       const batch = await readLog(tx, { after, limit: options.batchSize ?? 2000 });
       if (batch.length === 0) break;
-      // Consecutive entry events are projected together; an account opening goes first on its
-      // own, since the postings after it reference the account.
-      let entries: typeof batch = [];
-      for (const event of batch) {
-        if (event.type === ACCOUNT_OPENED) {
-          await projectEntries(tx, entries, () => true);
-          entries = [];
-          await projectEvent(tx, event, () => true);
-          ledgerEvents += 1;
-        } else if (isLedgerEvent(event.type)) {
-          entries.push(event);
-          ledgerEvents += 1;
-        }
-        events += 1;
-        after = event.position;
-      }
-      await projectEntries(tx, entries, () => true);
+      await projectEvents(tx, batch, 'rebuild');
+      ledgerEvents += batch.filter((event) => isLedgerEvent(event.type)).length;
+      events += batch.length;
+      after = batch.at(-1)?.position ?? after;
       options.onProgress?.(after);
     }
     return { events, ledgerEvents };

@@ -9,7 +9,7 @@ const db = useTestDatabase();
 it('a reader following the log by position never skips an event that commits late', async () => {
   const random = seededRandom(TEST_SEED);
   const pool = db.current.pool;
-  const sealer = new Sealer(pool, { pollMs: 5 });
+  const sealer = new Sealer(pool, { busyMs: 2, idleMs: 5 });
   await sealer.start();
 
   const seen: Array<{ position: bigint; id: string; seq: bigint }> = [];

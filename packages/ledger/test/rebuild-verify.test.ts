@@ -142,7 +142,10 @@ describe('verify', () => {
       { op: 'capture', pick: 0, fraction: 50, fee: 100 },
       { op: 'refund', merchant: 2, currency: 0, amount: 10 },
     ]);
-    const [queued] = await query<{ n: bigint }>(db.pool, 'SELECT count(*)::bigint AS n FROM ledger_seal_queue');
+    const [queued] = await query<{ n: bigint }>(
+      db.pool,
+      'SELECT count(*)::bigint AS n FROM ledger_seal_queue',
+    );
     expect(queued?.n).toBeGreaterThan(0n);
     expect((await verifyLedger(db.pool)).problems).toEqual([]);
   });

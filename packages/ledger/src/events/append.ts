@@ -27,9 +27,6 @@ export interface AppendResult {
   replayed: boolean;
 }
 
-/** Wakes sealers (and through them, bus consumers) when the transaction commits. */
-export const APPENDED_CHANNEL = 'kassa_ledger_appended';
-
 const STREAM_PATTERN = /^[a-z][a-z0-9_]*:[A-Za-z0-9_\-.:]{1,200}$/;
 const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
@@ -181,7 +178,11 @@ interface EventRow {
   merchantId: string | null;
 }
 
-/** Inserts events and queues them for sealing, in one statement; wakes sealers at commit. */
+/**
+ * Inserts events and queues them for sealing, in one statement. No NOTIFY here: PostgreSQL
+ * serialises the commits of every transaction that notified (a global lock on the notify queue),
+ * which would undo concurrent appends; sealers poll the queue instead (see Sealer).
+ */
 async function insertEvents(
   tx: Queryable,
   events: EventRow[],
@@ -212,7 +213,6 @@ async function insertEvents(
       events.map((e) => e.merchantId),
     ],
   );
-  await tx.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`);
   return rows;
 }
 

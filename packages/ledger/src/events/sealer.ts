@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { foldSealedPostings } from '../journal/balances.ts';
 import { type Queryable, query } from '../sql.ts';
-import { APPENDED_CHANNEL } from './append.ts';
 import { canonicalEvent, chainHash, GENESIS_HASH } from './canonical.ts';
 import { EVENT_COLUMNS, toRecordedEvent } from './read.ts';
 
@@ -105,60 +104,53 @@ export async function sealAll(pool: pg.Pool, batchSize?: number): Promise<number
 }
 
 /**
- * Keeps the chain up to date in the background: wakes on every commit that appended
- * (LISTEN), and polls as a fallback in case a notification is missed.
+ * Keeps the chain up to date in the background: polls the seal queue, quickly while there is
+ * work and backing off to `idleMs` when there is none. (Appenders do not NOTIFY: see
+ * insertEvents.) Consumers are woken by the NOTIFY each sealed batch sends.
  */
 export class Sealer {
-  private listener: pg.PoolClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
   private stopped = false;
+  private idle = 0;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { pollMs?: number; onError?: (error: unknown) => void } = {},
+    private readonly options: {
+      busyMs?: number;
+      idleMs?: number;
+      onError?: (error: unknown) => void;
+    } = {},
   ) {}
 
   async start(): Promise<void> {
-    this.listener = await this.pool.connect();
-    this.listener.on('notification', () => this.wake());
-    await this.listener.query(`LISTEN ${APPENDED_CHANNEL}`);
-    const poll = () => {
-      this.wake();
-      this.timer = setTimeout(poll, this.options.pollMs ?? 1000);
-      this.timer.unref();
-    };
-    poll();
+    this.schedule(0);
   }
 
-  /** Seal now (coalesces: calls during a run schedule one more run). */
-  wake(): void {
+  private schedule(delay: number): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    let sealed = 0;
+    try {
+      sealed = await sealAll(this.pool);
+    } catch (error) {
+      this.options.onError?.(error);
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await sealAll(this.pool);
-        } catch (error) {
-          this.options.onError?.(error);
-        }
-      } while (this.again && !this.stopped);
-      this.running = undefined;
-    })();
+    // Busy: come back soon. Idle: back off step by step up to idleMs.
+    this.idle = sealed > 0 ? 0 : this.idle + 1;
+    const busy = this.options.busyMs ?? 10;
+    this.schedule(Math.min(this.options.idleMs ?? 200, busy * 2 ** Math.min(this.idle, 5)));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    if (this.listener) {
-      await this.listener.query(`UNLISTEN ${APPENDED_CHANNEL}`).catch(() => {});
-      this.listener.release();
-    }
   }
 }

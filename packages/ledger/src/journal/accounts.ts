@@ -1,9 +1,8 @@
 import { isCurrency, newId } from '@kassa/contracts';
 import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
 import { appendToStream } from '../events/append.ts';
-import { readEventById } from '../events/read.ts';
 import { type Queryable, query } from '../sql.ts';
-import { ACCOUNT_OPENED, type AccountOpenedData, projectEvent } from './projector.ts';
+import { ACCOUNT_OPENED, type AccountOpenedData, projectEvents } from './projector.ts';
 import type { Account, AccountFlags, NormalBalance } from './types.ts';
 
 interface AccountRow {
@@ -90,7 +89,8 @@ export async function ensureAccount(tx: Queryable, spec: AccountSpec): Promise<A
       events: [{ type: ACCOUNT_OPENED, data: data as never }],
       merchantId: spec.owner === 'platform' ? null : spec.owner,
     });
-    await projectEvent(tx, await readEventById(tx, appended.events[0]?.id as string), () => false);
+    const [opened] = appended.events;
+    if (opened) await projectEvents(tx, [{ seq: opened.seq, type: ACCOUNT_OPENED }], 'live');
   } catch (error) {
     if (!(error instanceof StreamVersionConflictError)) throw error;
   }

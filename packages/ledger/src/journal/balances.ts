@@ -1,5 +1,5 @@
 import { type Queryable, query } from '../sql.ts';
-import { FLAGGED, POSTING_SUMS } from './projector.ts';
+import { ADD_TO_BALANCES, FLAGGED, POSTING_SUMS } from './projector.ts';
 import type { Account, Balance } from './types.ts';
 
 interface BalanceRow {
@@ -19,16 +19,13 @@ export async function foldSealedPostings(
   eventSeqs: readonly string[],
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO ledger_balances (account_id, debits_pending, credits_pending, debits_posted, credits_posted)
-     SELECT p.account_id, ${POSTING_SUMS}
-       FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
-      WHERE p.event_seq = ANY($1::bigint[]) AND NOT ${FLAGGED}
-      GROUP BY p.account_id ORDER BY p.account_id
-     ON CONFLICT (account_id) DO UPDATE SET
-       debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
-       credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
-       debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
-       credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`,
+    `WITH deltas AS (
+       SELECT p.account_id, ${POSTING_SUMS}
+         FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE p.event_seq = ANY($1::bigint[]) AND NOT ${FLAGGED}
+        GROUP BY p.account_id
+     )
+     ${ADD_TO_BALANCES}`,
     [eventSeqs],
   );
 }

@@ -7,10 +7,10 @@ import {
 } from '../errors.ts';
 import { type AppendResult, appendBatch, appendToStream } from '../events/append.ts';
 import { readEventById } from '../events/read.ts';
-import type { EventMetadata, ExpectedVersion, RecordedEvent } from '../events/types.ts';
+import type { EventMetadata, ExpectedVersion } from '../events/types.ts';
 import { type Queryable, query } from '../sql.ts';
 import { loadAccounts } from './accounts.ts';
-import { type EntryData, type EntryEventType, projectEntries } from './projector.ts';
+import { type EntryData, type EntryEventType, projectEvents } from './projector.ts';
 import type { Account, Leg, PostingKind } from './types.ts';
 
 /** Largest amount of one leg: keeps every sum far from the 64-bit limit of the balance columns. */
@@ -115,11 +115,6 @@ function toEntryData(entry: EntrySpec, entryId: string): EntryData {
   };
 }
 
-/** Live writes update only flagged accounts' balance rows; the sealer folds in the others. */
-function flaggedOnly(accounts: Map<string, Account>) {
-  return (accountId: string) => hasFlag(accounts.get(accountId));
-}
-
 /**
  * Books one entry inside the caller's transaction: validates it, checks the accounts and their
  * flags (locking flagged accounts' balance rows), appends the event, and updates the projections.
@@ -131,7 +126,7 @@ export async function bookEntry(
   entry: EntrySpec,
   options: BookOptions = {},
 ): Promise<BookedEntry> {
-  const accounts = await checkEntries(tx, [entry]);
+  await checkEntries(tx, [entry]);
   const entryId = entry.entryId ?? newId('journalEntry');
   const data = toEntryData(entry, entryId);
   const stream = options.stream ?? `journal_entry:${entryId}`;
@@ -151,19 +146,7 @@ export async function bookEntry(
       replayed: true,
     };
   }
-  const event: RecordedEvent = {
-    seq: BigInt(written.seq),
-    id: written.id,
-    stream,
-    version: written.version,
-    type: entry.type,
-    data: data as never,
-    metadata: options.metadata ?? {},
-    merchantId: options.merchantId ?? null,
-    occurredAt: new Date(written.occurredAt),
-    position: null,
-  };
-  await projectEntries(tx, [event], flaggedOnly(accounts));
+  await projectEvents(tx, [{ seq: written.seq, type: entry.type }], 'live');
   return { entryId, eventId: written.id, replayed: false };
 }
 
@@ -179,7 +162,7 @@ export async function bookEntries(
   >,
 ): Promise<Array<{ entryId: string; eventId: string }>> {
   const specs = entries.map((e) => ({ ...e, type: 'ledger.entry_posted' as const }));
-  const accounts = await checkEntries(tx, specs);
+  await checkEntries(tx, specs);
   const prepared = specs.map((spec) => {
     const entryId = spec.entryId ?? newId('journalEntry');
     const { merchantId, metadata, ...entry } = spec;
@@ -194,7 +177,7 @@ export async function bookEntries(
       merchantId: p.merchantId ?? null,
     })),
   );
-  await projectEntries(tx, events, flaggedOnly(accounts));
+  await projectEvents(tx, events, 'live');
   return events.map((event) => ({
     entryId: (event.data as unknown as EntryData).entryId,
     eventId: event.id,

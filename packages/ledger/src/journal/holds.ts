@@ -196,7 +196,8 @@ async function releaseLegs(tx: Queryable, holdId: string): Promise<Leg[]> {
   const rows = await query<{ account_id: string; side: Side; amount: bigint; currency: string }>(
     tx,
     `SELECT p.account_id, p.side, p.amount, p.currency FROM ledger_postings p
-       JOIN ledger_holds h ON h.placed_entry_id = p.entry_id
+       JOIN ledger_entries en ON en.event_seq = p.event_seq
+       JOIN ledger_holds h ON h.placed_entry_id = en.id
       WHERE h.id = $1 AND p.kind = 'pending' ORDER BY p.id`,
     [holdId],
   );

@@ -1,9 +1,9 @@
-import type { RecordedEvent } from '../events/types.ts';
-import type { Queryable } from '../sql.ts';
+import { type Queryable, query } from '../sql.ts';
 import type { PostingKind, Side } from './types.ts';
 
 /**
- * The journal's projections (accounts, entries, postings, balances, holds) from the log. The
+ * The journal's projections (accounts, entries, postings, balances, holds) from the log, in SQL:
+ * the events are read where they lie, in the same transaction, so nothing is sent twice. The
  * same function serves live writes and `kassa ledger rebuild`, so a rebuild cannot disagree with
  * what was written live. The one difference is whose balance row it updates: live writes update
  * only flagged accounts (the sealer folds the others in later), a rebuild updates them all.
@@ -46,140 +46,11 @@ export interface EntryData {
   postedAmount?: string;
 }
 
-/** Whether this write updates the account's balance row (see LedgerBalance). */
-export type UpdatesBalance = (accountId: string) => boolean;
-
 export function isLedgerEvent(type: string): boolean {
   return type === ACCOUNT_OPENED || (ENTRY_EVENTS as readonly string[]).includes(type);
 }
 
-export async function projectEvent(
-  tx: Queryable,
-  event: RecordedEvent,
-  updatesBalance: UpdatesBalance,
-): Promise<void> {
-  if (event.type === ACCOUNT_OPENED) {
-    const d = event.data as unknown as AccountOpenedData;
-    await tx.query(
-      `INSERT INTO ledger_accounts (id, owner, code, currency, normal_balance, debits_must_not_exceed_credits,
-         credits_must_not_exceed_debits, opened_event_seq, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        d.accountId,
-        d.owner,
-        d.code,
-        d.currency,
-        d.normalBalance,
-        d.debitsMustNotExceedCredits,
-        d.creditsMustNotExceedDebits,
-        event.seq.toString(),
-        event.occurredAt,
-      ],
-    );
-    return;
-  }
-  if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
-  await projectEntries(tx, [event], updatesBalance);
-}
-
-/**
- * Projects many entry events in three statements (entries, postings, balances), plus one per
- * hold change. Live batches and rebuilds both come through here.
- */
-export async function projectEntries(
-  tx: Queryable,
-  events: RecordedEvent[],
-  updatesBalance: UpdatesBalance,
-): Promise<void> {
-  if (events.length === 0) return;
-  const entries = events.map((event) => ({ event, d: event.data as unknown as EntryData }));
-  await tx.query(
-    `INSERT INTO ledger_entries (id, event_seq, code, hold_id, created_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[])`,
-    [
-      entries.map((e) => e.d.entryId),
-      entries.map((e) => e.event.seq.toString()),
-      entries.map((e) => e.d.code),
-      entries.map((e) => e.d.holdId ?? null),
-      entries.map((e) => e.event.occurredAt),
-    ],
-  );
-  const legs = entries.flatMap((e) =>
-    e.d.legs.map((leg) => ({ ...leg, entryId: e.d.entryId, seq: e.event.seq })),
-  );
-  await tx.query(
-    `INSERT INTO ledger_postings (entry_id, account_id, side, kind, amount, currency, event_seq)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::ledger_side[], $4::ledger_posting_kind[], $5::bigint[], $6::text[], $7::bigint[])`,
-    [
-      legs.map((l) => l.entryId),
-      legs.map((l) => l.accountId),
-      legs.map((l) => l.side),
-      legs.map((l) => l.kind),
-      legs.map((l) => l.amount),
-      legs.map((l) => l.currency),
-      legs.map((l) => l.seq.toString()),
-    ],
-  );
-  await addToBalances(tx, legs, updatesBalance);
-  for (const { event, d } of entries) await projectHold(tx, event.type as EntryEventType, d);
-}
-
-async function projectHold(tx: Queryable, type: EntryEventType, d: EntryData): Promise<void> {
-  if (type === 'ledger.hold_placed' && d.hold) {
-    await tx.query(
-      `INSERT INTO ledger_holds (id, placed_entry_id, currency, amount, status, expires_at)
-       VALUES ($1, $2, $3, $4, 'pending', $5)`,
-      [d.holdId, d.entryId, d.hold.currency, d.hold.amount, d.hold.expiresAt],
-    );
-  } else if (
-    type === 'ledger.hold_posted' ||
-    type === 'ledger.hold_voided' ||
-    type === 'ledger.hold_expired'
-  ) {
-    const status = type.slice('ledger.hold_'.length);
-    await tx.query(
-      'UPDATE ledger_holds SET status = $2, posted_amount = $3, resolved_entry_id = $4 WHERE id = $1',
-      [d.holdId, status, d.postedAmount ?? null, d.entryId],
-    );
-  }
-}
-
-/**
- * One upsert for all the accounts this write updates, in account order, so two writes touching
- * the same rows always lock them in the same order and cannot deadlock.
- */
-async function addToBalances(
-  tx: Queryable,
-  legs: EntryData['legs'],
-  updatesBalance: UpdatesBalance,
-): Promise<void> {
-  const deltas = new Map<string, [bigint, bigint, bigint, bigint]>();
-  for (const leg of legs) {
-    if (!updatesBalance(leg.accountId)) continue;
-    const row = deltas.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
-    const amount = BigInt(leg.amount);
-    const column = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
-    row[column] = (row[column] as bigint) + (leg.kind === 'release' ? -amount : amount);
-    deltas.set(leg.accountId, row);
-  }
-  if (deltas.size === 0) return;
-  const rows = [...deltas].sort(([a], [b]) => (a < b ? -1 : 1));
-  await tx.query(
-    `INSERT INTO ledger_balances (account_id, debits_pending, credits_pending, debits_posted, credits_posted)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-     ON CONFLICT (account_id) DO UPDATE SET
-       debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
-       credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
-       debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
-       credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`,
-    [
-      rows.map(([id]) => id),
-      ...[0, 1, 2, 3].map((i) => rows.map(([, totals]) => (totals[i] as bigint).toString())),
-    ],
-  );
-}
-
-/** SQL: the balance deltas of a set of postings, per account (used by the sealer and reads). */
+/** SQL: the balance deltas of a set of postings `p`, per account (projection, sealer, reads). */
 export const POSTING_SUMS = `
   sum(CASE WHEN p.side = 'debit' AND p.kind = 'pending' THEN p.amount
            WHEN p.side = 'debit' AND p.kind = 'release' THEN -p.amount ELSE 0 END)::bigint AS debits_pending,
@@ -190,3 +61,99 @@ export const POSTING_SUMS = `
 
 /** SQL condition on `a` (ledger_accounts): the account has a balance flag. */
 export const FLAGGED = '(a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits)';
+
+/** SQL: add the rows of `deltas` (account_id + POSTING_SUMS columns) to ledger_balances. */
+export const ADD_TO_BALANCES = `
+  INSERT INTO ledger_balances (account_id, debits_pending, credits_pending, debits_posted, credits_posted)
+  SELECT * FROM deltas ORDER BY account_id
+  ON CONFLICT (account_id) DO UPDATE SET
+    debits_pending = ledger_balances.debits_pending + EXCLUDED.debits_pending,
+    credits_pending = ledger_balances.credits_pending + EXCLUDED.credits_pending,
+    debits_posted = ledger_balances.debits_posted + EXCLUDED.debits_posted,
+    credits_posted = ledger_balances.credits_posted + EXCLUDED.credits_posted`;
+
+/**
+ * Projects `events` (given in log order; other types are ignored). `mode` says whose balance
+ * rows this updates: `live` only flagged accounts, `rebuild` every account. Rows are locked in
+ * account order (ORDER BY in the upsert), so concurrent writers cannot deadlock on them.
+ */
+export async function projectEvents(
+  tx: Queryable,
+  events: ReadonlyArray<{ seq: bigint | string; type: string }>,
+  mode: 'live' | 'rebuild',
+): Promise<void> {
+  const ofType = (test: (type: string) => boolean) =>
+    events.filter((e) => test(e.type)).map((e) => e.seq.toString());
+  const accounts = ofType((t) => t === ACCOUNT_OPENED);
+  const entries = ofType((t) => (ENTRY_EVENTS as readonly string[]).includes(t));
+  const holds = ofType((t) => t.startsWith('ledger.hold_'));
+  if (accounts.length > 0) await projectAccounts(tx, accounts);
+  if (entries.length > 0) await projectEntries(tx, entries, mode);
+  // Hold state changes depend on order: apply them one by one, in log order.
+  if (holds.length > 0) {
+    const rows = await query<{ seq: bigint; type: EntryEventType; data: EntryData }>(
+      tx,
+      'SELECT seq, type, data FROM ledger_events WHERE seq = ANY($1::bigint[])',
+      [holds],
+    );
+    const bySeq = new Map(rows.map((r) => [r.seq.toString(), r]));
+    for (const seq of holds) {
+      const row = bySeq.get(seq);
+      if (row) await projectHold(tx, row.type, row.data);
+    }
+  }
+}
+
+async function projectAccounts(tx: Queryable, seqs: string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO ledger_accounts (id, owner, code, currency, normal_balance, debits_must_not_exceed_credits,
+       credits_must_not_exceed_debits, opened_event_seq, created_at)
+     SELECT d->>'accountId', d->>'owner', d->>'code', d->>'currency', (d->>'normalBalance')::ledger_normal_balance,
+            (d->>'debitsMustNotExceedCredits')::boolean, (d->>'creditsMustNotExceedDebits')::boolean, e.seq, e.occurred_at
+       FROM ledger_events e CROSS JOIN LATERAL (SELECT e.data AS d) x
+      WHERE e.seq = ANY($1::bigint[]) AND e.type = '${ACCOUNT_OPENED}'`,
+    [seqs],
+  );
+}
+
+async function projectEntries(
+  tx: Queryable,
+  seqs: string[],
+  mode: 'live' | 'rebuild',
+): Promise<void> {
+  await tx.query(
+    `WITH entry_events AS (
+       SELECT e.seq, e.data, e.occurred_at FROM ledger_events e
+        WHERE e.seq = ANY($1::bigint[]) AND e.type = ANY($2::text[])
+     ), entries AS (
+       INSERT INTO ledger_entries (id, event_seq, code, hold_id, created_at)
+       SELECT data->>'entryId', seq, data->>'code', data->>'holdId', occurred_at FROM entry_events
+     ), p AS (
+       INSERT INTO ledger_postings (entry_id, account_id, side, kind, amount, currency, event_seq)
+       SELECT e.data->>'entryId', l->>'accountId', (l->>'side')::ledger_side, (l->>'kind')::ledger_posting_kind,
+              (l->>'amount')::bigint, l->>'currency', e.seq
+         FROM entry_events e CROSS JOIN LATERAL jsonb_array_elements(e.data->'legs') l
+       RETURNING account_id, side, kind, amount
+     ), deltas AS (
+       SELECT p.account_id, ${POSTING_SUMS} FROM p JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE $3 OR ${FLAGGED} GROUP BY p.account_id
+     )
+     ${ADD_TO_BALANCES}`,
+    [seqs, ENTRY_EVENTS, mode === 'rebuild'],
+  );
+}
+
+async function projectHold(tx: Queryable, type: EntryEventType, d: EntryData): Promise<void> {
+  if (type === 'ledger.hold_placed' && d.hold) {
+    await tx.query(
+      `INSERT INTO ledger_holds (id, placed_entry_id, currency, amount, status, expires_at)
+       VALUES ($1, $2, $3, $4, 'pending', $5)`,
+      [d.holdId, d.entryId, d.hold.currency, d.hold.amount, d.hold.expiresAt],
+    );
+  } else if (type !== 'ledger.hold_placed') {
+    await tx.query(
+      'UPDATE ledger_holds SET status = $2, posted_amount = $3, resolved_entry_id = $4 WHERE id = $1',
+      [d.holdId, type.slice('ledger.hold_'.length), d.postedAmount ?? null, d.entryId],
+    );
+  }
+}

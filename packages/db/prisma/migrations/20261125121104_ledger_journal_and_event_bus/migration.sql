@@ -120,13 +120,7 @@ CREATE UNIQUE INDEX "ledger_accounts_owner_code_currency_key" ON "ledger_account
 CREATE UNIQUE INDEX "ledger_entries_event_seq_key" ON "ledger_entries"("event_seq");
 
 -- CreateIndex
-CREATE INDEX "ledger_entries_hold_id_idx" ON "ledger_entries"("hold_id");
-
--- CreateIndex
 CREATE INDEX "ledger_postings_account_id_event_seq_idx" ON "ledger_postings"("account_id", "event_seq");
-
--- CreateIndex
-CREATE INDEX "ledger_postings_entry_id_idx" ON "ledger_postings"("entry_id");
 
 -- CreateIndex
 CREATE INDEX "ledger_postings_event_seq_idx" ON "ledger_postings"("event_seq");
