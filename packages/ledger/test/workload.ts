@@ -1,7 +1,9 @@
 import { withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import {
+  accountFor,
   authorize,
+  bookEntries,
   capture,
   disputeOpened,
   disputeWon,
@@ -29,7 +31,8 @@ export type Operation =
     }
   | { op: 'settle'; currency: number; amount: number; acquirerFee: number }
   | { op: 'dispute'; merchant: number; currency: number; amount: number; fee: number; won: boolean }
-  | { op: 'fee'; merchant: number; currency: number; amount: number };
+  | { op: 'fee'; merchant: number; currency: number; amount: number }
+  | { op: 'bulk'; merchant: number; currency: number; amounts: number[] };
 
 const CURRENCIES = ['USD', 'JPY', 'KWD'];
 
@@ -79,6 +82,22 @@ export async function runWorkload(
           }
           case 'fee':
             return void (await fee(tx, { merchantId, currency, amount, reason: 'test' }));
+          case 'bulk': {
+            // Settlement-style bulk booking: many entries in one transaction.
+            const pending = await accountFor(tx, 'merchant_pending', currency, merchantId);
+            const available = await accountFor(tx, 'merchant_available', currency, merchantId);
+            return void (await bookEntries(
+              tx,
+              o.amounts.map((a) => ({
+                code: 'bulk_settle',
+                merchantId,
+                legs: [
+                  { accountId: pending.id, side: 'debit' as const, amount: BigInt(a), currency },
+                  { accountId: available.id, side: 'credit' as const, amount: BigInt(a), currency },
+                ],
+              })),
+            ));
+          }
           default:
             return void (await { refund, makeAvailable, payout, payoutPaid }[o.op](tx, {
               merchantId,
