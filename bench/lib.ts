@@ -24,6 +24,7 @@ export async function benchDatabase() {
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   await createDatabaseIfMissing(server.url('postgres'), 'bench');
   const pool = new pg.Pool({ connectionString: server.url('bench'), max: 40 });
+  pool.on('error', () => {}); // idle connections cut when the server stops at the end
   await migrate(pool);
   const settings = await pool.query<{ name: string; setting: string }>(
     `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'max_connections') ORDER BY name`,

@@ -7,7 +7,7 @@ import {
   StreamVersionConflictError,
 } from '../errors.ts';
 import { type Queryable, query } from '../sql.ts';
-import type { EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './types.ts';
+import type { EventMetadata, ExpectedVersion, NewEvent } from './types.ts';
 
 export interface AppendInput {
   stream: string;
@@ -57,7 +57,7 @@ export async function appendToStream(tx: Queryable, input: AppendInput): Promise
       type: event.type,
       data: event.data,
       metadata: withKey(event, input.idempotencyKey),
-      merchantId: input.merchantId ?? null,
+      merchantId: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
     })),
   );
 
@@ -214,77 +214,4 @@ async function insertEvents(
     ],
   );
   return rows;
-}
-
-export interface BatchItem {
-  /** A new stream (its first event), or `any` to append after whatever it holds. */
-  stream: string;
-  expectedVersion: 'no_stream' | 'any';
-  event: NewEvent;
-  merchantId?: string | null;
-}
-
-/**
- * Appends one event to each of many distinct streams in a handful of statements, for writers
- * that book many entries per transaction (settlement runs, the benchmark). No idempotency keys:
- * a batch is one unit, retried or not as a whole by its transaction.
- */
-export async function appendBatch(tx: Queryable, items: BatchItem[]): Promise<RecordedEvent[]> {
-  for (const item of items) validate({ ...item, events: [item.event] });
-  const streams = items.map((i) => i.stream);
-  if (new Set(streams).size !== streams.length) {
-    throw new InvalidEventError('a batch appends to each stream at most once');
-  }
-  const versions = new Map<string, number>();
-  const fresh = items.filter((i) => i.expectedVersion === 'no_stream').map((i) => i.stream);
-  if (fresh.length > 0) {
-    const created = await query<{ stream: string }>(
-      tx,
-      `INSERT INTO ledger_streams (stream, version) SELECT unnest($1::text[]), 1
-       ON CONFLICT (stream) DO NOTHING RETURNING stream`,
-      [fresh],
-    );
-    if (created.length !== fresh.length) {
-      const taken = fresh.find((s) => !created.some((c) => c.stream === s)) as string;
-      throw new StreamVersionConflictError(taken, 'no stream yet');
-    }
-    for (const stream of fresh) versions.set(stream, 1);
-  }
-  const existing = items.filter((i) => i.expectedVersion === 'any').map((i) => i.stream);
-  if (existing.length > 0) {
-    const advanced = await query<{ stream: string; version: number }>(
-      tx,
-      `INSERT INTO ledger_streams (stream, version) SELECT unnest($1::text[]), 1
-       ON CONFLICT (stream) DO UPDATE SET version = ledger_streams.version + 1 RETURNING stream, version`,
-      [existing],
-    );
-    for (const row of advanced) versions.set(row.stream, row.version);
-  }
-  const rows = await insertEvents(
-    tx,
-    items.map((item) => ({
-      stream: item.stream,
-      version: versions.get(item.stream) as number,
-      type: item.event.type,
-      data: item.event.data,
-      metadata: { ...item.event.metadata },
-      merchantId: item.merchantId ?? null,
-    })),
-  );
-  const byStream = new Map(items.map((item) => [item.stream, item]));
-  return rows.map((row) => {
-    const item = byStream.get(row.stream) as BatchItem;
-    return {
-      seq: row.seq,
-      id: row.id,
-      stream: row.stream,
-      version: row.version,
-      type: item.event.type,
-      data: item.event.data,
-      metadata: { ...item.event.metadata },
-      merchantId: item.merchantId ?? null,
-      occurredAt: row.occurred_at,
-      position: null,
-    };
-  });
 }

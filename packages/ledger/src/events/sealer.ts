@@ -22,7 +22,7 @@ const SEAL_LOCK = 0x6b617373; // "kass"
  * Seals one batch; returns how many events it chained (0 if the queue was empty or another
  * sealer is at work).
  */
-export async function sealBatch(pool: pg.Pool, batchSize = 2000): Promise<number> {
+export async function sealBatch(pool: pg.Pool, batchSize = 5000): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -62,7 +62,7 @@ async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
   const events = (
     await query<Parameters<typeof toRecordedEvent>[0]>(
       tx,
-      `SELECT ${EVENT_COLUMNS} FROM ledger_events e LEFT JOIN ledger_chain c ON c.event_seq = e.seq
+      `SELECT ${EVENT_COLUMNS.replace('c.position', 'NULL::bigint AS position')} FROM ledger_events e
         WHERE e.seq = ANY($1::bigint[]) ORDER BY e.seq`,
       [queued.map((q) => q.event_seq.toString())],
     )
@@ -72,21 +72,22 @@ async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
   let previous = head?.hash ?? GENESIS_HASH;
   const positions: string[] = [];
   const seqs: string[] = [];
-  const prevHashes: Buffer[] = [];
   const hashes: Buffer[] = [];
   for (const event of events) {
     position += 1n;
     const hash = chainHash(previous, canonicalEvent({ ...event, position }));
     positions.push(position.toString());
     seqs.push(event.seq.toString());
-    prevHashes.push(previous);
     hashes.push(hash);
     previous = hash;
   }
+  // Hashes travel once, as hex; each row's prev_hash is the hash of the row before it.
   await tx.query(
     `INSERT INTO ledger_chain (position, event_seq, prev_hash, hash)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])`,
-    [positions, seqs, prevHashes, hashes],
+     SELECT position, seq, coalesce(lag(hash) OVER (ORDER BY position), $4::bytea), hash
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(position, seq, hex)
+       CROSS JOIN LATERAL (SELECT decode(hex, 'hex') AS hash) h`,
+    [positions, seqs, hashes.map((h) => h.toString('hex')), head?.hash ?? GENESIS_HASH],
   );
   await foldSealedPostings(tx, seqs);
   await tx.query('SELECT pg_notify($1, $2)', [SEALED_CHANNEL, position.toString()]);

@@ -21,6 +21,8 @@ export interface NewEvent {
   type: string;
   data: JsonObject;
   metadata?: EventMetadata;
+  /** This event's bus partition key, when it differs from the append's `merchantId`. */
+  merchantId?: string | null;
 }
 
 export interface RecordedEvent {

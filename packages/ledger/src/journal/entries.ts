@@ -5,7 +5,7 @@ import {
   InvalidEntryError,
   UnknownAccountError,
 } from '../errors.ts';
-import { type AppendResult, appendBatch, appendToStream } from '../events/append.ts';
+import { type AppendResult, appendToStream } from '../events/append.ts';
 import { readEventById } from '../events/read.ts';
 import type { EventMetadata, ExpectedVersion } from '../events/types.ts';
 import { type Queryable, query } from '../sql.ts';
@@ -168,18 +168,26 @@ export async function bookEntries(
     const { merchantId, metadata, ...entry } = spec;
     return { entryId, merchantId, metadata, data: toEntryData(entry, entryId) };
   });
-  const events = await appendBatch(
-    tx,
-    prepared.map((p) => ({
-      stream: `journal_entry:${p.entryId}`,
-      expectedVersion: 'no_stream' as const,
-      event: { type: 'ledger.entry_posted', data: p.data as never, metadata: p.metadata },
+  // One stream for the whole batch: the batch is one business operation (a settlement run), and
+  // one stream head instead of one per entry keeps bulk booking cheap.
+  const appended = await appendToStream(tx, {
+    stream: `journal_batch:${newId('journalEntry')}`,
+    expectedVersion: 'no_stream',
+    events: prepared.map((p) => ({
+      type: 'ledger.entry_posted',
+      data: p.data as never,
+      metadata: p.metadata,
       merchantId: p.merchantId ?? null,
     })),
+  });
+  await projectEvents(
+    tx,
+    appended.events.map((e) => ({ seq: e.seq, type: 'ledger.entry_posted' })),
+    'live',
   );
-  await projectEvents(tx, events, 'live');
-  return events.map((event) => ({
-    entryId: (event.data as unknown as EntryData).entryId,
+  // Versions 1..n follow the order of `entries`.
+  return appended.events.map((event) => ({
+    entryId: prepared[event.version - 1]?.entryId as string,
     eventId: event.id,
   }));
 }
