@@ -29,6 +29,14 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
+interface TotalsRow {
+  account_id: string;
+  debits_pending: bigint;
+  credits_pending: bigint;
+  debits_posted: bigint;
+  credits_posted: bigint;
+}
+
 type Totals = [
   debitsPending: bigint,
   creditsPending: bigint,
@@ -176,20 +184,14 @@ async function compareProjections(
   problems: VerifyProblem[],
 ): Promise<void> {
   const projection = (message: string) => problems.push({ check: 'projection', message });
-  const balances = await query<{
-    account_id: string;
-    dp: bigint;
-    cp: bigint;
-    dpo: bigint;
-    cpo: bigint;
-  }>(
+  const balances = await query<TotalsRow>(
     db,
     // What getBalance answers: the row, plus for unflagged accounts the postings not folded in yet.
     `SELECT ids.id AS account_id,
-            coalesce(b.debits_pending, 0) + coalesce(u.debits_pending, 0) AS dp,
-            coalesce(b.credits_pending, 0) + coalesce(u.credits_pending, 0) AS cp,
-            coalesce(b.debits_posted, 0) + coalesce(u.debits_posted, 0) AS dpo,
-            coalesce(b.credits_posted, 0) + coalesce(u.credits_posted, 0) AS cpo
+            coalesce(b.debits_pending, 0) + coalesce(u.debits_pending, 0) AS debits_pending,
+            coalesce(b.credits_pending, 0) + coalesce(u.credits_pending, 0) AS credits_pending,
+            coalesce(b.debits_posted, 0) + coalesce(u.debits_posted, 0) AS debits_posted,
+            coalesce(b.credits_posted, 0) + coalesce(u.credits_posted, 0) AS credits_posted
        FROM (SELECT id FROM ledger_accounts UNION SELECT account_id FROM ledger_balances) ids
        LEFT JOIN ledger_balances b ON b.account_id = ids.id
        LEFT JOIN ledger_accounts a ON a.id = ids.id
@@ -198,26 +200,20 @@ async function compareProjections(
           WHERE p.account_id = ids.id AND NOT coalesce(${FLAGGED}, false)
        ) u ON true`,
   );
-  const postings = await query<{
-    account_id: string;
-    dp: bigint;
-    cp: bigint;
-    dpo: bigint;
-    cpo: bigint;
-  }>(
+  const postings = await query<TotalsRow>(
     db,
-    `SELECT account_id,
-       sum(CASE WHEN side = 'debit' AND kind <> 'posted' THEN (CASE kind WHEN 'release' THEN -amount ELSE amount END) ELSE 0 END)::bigint AS dp,
-       sum(CASE WHEN side = 'credit' AND kind <> 'posted' THEN (CASE kind WHEN 'release' THEN -amount ELSE amount END) ELSE 0 END)::bigint AS cp,
-       sum(CASE WHEN side = 'debit' AND kind = 'posted' THEN amount ELSE 0 END)::bigint AS dpo,
-       sum(CASE WHEN side = 'credit' AND kind = 'posted' THEN amount ELSE 0 END)::bigint AS cpo
-       FROM ledger_postings GROUP BY account_id`,
+    `SELECT p.account_id, ${POSTING_SUMS} FROM ledger_postings p GROUP BY p.account_id`,
   );
   for (const [name, rows] of [
     ['balances', balances],
     ['postings', postings],
   ] as const) {
-    const actual = new Map(rows.map((r) => [r.account_id, [r.dp, r.cp, r.dpo, r.cpo].join(',')]));
+    const actual = new Map(
+      rows.map((r) => [
+        r.account_id,
+        [r.debits_pending, r.credits_pending, r.debits_posted, r.credits_posted].join(','),
+      ]),
+    );
     for (const id of new Set([...actual.keys(), ...log.expected.keys()])) {
       const want = (log.expected.get(id) ?? [0n, 0n, 0n, 0n]).join(',');
       const got = actual.get(id) ?? '0,0,0,0';

@@ -4,7 +4,7 @@ import { type Consumer, Kafka, type KafkaConfig, logLevel, type Producer } from 
 import type pg from 'pg';
 import { readLog } from '../events/read.ts';
 import { sealAll } from '../events/sealer.ts';
-import type { EventMetadata, JsonObject } from '../events/types.ts';
+import type { RecordedEvent } from '../events/types.ts';
 import { query } from '../sql.ts';
 import { int32Of, partitionKeyOf } from './partition.ts';
 import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
@@ -20,18 +20,12 @@ export interface KafkaBusOptions {
   batchSize?: number;
 }
 
-interface WireEvent {
+/** A RecordedEvent as JSON on the topic: bigints and the time as strings. */
+type WireEvent = Omit<RecordedEvent, 'seq' | 'position' | 'occurredAt'> & {
   seq: string;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  data: JsonObject;
-  metadata: EventMetadata;
-  merchantId: string | null;
-  occurredAt: string;
   position: string;
-}
+  occurredAt: string;
+};
 
 /**
  * The event bus on Kafka, for scale: an outbox relay (`publish`) copies the sealed log, in order,
