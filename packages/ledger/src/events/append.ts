@@ -1,13 +1,8 @@
-import { createHash } from 'node:crypto';
 import { newId } from '@kassa/contracts';
-import canonicalize from 'canonicalize';
-import {
-  IdempotencyConflictError,
-  InvalidEventError,
-  StreamVersionConflictError,
-} from '../errors.ts';
+import { InvalidEventError, StreamVersionConflictError } from '../errors.ts';
 import { type Queryable, query } from '../sql.ts';
-import type { EventMetadata, ExpectedVersion, NewEvent } from './types.ts';
+import { idempotent } from './idempotency.ts';
+import type { EventMetadata, ExpectedVersion, JsonValue, NewEvent } from './types.ts';
 
 export interface AppendInput {
   stream: string;
@@ -40,46 +35,52 @@ const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
  * - a reused idempotency key returns the first result; concurrent appends with one key wait
  *   for the first to commit (the key row is reserved before anything else is written).
  */
-export async function appendToStream(tx: Queryable, input: AppendInput): Promise<AppendResult> {
-  validate(input);
-  const requestHash = input.idempotencyKey ? hashRequest(input) : undefined;
-  if (input.idempotencyKey && requestHash) {
-    const earlier = await reserveIdempotencyKey(tx, input.idempotencyKey, requestHash);
-    if (earlier) return { ...earlier, replayed: true };
-  }
-
-  const base = await advanceStream(tx, input.stream, input.expectedVersion, input.events.length);
-  const rows = await insertEvents(
-    tx,
-    input.events.map((event, i) => ({
-      stream: input.stream,
-      version: base + i + 1,
-      type: event.type,
-      data: event.data,
-      metadata: withKey(event, input.idempotencyKey),
-      merchantId: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
+export async function appendToStream(
+  tx: Queryable,
+  input: AppendInput,
+  internal?: typeof JOURNAL,
+): Promise<AppendResult> {
+  validate(input, internal === JOURNAL);
+  const request = {
+    stream: input.stream,
+    expectedVersion: input.expectedVersion,
+    merchantId: input.merchantId ?? null,
+    events: input.events.map((e) => ({
+      type: e.type,
+      data: e.data,
+      merchantId: e.merchantId ?? null,
     })),
-  );
-
-  const result = {
-    events: rows.map((r) => ({
-      id: r.id,
-      seq: r.seq.toString(),
-      version: r.version,
-      occurredAt: r.occurred_at.toISOString(),
-    })),
-    version: base + input.events.length,
   };
-  if (input.idempotencyKey) {
-    await tx.query('UPDATE ledger_idempotency_keys SET result = $2 WHERE key = $1', [
-      input.idempotencyKey,
-      JSON.stringify(result),
-    ]);
-  }
-  return { ...result, replayed: false };
+  const { result, replayed } = await idempotent(tx, input.idempotencyKey, request, async () => {
+    const base = await advanceStream(tx, input.stream, input.expectedVersion, input.events.length);
+    const rows = await insertEvents(
+      tx,
+      input.events.map((event, i) => ({
+        stream: input.stream,
+        version: base + i + 1,
+        type: event.type,
+        data: event.data,
+        metadata: withKey(event, input.idempotencyKey),
+        merchantId: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
+      })),
+    );
+    return {
+      events: rows.map((r) => ({
+        id: r.id,
+        seq: r.seq.toString(),
+        version: r.version,
+        occurredAt: r.occurred_at.toISOString(),
+      })),
+      version: base + input.events.length,
+    };
+  });
+  return { ...result, replayed };
 }
 
-function validate(input: AppendInput): void {
+/** Lets the journal append its own `ledger.*` events; no one else can (the key is not exported). */
+export const JOURNAL = Symbol('journal');
+
+function validate(input: AppendInput, journal: boolean): void {
   if (!STREAM_PATTERN.test(input.stream)) {
     throw new InvalidEventError(`stream "${input.stream}" must look like "<kind>:<id>"`);
   }
@@ -90,6 +91,13 @@ function validate(input: AppendInput): void {
         `event type "${event.type}" must look like "payment_intent.created"`,
       );
     }
+    // The journal's events carry money movements; only the journal (which checks them) writes them.
+    if (event.type.startsWith('ledger.') && !journal) {
+      throw new InvalidEventError(
+        `event type "${event.type}" is reserved for the journal (bookEntry, holds)`,
+      );
+    }
+    checkNumbers(event.data, event.type);
   }
   const expected = input.expectedVersion;
   if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
@@ -99,40 +107,29 @@ function validate(input: AppendInput): void {
   }
 }
 
+/**
+ * Event data holds numbers only as safe integers (money travels as strings of minor units): a
+ * fraction or a huge number would not survive JSON parsing exactly, and the hash chain covers
+ * the data as parsed.
+ */
+function checkNumbers(value: JsonValue | undefined, type: string): void {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) {
+      throw new InvalidEventError(
+        `event ${type}: numbers in event data must be safe integers; got ${value}`,
+      );
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) checkNumbers(item, type);
+  } else if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) checkNumbers(item, type);
+  }
+}
+
 function withKey(event: NewEvent, idempotencyKey: string | undefined) {
   const metadata = { ...event.metadata };
   if (idempotencyKey) metadata.idempotencyKey = idempotencyKey;
   return metadata;
-}
-
-function hashRequest(input: AppendInput): string {
-  const { idempotencyKey: _, ...request } = input;
-  return createHash('sha256')
-    .update(canonicalize(request) ?? '')
-    .digest('hex');
-}
-
-async function reserveIdempotencyKey(
-  tx: Queryable,
-  key: string,
-  requestHash: string,
-): Promise<Omit<AppendResult, 'replayed'> | undefined> {
-  // Blocks while another transaction holds the same key uncommitted, then either wins the row
-  // (that transaction rolled back) or sees its committed result.
-  const reserved = await query(
-    tx,
-    `INSERT INTO ledger_idempotency_keys (key, request_hash, result) VALUES ($1, $2, 'null')
-     ON CONFLICT (key) DO NOTHING RETURNING key`,
-    [key, requestHash],
-  );
-  if (reserved.length > 0) return undefined;
-  const [earlier] = await query<{ request_hash: string; result: Omit<AppendResult, 'replayed'> }>(
-    tx,
-    'SELECT request_hash, result FROM ledger_idempotency_keys WHERE key = $1',
-    [key],
-  );
-  if (!earlier || earlier.request_hash !== requestHash) throw new IdempotencyConflictError(key);
-  return earlier.result;
 }
 
 /** Checks `expected` against the stream's head and moves the head; returns the old version. */

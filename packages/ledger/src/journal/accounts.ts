@@ -1,6 +1,6 @@
 import { isCurrency, newId } from '@kassa/contracts';
 import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
-import { appendToStream } from '../events/append.ts';
+import { appendToStream, JOURNAL } from '../events/append.ts';
 import { type Queryable, query } from '../sql.ts';
 import { ACCOUNT_OPENED, type AccountOpenedData, projectEvents } from './projector.ts';
 import type { Account, AccountFlags, NormalBalance } from './types.ts';
@@ -83,12 +83,16 @@ export async function ensureAccount(tx: Queryable, spec: AccountSpec): Promise<A
     creditsMustNotExceedDebits: spec.creditsMustNotExceedDebits ?? false,
   };
   try {
-    const appended = await appendToStream(tx, {
-      stream: `ledger_account:${spec.owner}:${spec.code}:${spec.currency}`,
-      expectedVersion: 'no_stream',
-      events: [{ type: ACCOUNT_OPENED, data: data as never }],
-      merchantId: spec.owner === 'platform' ? null : spec.owner,
-    });
+    const appended = await appendToStream(
+      tx,
+      {
+        stream: `ledger_account:${spec.owner}:${spec.code}:${spec.currency}`,
+        expectedVersion: 'no_stream',
+        events: [{ type: ACCOUNT_OPENED, data: data as never }],
+        merchantId: spec.owner === 'platform' ? null : spec.owner,
+      },
+      JOURNAL,
+    );
     const [opened] = appended.events;
     if (opened) await projectEvents(tx, [{ seq: opened.seq, type: ACCOUNT_OPENED }], 'live');
   } catch (error) {

@@ -174,7 +174,7 @@ async function book(
 ): Promise<BookedEntry> {
   return bookEntry(
     tx,
-    { type: 'ledger.entry_posted', code, legs: await legs(tx, currency, merchantId, ...spec) },
+    { code, legs: await legs(tx, currency, merchantId, ...spec) },
     { merchantId: merchantId ?? null, ...options },
   );
 }

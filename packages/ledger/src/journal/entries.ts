@@ -5,8 +5,8 @@ import {
   InvalidEntryError,
   UnknownAccountError,
 } from '../errors.ts';
-import { type AppendResult, appendToStream } from '../events/append.ts';
-import { readEventById } from '../events/read.ts';
+import { type AppendResult, appendToStream, JOURNAL } from '../events/append.ts';
+import { idempotent } from '../events/idempotency.ts';
 import type { EventMetadata, ExpectedVersion } from '../events/types.ts';
 import { type Queryable, query } from '../sql.ts';
 import { loadAccounts } from './accounts.ts';
@@ -73,11 +73,16 @@ export function validateLegs(legs: readonly Leg[]): void {
   }
 }
 
-type EntrySpec = Omit<EntryData, 'legs' | 'entryId'> & {
+export type EntrySpec = Omit<EntryData, 'legs' | 'entryId'> & {
   entryId?: string;
   type: EntryEventType;
   legs: readonly Leg[];
 };
+
+/** The legs in a form that identifies a request (for idempotency): no bigints, no generated ids. */
+export function legsFingerprint(legs: readonly Leg[]) {
+  return legs.map((l) => ({ ...l, amount: l.amount.toString(), kind: l.kind ?? 'posted' }));
+}
 
 /** Validation, accounts and flags for a set of entries; throws before anything is written. */
 async function checkEntries(
@@ -116,51 +121,84 @@ function toEntryData(entry: EntrySpec, entryId: string): EntryData {
 }
 
 /**
- * Books one entry inside the caller's transaction: validates it, checks the accounts and their
- * flags (locking flagged accounts' balance rows), appends the event, and updates the projections.
- * Nothing is written before the last check passes, and an error leaves the caller's transaction
- * to roll back.
+ * The one write path of every journal entry (plain entries and hold events alike): checks the
+ * legs, accounts and flags (locking flagged accounts' balance rows), appends the event, updates
+ * the projections. Nothing is written before the last check passes. Idempotency is the caller's
+ * (bookEntry, the hold functions): the key is only recorded in the event's metadata here.
  */
-export async function bookEntry(
+export async function recordEntry(
   tx: Queryable,
   entry: EntrySpec,
   options: BookOptions = {},
-): Promise<BookedEntry> {
+): Promise<{ entryId: string; eventId: string }> {
   await checkEntries(tx, [entry]);
   const entryId = entry.entryId ?? newId('journalEntry');
-  const data = toEntryData(entry, entryId);
-  const stream = options.stream ?? `journal_entry:${entryId}`;
-  const appended = await appendToStream(tx, {
-    stream,
-    expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
-    events: [{ type: entry.type, data: data as never, metadata: options.metadata }],
-    merchantId: options.merchantId ?? null,
-    idempotencyKey: options.idempotencyKey,
-  });
+  const metadata = options.idempotencyKey
+    ? { ...options.metadata, idempotencyKey: options.idempotencyKey }
+    : options.metadata;
+  const appended = await appendToStream(
+    tx,
+    {
+      stream: options.stream ?? `journal_entry:${entryId}`,
+      expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
+      events: [{ type: entry.type, data: toEntryData(entry, entryId) as never, metadata }],
+      merchantId: options.merchantId ?? null,
+    },
+    JOURNAL,
+  );
   const written = appended.events[0] as AppendResult['events'][number];
-  if (appended.replayed) {
-    const earlier = await readEventById(tx, written.id);
-    return {
-      entryId: (earlier.data as unknown as EntryData).entryId,
-      eventId: written.id,
-      replayed: true,
-    };
-  }
   await projectEvents(tx, [{ seq: written.seq, type: entry.type }], 'live');
-  return { entryId, eventId: written.id, replayed: false };
+  return { entryId, eventId: written.id };
+}
+
+/**
+ * Books one entry of posted legs inside the caller's transaction (see recordEntry). Pending and
+ * release legs belong to holds (placeHold, postHold, voidHold), which derive them from the hold.
+ * With an idempotency key, a retry of the same entry returns the first booking.
+ */
+export async function bookEntry(
+  tx: Queryable,
+  entry: { code: string; legs: readonly Leg[]; entryId?: string },
+  options: BookOptions = {},
+): Promise<BookedEntry> {
+  if (entry.legs.some((l) => (l.kind ?? 'posted') !== 'posted')) {
+    throw new InvalidEntryError(
+      'invalid_entry',
+      'Pending and release legs belong to holds: use placeHold, postHold or voidHold.',
+    );
+  }
+  const request = {
+    op: 'book_entry',
+    code: entry.code,
+    legs: legsFingerprint(entry.legs),
+    stream: options.stream ?? null,
+    merchantId: options.merchantId ?? null,
+  };
+  const { result, replayed } = await idempotent(tx, options.idempotencyKey, request, () =>
+    recordEntry(tx, { ...entry, type: 'ledger.entry_posted' }, options),
+  );
+  return { ...result, replayed };
 }
 
 /**
  * Books many plain entries (no holds) in one go: the same checks as bookEntry, then a constant
  * number of statements whatever the batch size. For writers that book in bulk (settlement, the
- * benchmark); a batch commits or fails as a whole with its transaction.
+ * benchmark); a batch commits or fails as a whole with its transaction. Flags are checked
+ * against the batch's combined effect, which is what commits.
  */
 export async function bookEntries(
   tx: Queryable,
-  entries: ReadonlyArray<
-    Omit<EntrySpec, 'type'> & { merchantId?: string | null; metadata?: EventMetadata }
-  >,
+  entries: ReadonlyArray<{
+    code: string;
+    legs: readonly Leg[];
+    entryId?: string;
+    merchantId?: string | null;
+    metadata?: EventMetadata;
+  }>,
 ): Promise<Array<{ entryId: string; eventId: string }>> {
+  if (entries.some((e) => e.legs.some((l) => (l.kind ?? 'posted') !== 'posted'))) {
+    throw new InvalidEntryError('invalid_entry', 'Bulk entries have posted legs only.');
+  }
   const specs = entries.map((e) => ({ ...e, type: 'ledger.entry_posted' as const }));
   await checkEntries(tx, specs);
   const prepared = specs.map((spec) => {
@@ -170,16 +208,20 @@ export async function bookEntries(
   });
   // One stream for the whole batch: the batch is one business operation (a settlement run), and
   // one stream head instead of one per entry keeps bulk booking cheap.
-  const appended = await appendToStream(tx, {
-    stream: `journal_batch:${newId('journalEntry')}`,
-    expectedVersion: 'no_stream',
-    events: prepared.map((p) => ({
-      type: 'ledger.entry_posted',
-      data: p.data as never,
-      metadata: p.metadata,
-      merchantId: p.merchantId ?? null,
-    })),
-  });
+  const appended = await appendToStream(
+    tx,
+    {
+      stream: `journal_batch:${newId('journalEntry')}`,
+      expectedVersion: 'no_stream',
+      events: prepared.map((p) => ({
+        type: 'ledger.entry_posted',
+        data: p.data as never,
+        metadata: p.metadata,
+        merchantId: p.merchantId ?? null,
+      })),
+    },
+    JOURNAL,
+  );
   await projectEvents(
     tx,
     appended.events.map((e) => ({ seq: e.seq, type: 'ledger.entry_posted' })),

@@ -2,8 +2,10 @@ import { newId } from '@kassa/contracts';
 import { withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import { HoldStateError, InvalidEntryError } from '../errors.ts';
+import { idempotent } from '../events/idempotency.ts';
 import { type Queryable, query } from '../sql.ts';
-import { type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
+import { loadAccounts } from './accounts.ts';
+import { type BookedEntry, type BookOptions, legsFingerprint, recordEntry } from './entries.ts';
 import type { Leg, Side } from './types.ts';
 
 export interface PlacedHold extends BookedEntry {
@@ -42,34 +44,47 @@ export async function placeHold(
       'A hold is in one currency; its legs use several.',
     );
   }
-  const holdId = hold.holdId ?? newId('hold');
-  const amount = hold.legs.filter((l) => l.side === 'debit').reduce((sum, l) => sum + l.amount, 0n);
-  const booked = await bookEntry(
-    tx,
-    {
-      type: 'ledger.hold_placed',
-      code: hold.code,
-      holdId,
-      hold: {
-        amount: amount.toString(),
-        currency,
-        expiresAt: hold.expiresAt?.toISOString() ?? null,
+  const request = {
+    op: 'place_hold',
+    code: hold.code,
+    legs: legsFingerprint(hold.legs),
+    expiresAt: hold.expiresAt?.toISOString() ?? null,
+    stream: options.stream ?? null,
+  };
+  const { result, replayed } = await idempotent(tx, options.idempotencyKey, request, async () => {
+    const holdId = hold.holdId ?? newId('hold');
+    const amount = hold.legs
+      .filter((l) => l.side === 'debit')
+      .reduce((sum, l) => sum + l.amount, 0n);
+    const booked = await recordEntry(
+      tx,
+      {
+        type: 'ledger.hold_placed',
+        code: hold.code,
+        holdId,
+        hold: {
+          amount: amount.toString(),
+          currency,
+          expiresAt: hold.expiresAt?.toISOString() ?? null,
+        },
+        legs: hold.legs.map((l) => ({ ...l, kind: 'pending' as const })),
       },
-      legs: hold.legs.map((l) => ({ ...l, kind: 'pending' as const })),
-    },
-    {
-      ...options,
-      stream: options.stream ?? `ledger_hold:${holdId}`,
-      expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
-    },
-  );
-  return { ...booked, holdId };
+      {
+        ...options,
+        stream: options.stream ?? `ledger_hold:${holdId}`,
+        expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
+      },
+    );
+    return { ...booked, holdId };
+  });
+  return { ...result, replayed };
 }
 
 /**
  * Posts a pending hold, in full or in part: the whole reservation is released and `legs` (or,
  * for a two-leg hold, its legs scaled to `amount`) are posted. What is not posted is simply
- * given back. Posting more than was held, or a hold that is not pending or has expired, fails.
+ * given back. Posted legs may only touch accounts of the hold's owners and of the platform.
+ * Posting more than was held, or a hold that is not pending or has expired, fails.
  */
 export async function postHold(
   tx: Queryable,
@@ -81,30 +96,46 @@ export async function postHold(
   },
   options: BookOptions = {},
 ): Promise<BookedEntry> {
-  const hold = await lockPendingHold(tx, request.holdId);
-  const release = await releaseLegs(tx, hold.id);
-  const posted = request.legs ?? scaledLegs(hold, release, request.amount ?? hold.amount);
-  const postedAmount = posted
-    .filter((l) => l.side === 'debit')
-    .reduce((sum, l) => sum + l.amount, 0n);
-  if (postedAmount > hold.amount || posted.some((l) => l.currency !== hold.currency)) {
-    throw new HoldStateError(
-      hold.id,
-      'exceeds_hold',
-      `Hold ${hold.id} reserves ${hold.amount} ${hold.currency}; ${postedAmount} ${posted[0]?.currency ?? ''} cannot be posted from it.`,
-    );
-  }
-  return bookEntry(
+  const fingerprint = {
+    op: 'post_hold',
+    holdId: request.holdId,
+    code: request.code,
+    amount: request.amount?.toString() ?? null,
+    legs: request.legs ? legsFingerprint(request.legs) : null,
+  };
+  const { result, replayed } = await idempotent(
     tx,
-    {
-      type: 'ledger.hold_posted',
-      code: request.code,
-      holdId: hold.id,
-      postedAmount: postedAmount.toString(),
-      legs: [...release, ...posted.map((l) => ({ ...l, kind: 'posted' as const }))],
+    options.idempotencyKey,
+    fingerprint,
+    async () => {
+      const hold = await lockPendingHold(tx, request.holdId);
+      const release = await releaseLegs(tx, hold.id);
+      const posted = request.legs ?? scaledLegs(hold, release, request.amount ?? hold.amount);
+      const postedAmount = posted
+        .filter((l) => l.side === 'debit')
+        .reduce((sum, l) => sum + l.amount, 0n);
+      if (postedAmount > hold.amount || posted.some((l) => l.currency !== hold.currency)) {
+        throw new HoldStateError(
+          hold.id,
+          'exceeds_hold',
+          `Hold ${hold.id} reserves ${hold.amount} ${hold.currency}; ${postedAmount} ${posted[0]?.currency ?? ''} cannot be posted from it.`,
+        );
+      }
+      await checkOwners(tx, hold.id, release, posted);
+      return recordEntry(
+        tx,
+        {
+          type: 'ledger.hold_posted',
+          code: request.code,
+          holdId: hold.id,
+          postedAmount: postedAmount.toString(),
+          legs: [...release, ...posted.map((l) => ({ ...l, kind: 'posted' as const }))],
+        },
+        { ...options, stream: options.stream ?? hold.stream },
+      );
     },
-    { ...options, stream: options.stream ?? hold.stream },
   );
+  return { ...result, replayed };
 }
 
 /** Gives a pending hold's whole reservation back. */
@@ -113,17 +144,26 @@ export async function voidHold(
   request: { holdId: string; code: string },
   options: BookOptions = {},
 ): Promise<BookedEntry> {
-  const hold = await lockPendingHold(tx, request.holdId);
-  return bookEntry(
+  const fingerprint = { op: 'void_hold', holdId: request.holdId, code: request.code };
+  const { result, replayed } = await idempotent(
     tx,
-    {
-      type: 'ledger.hold_voided',
-      code: request.code,
-      holdId: hold.id,
-      legs: await releaseLegs(tx, hold.id),
+    options.idempotencyKey,
+    fingerprint,
+    async () => {
+      const hold = await lockPendingHold(tx, request.holdId);
+      return recordEntry(
+        tx,
+        {
+          type: 'ledger.hold_voided',
+          code: request.code,
+          holdId: hold.id,
+          legs: await releaseLegs(tx, hold.id),
+        },
+        { ...options, stream: options.stream ?? hold.stream },
+      );
     },
-    { ...options, stream: options.stream ?? hold.stream },
   );
+  return { ...result, replayed };
 }
 
 /** Releases every pending hold whose time is up, each in its own transaction. Returns how many. */
@@ -142,7 +182,7 @@ export async function expireHolds(
     expired += await withTransaction(pool, async (tx) => {
       const hold = await lockHold(tx, id);
       if (hold?.status !== 'pending' || !hold.expires_at || hold.expires_at > now) return 0;
-      await bookEntry(
+      await recordEntry(
         tx,
         {
           type: 'ledger.hold_expired',
@@ -208,6 +248,31 @@ async function releaseLegs(tx: Queryable, holdId: string): Promise<Leg[]> {
     currency: r.currency,
     kind: 'release',
   }));
+}
+
+/**
+ * What a hold posts stays within the parties it was placed for: the owners of its accounts (the
+ * merchant) and the platform. Posting one merchant's authorization to another's account fails.
+ */
+async function checkOwners(
+  tx: Queryable,
+  holdId: string,
+  release: readonly Leg[],
+  posted: ReadonlyArray<Omit<Leg, 'kind'>>,
+): Promise<void> {
+  const accounts = await loadAccounts(
+    tx,
+    [...release, ...posted].map((l) => l.accountId),
+  );
+  const allowed = new Set(['platform', ...release.map((l) => accounts.get(l.accountId)?.owner)]);
+  const stranger = posted.find((l) => !allowed.has(accounts.get(l.accountId)?.owner));
+  if (stranger) {
+    throw new HoldStateError(
+      holdId,
+      'exceeds_hold',
+      `Hold ${holdId} cannot post to account ${stranger.accountId}: it belongs to someone the hold is not for.`,
+    );
+  }
 }
 
 function scaledLegs(hold: HoldRow, release: Leg[], amount: bigint): Array<Omit<Leg, 'kind'>> {
