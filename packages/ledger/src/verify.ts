@@ -11,6 +11,7 @@ import {
   FLAGGED,
   POSTING_SUMS,
 } from './journal/projector.ts';
+import type { Leg } from './journal/types.ts';
 import { type Queryable, query } from './sql.ts';
 
 export interface VerifyProblem {
@@ -63,9 +64,14 @@ export async function verifyLedger(
     await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const report = await verifySnapshot(db, options.batchSize ?? 5000);
     await db.query('COMMIT');
-    return report;
-  } finally {
     db.release();
+    return report;
+  } catch (error) {
+    await db.query('ROLLBACK').then(
+      () => db.release(),
+      () => db.release(error as Error),
+    );
+    throw error;
   }
 }
 
@@ -86,16 +92,23 @@ async function verifySnapshot(db: Queryable, batchSize: number): Promise<VerifyR
     if (!(ENTRY_EVENTS as readonly string[]).includes(event.type)) return;
     const data = event.data as unknown as EntryData;
     entries.add(data.entryId);
+    let legs: Leg[];
     try {
-      validateLegs(data.legs.map((l) => ({ ...l, amount: BigInt(l.amount) })));
+      legs = data.legs.map((l) => ({ ...l, amount: BigInt(l.amount) }));
+      validateLegs(legs);
     } catch (error) {
-      if (!(error instanceof InvalidEntryError)) throw error;
-      problems.push({ check: 'entry_balance', ...where, message: error.message });
+      // Malformed or unbalanced: a finding about this event, not a reason to stop verifying.
+      const message =
+        error instanceof InvalidEntryError
+          ? error.message
+          : `unreadable entry: ${(error as Error).message}`;
+      problems.push({ check: 'entry_balance', ...where, message });
+      return;
     }
-    for (const leg of data.legs) {
+    for (const leg of legs) {
       const totals: Totals = expected.get(leg.accountId) ?? [0n, 0n, 0n, 0n];
       const index = (leg.kind === 'posted' ? 2 : 0) + (leg.side === 'credit' ? 1 : 0);
-      const amount = BigInt(leg.amount);
+      const amount = leg.amount;
       totals[index] = (totals[index] as bigint) + (leg.kind === 'release' ? -amount : amount);
       expected.set(leg.accountId, totals);
       const key = `${leg.currency} ${leg.kind}`;

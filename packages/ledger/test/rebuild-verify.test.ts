@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { query, rebuildProjections, sealAll, verifyLedger } from '../src/index.ts';
+import { query, rebuildProjections, Sealer, sealAll, verifyLedger } from '../src/index.ts';
 import { TEST_SEED } from './seeded.ts';
 import { type Operation, runWorkload, snapshotProjections } from './workload.ts';
 
@@ -104,6 +104,39 @@ describe('rebuild', () => {
   });
 });
 
+describe('rebuild while the ledger is busy', () => {
+  it('waits for writers and the sealer instead of racing them, and loses nothing', async () => {
+    const db = await freshDatabase();
+    const sealer = new Sealer(db.pool, { busyMs: 1, idleMs: 5 });
+    await sealer.start();
+    let writing = true;
+    const writers = Array.from({ length: 4 }, (_, w) =>
+      (async () => {
+        for (let i = 0; writing; i++) {
+          await runWorkload(db.pool, [
+            { op: 'authorize', merchant: w, currency: i, amount: 1_000 + i },
+            { op: 'capture', pick: i, fraction: 60, fee: 30 },
+            { op: 'bulk', merchant: w, currency: i, amounts: [5, 7] },
+          ]);
+        }
+      })(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await rebuildProjections(db.pool);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await rebuildProjections(db.pool);
+    writing = false;
+    await Promise.all(writers);
+    await sealer.stop();
+    await sealAll(db.pool);
+
+    expect((await verifyLedger(db.pool)).problems).toEqual([]);
+    const live = await snapshotProjections(db.pool);
+    await rebuildProjections(db.pool);
+    expect(await snapshotProjections(db.pool)).toEqual(live);
+  });
+});
+
 describe('verify', () => {
   async function ledgerWithHistory() {
     const db = await freshDatabase();
@@ -190,6 +223,17 @@ describe('verify', () => {
     expect(report.problems.map((p) => p.check)).toEqual(
       expect.arrayContaining(['chain', 'entry_balance']),
     );
+
+    const garbled = await ledgerWithHistory();
+    await tamper(
+      garbled,
+      `UPDATE ledger_events SET data = jsonb_set(data, '{legs,0,amount}', '"1.5"')
+        WHERE seq = (SELECT min(seq) FROM ledger_events WHERE type = 'ledger.entry_posted')`,
+    );
+    const unreadable = await verifyLedger(garbled.pool);
+    expect(unreadable.problems.map((p) => p.check)).toContain('entry_balance');
+    // The connection went back to the pool in a usable state (not stuck in a read-only transaction).
+    await garbled.pool.query('CREATE TABLE after_verify (x int)');
 
     const edited = await ledgerWithHistory();
     await tamper(

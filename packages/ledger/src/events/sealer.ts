@@ -8,7 +8,7 @@ import { EVENT_COLUMNS, toRecordedEvent } from './read.ts';
 export const SEALED_CHANNEL = 'kassa_ledger_sealed';
 
 /** Only one sealer writes the chain at a time; others find the lock taken and leave. */
-const SEAL_LOCK = 0x6b617373; // "kass"
+export const SEAL_LOCK = 0x6b617373; // "kass"
 
 /**
  * Why a sealer: a global hash chain needs one order, and assigning it while appending would
@@ -46,7 +46,8 @@ export async function sealBatch(pool: pg.Pool, batchSize = 5000): Promise<number
   }
 }
 
-async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
+/** Seals one batch; the caller holds SEAL_LOCK in the transaction `tx`. */
+export async function sealLocked(tx: Queryable, batchSize: number): Promise<number> {
   const queued = await query<{ event_seq: bigint }>(
     tx,
     `DELETE FROM ledger_seal_queue WHERE event_seq IN (
