@@ -77,7 +77,10 @@ export class KafkaBus implements EventBus {
       } finally {
         await admin.disconnect();
       }
-    })();
+    })().catch((error: unknown) => {
+      this.topicReady = undefined; // try again next time rather than failing forever
+      throw error;
+    });
     return this.topicReady;
   }
 

@@ -70,6 +70,7 @@ class PostgresSubscription implements Subscription {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private lastRebalance = 0;
+  private broken = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -86,12 +87,43 @@ class PostgresSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
-    this.connection = await this.pool.connect();
-    this.connection.on('notification', () => this.wakeUp?.());
-    await this.connection.query(`LISTEN ${SEALED_CHANNEL}`);
+    await this.connect();
     this.running = true;
-    await this.rebalance();
     this.loop = this.run();
+  }
+
+  /**
+   * The member's session: it holds the partition locks, receives notifications and commits
+   * offsets. If it breaks (server restart, failover, terminated backend), the locks are gone with
+   * it, so the member drops its partitions at once and reconnects to claim them again.
+   */
+  private async connect(): Promise<void> {
+    const connection = await this.pool.connect();
+    try {
+      connection.on('notification', () => this.wakeUp?.());
+      connection.on('error', () => {
+        if (this.connection !== connection) return;
+        this.broken = true;
+        this.offsets.clear();
+        this.wakeUp?.();
+      });
+      await connection.query(`LISTEN ${SEALED_CHANNEL}`);
+      this.connection = connection;
+      this.broken = false;
+      await this.rebalance();
+    } catch (error) {
+      await connection.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+      this.release(connection, error as Error);
+      throw error;
+    }
+  }
+
+  private release(connection: pg.PoolClient, error?: Error): void {
+    connection.removeAllListeners('notification');
+    connection.removeAllListeners('error');
+    connection.on('error', () => {}); // a late error on a destroyed connection is no one's concern
+    connection.release(error ?? false);
+    if (this.connection === connection) this.connection = undefined;
   }
 
   async stop(): Promise<void> {
@@ -99,7 +131,9 @@ class PostgresSubscription implements Subscription {
     this.running = false;
     this.wakeUp?.();
     await this.loop;
-    const connection = this.connection as pg.PoolClient;
+    const connection = this.connection;
+    this.offsets.clear();
+    if (!connection) return;
     try {
       await connection.query('DELETE FROM bus_members WHERE "group" = $1 AND member_id = $2', [
         this.group,
@@ -107,11 +141,10 @@ class PostgresSubscription implements Subscription {
       ]);
       await connection.query(`UNLISTEN ${SEALED_CHANNEL}`);
       await connection.query('SELECT pg_advisory_unlock_all()');
-      connection.release();
+      this.release(connection);
     } catch (error) {
-      connection.release(error as Error);
+      this.release(connection, error as Error);
     }
-    this.offsets.clear();
   }
 
   private async run(): Promise<void> {
@@ -119,6 +152,11 @@ class PostgresSubscription implements Subscription {
     while (this.running) {
       let delivered = 0;
       try {
+        if (this.broken || !this.connection) {
+          const old = this.connection;
+          if (old) this.release(old, new Error('connection lost'));
+          await this.connect();
+        }
         if (Date.now() - this.lastRebalance >= (this.options.rebalanceMs ?? 1000))
           await this.rebalance();
         delivered = await this.deliverBatch();
@@ -221,7 +259,8 @@ class PostgresSubscription implements Subscription {
     const blocked = new Set<number>();
     let delivered = 0;
     for (const event of events) {
-      if (!this.running) break;
+      // Lost the session (and with it the locks): another member may own these partitions now.
+      if (!this.running || this.broken) break;
       const partitionKey = partitionKeyOf(event);
       const partition = partitionOf(partitionKey, this.partitionCount);
       const offset = this.offsets.get(partition);
@@ -240,7 +279,7 @@ class PostgresSubscription implements Subscription {
     const scanned = events.at(-1)?.position as bigint;
     let advanced = delivered;
     for (const [partition, offset] of this.offsets) {
-      if (!blocked.has(partition) && offset < scanned && this.running) {
+      if (!blocked.has(partition) && offset < scanned && this.running && !this.broken) {
         this.offsets.set(partition, scanned);
         advanced += 1;
       }

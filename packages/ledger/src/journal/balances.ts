@@ -55,7 +55,10 @@ export async function getBalance(db: Queryable, accountId: string): Promise<Bala
 
 /**
  * An account's totals as of a point in the log (`position`: events sealed at or before it) or in
- * time (`at`: events that occurred at or before it), summed from its postings.
+ * time (`at`: events sealed at or before that instant), summed from its postings. Both count
+ * only sealed events, whose place in the log is final, so the answer for a past point never
+ * changes (an event's own `occurred_at` is its transaction's start, and a long transaction can
+ * commit after later ones).
  */
 export async function getBalanceAsOf(
   db: Queryable,
@@ -67,9 +70,8 @@ export async function getBalanceAsOf(
     db,
     `SELECT ${POSTING_SUMS}
        FROM ledger_postings p
-       JOIN ledger_events e ON e.seq = p.event_seq
-       ${byPosition ? 'JOIN ledger_chain c ON c.event_seq = e.seq' : ''}
-      WHERE p.account_id = $1 AND ${byPosition ? 'c.position <= $2' : 'e.occurred_at <= $2'}`,
+       JOIN ledger_chain c ON c.event_seq = p.event_seq
+      WHERE p.account_id = $1 AND ${byPosition ? 'c.position <= $2' : 'c.sealed_at <= $2'}`,
     [accountId, byPosition ? asOf.position.toString() : asOf.at],
   );
   return fromRow(row);
