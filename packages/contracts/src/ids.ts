@@ -13,6 +13,9 @@ export const idPrefixes = {
   ledgerAccount: 'acct',
   journalEntry: 'je',
   hold: 'hold',
+  paymentIntent: 'pi',
+  paymentMethod: 'pm',
+  refund: 're',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -33,5 +33,4 @@ export {
 } from './journal/projector.ts';
 export type * from './journal/types.ts';
 export { rebuildProjections } from './rebuild.ts';
-export { type Queryable, query } from './sql.ts';
 export { type VerifyProblem, type VerifyReport, verifyLedger } from './verify.ts';

@@ -1,3 +1,4 @@
+import { type Queryable, query } from '@kassa/db';
 import type pg from 'pg';
 import { InvalidEntryError } from './errors.ts';
 import { canonicalEvent, chainHash, GENESIS_HASH } from './events/canonical.ts';
@@ -12,7 +13,6 @@ import {
   POSTING_SUMS,
 } from './journal/projector.ts';
 import type { Leg } from './journal/types.ts';
-import { type Queryable, query } from './sql.ts';
 
 export interface VerifyProblem {
   check: 'chain' | 'entry_balance' | 'zero_sum' | 'projection' | 'unsealed';

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +10,6 @@ import {
   type BusEvent,
   type EventBus,
   processOnce,
-  query,
   type Subscription,
 } from '../src/index.ts';
 import { transports } from './bus-transports.ts';

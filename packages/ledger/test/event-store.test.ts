@@ -1,4 +1,4 @@
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +8,6 @@ import {
   GENESIS_HASH,
   IdempotencyConflictError,
   InvalidEventError,
-  query,
   readLog,
   readStream,
   StreamVersionConflictError,

@@ -1,4 +1,4 @@
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,7 +15,6 @@ import {
   makeAvailable,
   type NewEvent,
   payout,
-  query,
   refund,
 } from '../src/index.ts';
 

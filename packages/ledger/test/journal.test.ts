@@ -1,4 +1,4 @@
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,7 +20,6 @@ import {
   payout,
   placeHold,
   postHold,
-  query,
   refund,
   release,
   sealAll,

@@ -1,7 +1,7 @@
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { expect, it } from 'vitest';
-import { appendToStream, type BusEvent, PostgresBus, query } from '../src/index.ts';
+import { appendToStream, type BusEvent, PostgresBus } from '../src/index.ts';
 import { sleep } from './seeded.ts';
 
 const db = useTestDatabase();

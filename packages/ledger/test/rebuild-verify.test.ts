@@ -1,7 +1,8 @@
+import { query } from '@kassa/db';
 import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { query, rebuildProjections, Sealer, sealAll, verifyLedger } from '../src/index.ts';
+import { rebuildProjections, Sealer, sealAll, verifyLedger } from '../src/index.ts';
 import { TEST_SEED } from './seeded.ts';
 import { type Operation, runWorkload, snapshotProjections } from './workload.ts';
 

@@ -1,4 +1,4 @@
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import {
   accountFor,
@@ -12,7 +12,6 @@ import {
   makeAvailable,
   payout,
   payoutPaid,
-  query,
   refund,
   release,
   settleFromAcquirer,

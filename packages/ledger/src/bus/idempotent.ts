@@ -1,4 +1,4 @@
-import { type Queryable, query } from '../sql.ts';
+import { type Queryable, query } from '@kassa/db';
 import type { BusEvent } from './types.ts';
 
 /**

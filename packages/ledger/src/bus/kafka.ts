@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { withTransaction } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import { type Consumer, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { readLog } from '../events/read.ts';
 import { sealAll } from '../events/sealer.ts';
 import type { RecordedEvent } from '../events/types.ts';
-import { query } from '../sql.ts';
 import { int32Of, partitionKeyOf } from './partition.ts';
 import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 

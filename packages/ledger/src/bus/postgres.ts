@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { query } from '@kassa/db';
 import type pg from 'pg';
 import { headPosition, readLog } from '../events/read.ts';
 import { SEALED_CHANNEL, sealAll } from '../events/sealer.ts';
-import { query } from '../sql.ts';
 import { int32Of, partitionKeyOf, partitionOf } from './partition.ts';
 import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { newId } from '@kassa/contracts';
+import { type Queryable, query } from '@kassa/db';
 import { InvalidEventError, StreamVersionConflictError } from '../errors.ts';
-import { type Queryable, query } from '../sql.ts';
 import { idempotent } from './idempotency.ts';
 import type { EventMetadata, ExpectedVersion, JsonValue, NewEvent } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { type Queryable, query } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import { IdempotencyConflictError } from '../errors.ts';
-import { type Queryable, query } from '../sql.ts';
 import type { JsonValue } from './types.ts';
 
 /**

@@ -1,6 +1,6 @@
+import { type Queryable, query } from '@kassa/db';
 import type pg from 'pg';
 import { foldSealedPostings } from '../journal/balances.ts';
-import { type Queryable, query } from '../sql.ts';
 import { canonicalEvent, chainHash, GENESIS_HASH } from './canonical.ts';
 import { EVENT_COLUMNS, toRecordedEvent } from './read.ts';
 

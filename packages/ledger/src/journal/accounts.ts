@@ -1,7 +1,7 @@
 import { isCurrency, newId } from '@kassa/contracts';
+import { type Queryable, query } from '@kassa/db';
 import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
 import { appendToStream, JOURNAL } from '../events/append.ts';
-import { type Queryable, query } from '../sql.ts';
 import { ACCOUNT_OPENED, type AccountOpenedData, projectEvents } from './projector.ts';
 import type { Account, AccountFlags, NormalBalance } from './types.ts';
 

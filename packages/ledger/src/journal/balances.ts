@@ -1,4 +1,4 @@
-import { type Queryable, query } from '../sql.ts';
+import { type Queryable, query } from '@kassa/db';
 import { ADD_TO_BALANCES, FLAGGED, POSTING_SUMS } from './projector.ts';
 import type { Account, Balance } from './types.ts';
 

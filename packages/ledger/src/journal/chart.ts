@@ -1,4 +1,4 @@
-import type { Queryable } from '../sql.ts';
+import type { Queryable } from '@kassa/db';
 import { ensureAccount } from './accounts.ts';
 import { type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
 import { type PlacedHold, placeHold, postHold, voidHold } from './holds.ts';

@@ -1,4 +1,5 @@
 import { isCurrency, newId } from '@kassa/contracts';
+import { type Queryable, query } from '@kassa/db';
 import {
   AccountLimitError,
   CurrencyMismatchError,
@@ -8,7 +9,6 @@ import {
 import { type AppendResult, appendToStream, JOURNAL } from '../events/append.ts';
 import { idempotent } from '../events/idempotency.ts';
 import type { EventMetadata, ExpectedVersion } from '../events/types.ts';
-import { type Queryable, query } from '../sql.ts';
 import { loadAccounts } from './accounts.ts';
 import { type EntryData, type EntryEventType, projectEvents } from './projector.ts';
 import type { Account, Leg, PostingKind } from './types.ts';

@@ -1,9 +1,8 @@
 import { newId } from '@kassa/contracts';
-import { withTransaction } from '@kassa/db';
+import { type Queryable, query, withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import { HoldStateError, InvalidEntryError } from '../errors.ts';
 import { idempotent } from '../events/idempotency.ts';
-import { type Queryable, query } from '../sql.ts';
 import { loadAccounts } from './accounts.ts';
 import { type BookedEntry, type BookOptions, legsFingerprint, recordEntry } from './entries.ts';
 import type { Leg, Side } from './types.ts';

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { idSchema } from './ids.ts';
+import { listOf, oneCursorOnly, paginationShape } from './lists.ts';
+import { metadataSchema } from './metadata.ts';
+import { amountSchema, apiCurrencySchema } from './money.ts';
+
+/** Stripe's PaymentIntent states. */
+export const paymentIntentStatuses = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+  'requires_capture',
+  'succeeded',
+  'canceled',
+] as const;
+export type PaymentIntentStatus = (typeof paymentIntentStatuses)[number];
+
+export const captureMethods = ['automatic', 'manual'] as const;
+export const cancellationReasons = [
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+  'automatic',
+] as const;
+
+export const paymentIntentId = idSchema('paymentIntent');
+export const paymentMethodId = idSchema('paymentMethod');
+
+/** The last failed attempt: a card error as the API reports it. */
+export const paymentErrorSchema = z.object({
+  type: z.literal('card_error'),
+  code: z.string(),
+  decline_code: z.string().optional(),
+  message: z.string(),
+  payment_method: z.string().nullable(),
+});
+
+export const nextActionSchema = z.object({
+  type: z.literal('redirect_to_url'),
+  redirect_to_url: z.object({ url: z.string(), return_url: z.string().nullable() }),
+});
+
+export const paymentIntentSchema = z.object({
+  id: z.string(),
+  object: z.literal('payment_intent'),
+  amount: z.number().int(),
+  amount_capturable: z.number().int(),
+  amount_received: z.number().int(),
+  currency: z.string(),
+  status: z.enum(paymentIntentStatuses),
+  capture_method: z.enum(captureMethods),
+  payment_method: z.string().nullable(),
+  last_payment_error: paymentErrorSchema.nullable(),
+  next_action: nextActionSchema.nullable(),
+  client_secret: z.string(),
+  description: z.string().nullable(),
+  livemode: z.boolean(),
+  metadata: z.record(z.string(), z.string()),
+  canceled_at: z.number().int().nullable(),
+  cancellation_reason: z.enum(cancellationReasons).nullable(),
+  created: z.number().int(),
+});
+export type PaymentIntent = z.infer<typeof paymentIntentSchema>;
+
+const description = z.string().max(1000, { error: 'must be at most 1000 characters' });
+
+export const createPaymentIntentInput = z
+  .object({
+    amount: amountSchema,
+    currency: apiCurrencySchema,
+    capture_method: z.enum(captureMethods).default('automatic'),
+    payment_method: paymentMethodId.optional(),
+    description: description.optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict();
+export type CreatePaymentIntentInput = z.input<typeof createPaymentIntentInput>;
+
+export const retrievePaymentIntentInput = z.object({ id: paymentIntentId }).strict();
+
+/** Only before confirmation: amount, payment method, description, metadata (merged; "" deletes a key). */
+export const updatePaymentIntentInput = z
+  .object({
+    id: paymentIntentId,
+    amount: amountSchema.optional(),
+    payment_method: paymentMethodId.optional(),
+    description: description.optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict();
+
+export const cancelPaymentIntentInput = z
+  .object({ id: paymentIntentId, cancellation_reason: z.enum(cancellationReasons).optional() })
+  .strict();
+
+export const listPaymentIntentsInput = oneCursorOnly(
+  z
+    .object({
+      ...paginationShape(paymentIntentId),
+      status: z.enum(paymentIntentStatuses).optional(),
+    })
+    .strict(),
+).default({ limit: 10 });
+
+export const paymentIntentListSchema = listOf(paymentIntentSchema);
