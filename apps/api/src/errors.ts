@@ -56,7 +56,7 @@ export const notFound = (what: string, id: string, param = 'id') =>
     status: 404,
   });
 
-export const unexpectedState = (what: string, id: string, status: string, action: string) =>
+export const unexpectedState = (what: string, status: string, action: string) =>
   new KassaApiError({
     type: 'invalid_request_error',
     code: `${what}_unexpected_state`,
@@ -79,5 +79,9 @@ const TRPC_CODES: Record<number, TRPCError['code']> = {
 
 /** The TRPCError that carries a KassaApiError to the formatter with the right HTTP status. */
 export function toTrpcError(error: KassaApiError): TRPCError {
-  return new TRPCError({ code: TRPC_CODES[error.status] ?? 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
+  return new TRPCError({
+    code: TRPC_CODES[error.status] ?? 'INTERNAL_SERVER_ERROR',
+    message: error.message,
+    cause: error,
+  });
 }

@@ -138,7 +138,8 @@ async function reserve(
     throw new KassaApiError({
       type: 'idempotency_error',
       code: 'idempotency_key_reused',
-      message: 'This Idempotency-Key was already used with different parameters or another endpoint.',
+      message:
+        'This Idempotency-Key was already used with different parameters or another endpoint.',
       param: 'Idempotency-Key',
       status: 400,
     });
@@ -146,7 +147,13 @@ async function reserve(
   return { status: row.status, response: row.response };
 }
 
-async function store(tx: Transaction, principal: Principal, key: string, status: number, response: unknown) {
+async function store(
+  tx: Transaction,
+  principal: Principal,
+  key: string,
+  status: number,
+  response: unknown,
+) {
   await tx.query('SET LOCAL lock_timeout = 0');
   await tx.query(
     'UPDATE api_idempotency_keys SET status = $4, response = $5 WHERE merchant_id = $1 AND livemode = $2 AND key = $3',
@@ -167,7 +174,10 @@ function storedError(error: KassaApiError, requestId: string): StoredError {
 }
 
 /** Deletes idempotency records older than the retention period; returns how many. */
-export async function pruneIdempotencyKeys(pool: pg.Pool, olderThanHours = KEY_RETENTION_HOURS): Promise<number> {
+export async function pruneIdempotencyKeys(
+  pool: pg.Pool,
+  olderThanHours = KEY_RETENTION_HOURS,
+): Promise<number> {
   const { rowCount } = await pool.query(
     `DELETE FROM api_idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
     [olderThanHours],

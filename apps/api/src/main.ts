@@ -15,7 +15,11 @@ const db = createDatabaseClients(database.url, {
   applicationName: 'kassa-api',
   onIdleError: (err) => app.log.warn({ err }, 'idle database connection failed'),
 });
-const app = await buildApiServer({ db, logger: config.LOG_LEVEL });
+const app = await buildApiServer({
+  db,
+  logger: config.LOG_LEVEL,
+  secretKey: config.KASSA_SECRET_KEY,
+});
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {
   await db.close();

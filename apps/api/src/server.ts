@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
@@ -10,6 +11,8 @@ import { type AppRouter, appRouter } from './trpc/router.ts';
 
 export interface ApiServerOptions {
   db: DatabaseClients;
+  /** KASSA_SECRET_KEY: client secrets are derived from it. */
+  secretKey: string;
   /** Log level, or a complete Fastify logger setting (tests pass `false` or a stream). */
   logger?: string | FastifyServerOptions['logger'];
   /** Migrations this code expects; read from packages/db by default. */
@@ -55,7 +58,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: contextFactory(options.db),
+      createContext: contextFactory({
+        db: options.db,
+        clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
+      }),
       onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           ctx?.log.error({ err: error, path }, 'procedure failed');

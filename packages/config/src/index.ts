@@ -25,4 +25,5 @@ export const apiVariables = [
   'API_HOST',
   'API_PORT',
   'API_SHUTDOWN_GRACE_MS',
+  'KASSA_SECRET_KEY',
 ] as const;

@@ -83,6 +83,14 @@ export const variables = {
     expected: 'an integer port from 1 to 65535',
     example: '# API_PORT=4000',
   }),
+  KASSA_SECRET_KEY: variable({
+    schema: z.string().min(32),
+    description:
+      'Secret that payment client secrets are derived from (HMAC). Keep it stable: changing it voids outstanding client secrets. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected: 'a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
+    example: '# KASSA_SECRET_KEY=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
   API_SHUTDOWN_GRACE_MS: variable({
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',

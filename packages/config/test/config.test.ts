@@ -22,7 +22,11 @@ function errorOf(run: () => unknown): ConfigError {
 
 describe('loadConfig', () => {
   it('applies defaults and types values', () => {
-    const config = loadConfig(apiVariables, { API_PORT: '4100', DATABASE_POOL_MAX: '3' });
+    const config = loadConfig(apiVariables, {
+      API_PORT: '4100',
+      DATABASE_POOL_MAX: '3',
+      KASSA_SECRET_KEY: 's'.repeat(32),
+    });
     expect(config.API_PORT).toBe(4100);
     expect(config.DATABASE_POOL_MAX).toBe(3);
     expect(config.API_HOST).toBe('127.0.0.1');
@@ -60,7 +64,9 @@ describe('loadConfig', () => {
       'LOG_LEVEL',
       'DATABASE_POOL_MAX',
       'API_PORT',
+      'KASSA_SECRET_KEY',
     ]);
+    expect(error.message).toContain('KASSA_SECRET_KEY: expected a random string');
     expect(error.message).toContain(
       'API_PORT: expected an integer port from 1 to 65535; got "eighty"',
     );

@@ -15,15 +15,25 @@ export interface AuthenticatedKey {
  * constant time. Unknown, malformed and revoked keys all come back undefined: the caller cannot
  * tell them apart. Last use is recorded at most once a minute per key, outside the request's path.
  */
-export async function authenticateApiKey(pool: pg.Pool, presented: string): Promise<AuthenticatedKey | undefined> {
+export async function authenticateApiKey(
+  pool: pg.Pool,
+  presented: string,
+): Promise<AuthenticatedKey | undefined> {
   if (!apiKeyPattern.test(presented)) return undefined;
   const hash = hashApiKey(presented);
-  const { rows } = await pool.query<{ id: string; merchant_id: string; kind: 'secret' | 'publishable'; mode: string; hash: string }>(
+  const { rows } = await pool.query<{
+    id: string;
+    merchant_id: string;
+    kind: 'secret' | 'publishable';
+    mode: string;
+    hash: string;
+  }>(
     'SELECT id, merchant_id, kind, mode, hash FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
     [hash],
   );
   const row = rows[0];
-  if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+  if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex')))
+    return undefined;
   void pool
     .query(
       `UPDATE api_keys SET last_used_at = now()
@@ -31,7 +41,12 @@ export async function authenticateApiKey(pool: pg.Pool, presented: string): Prom
       [row.id],
     )
     .catch(() => {});
-  return { keyId: row.id, merchantId: row.merchant_id, kind: row.kind, livemode: row.mode === 'live' };
+  return {
+    keyId: row.id,
+    merchantId: row.merchant_id,
+    kind: row.kind,
+    livemode: row.mode === 'live',
+  };
 }
 
 /** The key from `Authorization: Bearer <key>` (or Basic with the key as user name, as Stripe allows). */

@@ -34,7 +34,9 @@ export function contextFactory(services: ApiServices) {
 
 /** The first issue of a failed input validation, as a dotted parameter name. */
 function validationIssue(cause: unknown): { param?: string; message: string } | undefined {
-  const issues = (cause as { issues?: Array<{ path?: PropertyKey[]; message: string }> } | undefined)?.issues;
+  const issues = (
+    cause as { issues?: Array<{ path?: PropertyKey[]; message: string }> } | undefined
+  )?.issues;
   const [issue] = issues ?? [];
   if (!issue) return undefined;
   const param = (issue.path ?? []).map(String).join('.') || undefined;
@@ -50,9 +52,21 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx }) {
     const kassa = error.cause instanceof KassaApiError ? error.cause : undefined;
     const requestId = kassa?.requestId ?? ctx?.requestId ?? 'unknown';
-    let body: { type: string; code: string; message: string; param?: string; decline_code?: string };
+    let body: {
+      type: string;
+      code: string;
+      message: string;
+      param?: string;
+      decline_code?: string;
+    };
     if (kassa) {
-      body = { type: kassa.type, code: kassa.code, message: kassa.message, param: kassa.param, decline_code: kassa.declineCode };
+      body = {
+        type: kassa.type,
+        code: kassa.code,
+        message: kassa.message,
+        param: kassa.param,
+        decline_code: kassa.declineCode,
+      };
     } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
       const issue = error.code === 'BAD_REQUEST' ? validationIssue(error.cause) : undefined;
       body = {
@@ -62,9 +76,17 @@ const t = initTRPC.context<Context>().create({
         param: issue?.param,
       };
     } else if (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_SUPPORTED') {
-      body = { type: 'invalid_request_error', code: 'unrecognized_request', message: error.message };
+      body = {
+        type: 'invalid_request_error',
+        code: 'unrecognized_request',
+        message: error.message,
+      };
     } else {
-      body = { type: 'api_error', code: 'internal_error', message: 'Something went wrong on our side. Retrying is safe.' };
+      body = {
+        type: 'api_error',
+        code: 'internal_error',
+        message: 'Something went wrong on our side. Retrying is safe.',
+      };
     }
     return {
       message: body.message,
@@ -82,7 +104,11 @@ const t = initTRPC.context<Context>().create({
 /** Turns a KassaApiError thrown anywhere below into the TRPCError with its HTTP status. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof KassaApiError && !(result.error.cause instanceof TRPCError)) {
+  if (
+    !result.ok &&
+    result.error.cause instanceof KassaApiError &&
+    !(result.error.cause instanceof TRPCError)
+  ) {
     throw toTrpcError(result.error.cause);
   }
   return result;

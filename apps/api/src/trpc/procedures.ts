@@ -27,10 +27,15 @@ const requireSecretKey = middleware(async ({ ctx, next }) => {
     throw new KassaApiError({
       type: 'permission_error',
       code: 'secret_key_required',
-      message: 'This request needs a secret key (sk_...); publishable keys can only be used by checkout.',
+      message:
+        'This request needs a secret key (sk_...); publishable keys can only be used by checkout.',
     });
   }
-  const principal: Principal = { merchantId: key.merchantId, livemode: key.livemode, keyId: key.keyId };
+  const principal: Principal = {
+    merchantId: key.merchantId,
+    livemode: key.livemode,
+    keyId: key.keyId,
+  };
   return next({ ctx: { ...ctx, principal } });
 });
 

@@ -1,4 +1,5 @@
 import { router } from './init.ts';
+import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { systemRouter } from './routers/system.ts';
 
 /**
@@ -7,6 +8,7 @@ import { systemRouter } from './routers/system.ts';
  */
 export const appRouter = router({
   system: systemRouter,
+  paymentIntents: paymentIntentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

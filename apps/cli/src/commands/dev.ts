@@ -1,6 +1,7 @@
 import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config';
 import { createDatabaseClients, type DatabaseTarget, migrate, resolveDatabase } from '@kassa/db';
 import { type DemoKeys, demoKeysForDev } from '../dev/demo-keys.ts';
+import { localSecrets } from '../dev/local-secrets.ts';
 import { platformProcesses } from '../dev/processes.ts';
 import { Supervisor } from '../dev/supervisor.ts';
 import { redactUrl, say, style, warn } from '../output.ts';
@@ -56,11 +57,13 @@ export async function devCommand(): Promise<number> {
   try {
     database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
     const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
+    const secrets = await localSecrets(config.KASSA_DATA_DIR);
     for (const spec of platformProcesses({
       databaseUrl: database.url,
       apiHost: config.API_HOST,
       apiPort: config.API_PORT,
       logLevel: config.LOG_LEVEL,
+      secrets,
     })) {
       if (interrupted || exitCode !== 0) break;
       await supervisor.start(spec);

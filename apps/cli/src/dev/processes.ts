@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { LocalSecrets } from './local-secrets.ts';
 import type { ProcessSpec } from './supervisor.ts';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -16,6 +17,7 @@ export interface PlatformSettings {
   apiHost: string;
   apiPort: number;
   logLevel: string;
+  secrets: LocalSecrets;
 }
 
 /**
@@ -23,7 +25,12 @@ export interface PlatformSettings {
  * checkout, dashboard and workers here; each gets the database URL and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
-  const env = { ...process.env, DATABASE_URL: settings.databaseUrl, LOG_LEVEL: settings.logLevel };
+  const env = {
+    ...process.env,
+    ...settings.secrets,
+    DATABASE_URL: settings.databaseUrl,
+    LOG_LEVEL: settings.logLevel,
+  };
   return [
     {
       name: 'api',

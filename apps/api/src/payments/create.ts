@@ -1,0 +1,51 @@
+import type { createPaymentIntentInput, PaymentIntent } from '@kassa/contracts';
+import { newId } from '@kassa/contracts';
+import type { Transaction } from '@kassa/db';
+import type { z } from 'zod';
+import { notFound } from '../errors.ts';
+import type { Context } from '../trpc/init.ts';
+import type { Principal } from '../trpc/procedures.ts';
+import { recordPaymentIntentEvent } from './events.ts';
+import { insertPaymentIntent, type PaymentIntentRow } from './store.ts';
+import { paymentIntentView } from './view.ts';
+
+/** paymentIntents.create: a payment waiting for a payment method. Nothing moves money yet. */
+export async function createPaymentIntent(
+  tx: Transaction,
+  ctx: Context & { principal: Principal },
+  input: z.output<typeof createPaymentIntentInput>,
+): Promise<PaymentIntent> {
+  if (input.payment_method) {
+    // Payment methods arrive with the vault; until then no id can name one.
+    throw notFound('payment_method', input.payment_method, 'payment_method');
+  }
+  const row: PaymentIntentRow = {
+    id: newId('paymentIntent'),
+    merchant_id: ctx.principal.merchantId,
+    livemode: ctx.principal.livemode,
+    amount: BigInt(input.amount),
+    currency: input.currency.toUpperCase(),
+    status: 'requires_payment_method',
+    capture_method: input.capture_method,
+    amount_capturable: 0n,
+    amount_received: 0n,
+    payment_method_id: null,
+    last_payment_error: null,
+    next_action: null,
+    description: input.description ?? null,
+    metadata: withoutEmptyValues(input.metadata ?? {}),
+    hold_id: null,
+    canceled_at: null,
+    cancellation_reason: null,
+    version: 1,
+    created_at: new Date(),
+  };
+  await insertPaymentIntent(tx, row);
+  await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.created');
+  return paymentIntentView(row, ctx.services.clientSecretKey);
+}
+
+/** Metadata values of "" mean "no such key" (the way an update deletes one). */
+export function withoutEmptyValues(metadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== ''));
+}

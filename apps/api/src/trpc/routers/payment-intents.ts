@@ -1,0 +1,45 @@
+import {
+  cancelPaymentIntentInput,
+  createPaymentIntentInput,
+  listPaymentIntentsInput,
+  retrievePaymentIntentInput,
+  updatePaymentIntentInput,
+} from '@kassa/contracts';
+import { runMutation } from '../../idempotency.ts';
+import { cancelPaymentIntent } from '../../payments/cancel.ts';
+import { createPaymentIntent } from '../../payments/create.ts';
+import { listPaymentIntents } from '../../payments/list.ts';
+import { loadPaymentIntent } from '../../payments/store.ts';
+import { updatePaymentIntent } from '../../payments/update.ts';
+import { paymentIntentView } from '../../payments/view.ts';
+import { router } from '../init.ts';
+import { merchantProcedure } from '../procedures.ts';
+
+export const paymentIntentsRouter = router({
+  create: merchantProcedure
+    .input(createPaymentIntentInput)
+    .mutation(({ ctx, input }) =>
+      runMutation(ctx, 'paymentIntents.create', input, (tx) => createPaymentIntent(tx, ctx, input)),
+    ),
+  retrieve: merchantProcedure
+    .input(retrievePaymentIntentInput)
+    .query(async ({ ctx, input }) =>
+      paymentIntentView(
+        await loadPaymentIntent(ctx.db.pool, ctx.principal, input.id),
+        ctx.services.clientSecretKey,
+      ),
+    ),
+  update: merchantProcedure
+    .input(updatePaymentIntentInput)
+    .mutation(({ ctx, input }) =>
+      runMutation(ctx, 'paymentIntents.update', input, (tx) => updatePaymentIntent(tx, ctx, input)),
+    ),
+  cancel: merchantProcedure
+    .input(cancelPaymentIntentInput)
+    .mutation(({ ctx, input }) =>
+      runMutation(ctx, 'paymentIntents.cancel', input, (tx) => cancelPaymentIntent(tx, ctx, input)),
+    ),
+  list: merchantProcedure
+    .input(listPaymentIntentsInput)
+    .query(({ ctx, input }) => listPaymentIntents(ctx.db.pool, ctx, input)),
+});
