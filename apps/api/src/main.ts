@@ -1,5 +1,6 @@
 import { apiVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
+import { parseVaultKeys, Vault } from '@kassa/vault';
 import { buildApiServer } from './server.ts';
 import { installGracefulShutdown, stopWithSupervisor } from './shutdown.ts';
 
@@ -19,6 +20,7 @@ const app = await buildApiServer({
   db,
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
+  vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
+import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { registerHealthRoutes } from './http/health.ts';
@@ -13,8 +14,13 @@ export interface ApiServerOptions {
   db: DatabaseClients;
   /** KASSA_SECRET_KEY: client secrets are derived from it. */
   secretKey: string;
-  /** Log level, or a complete Fastify logger setting (tests pass `false` or a stream). */
-  logger?: string | FastifyServerOptions['logger'];
+  /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
+  vault: Vault;
+  /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
+  logger?:
+    | string
+    | { level: string; stream: NodeJS.WritableStream }
+    | FastifyServerOptions['logger'];
   /** Migrations this code expects; read from packages/db by default. */
   migrations?: MigrationFile[];
 }
@@ -24,7 +30,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     logger:
       typeof options.logger === 'string'
         ? loggerOptions(options.logger)
-        : (options.logger ?? false),
+        : isLevelAndStream(options.logger)
+          ? loggerOptions(options.logger.level, options.logger.stream)
+          : (options.logger ?? false),
     genReqId: requestIdFor,
     logController: new LogController({
       requestIdLogLabel: 'request_id',
@@ -61,6 +69,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       createContext: contextFactory({
         db: options.db,
         clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
+        vault: options.vault,
       }),
       onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
@@ -70,4 +79,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
 
   return app;
+}
+
+function isLevelAndStream(
+  logger: unknown,
+): logger is { level: string; stream: NodeJS.WritableStream } {
+  return (
+    typeof logger === 'object' &&
+    logger !== null &&
+    typeof (logger as { level?: unknown }).level === 'string' &&
+    typeof (logger as { stream?: { write?: unknown } }).stream?.write === 'function'
+  );
 }

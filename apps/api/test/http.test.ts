@@ -3,7 +3,7 @@ import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppRouter, buildApiServer } from '../src/index.ts';
-import { TEST_SECRET_KEY } from './support.ts';
+import { testServices } from './support.ts';
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -11,7 +11,7 @@ let base: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildApiServer({ db, secretKey: TEST_SECRET_KEY });
+  app = await buildApiServer({ db, ...testServices() });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
@@ -38,7 +38,7 @@ describe('API over HTTP', () => {
 
   it('GET /readyz is 503 and names the pending migrations when the database is behind', async () => {
     const empty = await createTestDatabase({ migrated: false });
-    const behind = await buildApiServer({ db: empty, secretKey: TEST_SECRET_KEY });
+    const behind = await buildApiServer({ db: empty, ...testServices() });
     try {
       const response = await behind.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);

@@ -10,7 +10,7 @@ import { freePort, scratchDataDir } from '@kassa/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiServer } from '../src/index.ts';
-import { TEST_SECRET_KEY } from './support.ts';
+import { testServices } from './support.ts';
 
 // This suite stops and restarts PostgreSQL, so it runs its own server, not the shared one.
 let dataDir: string;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   await createDatabaseIfMissing(server.url('postgres'), 'kassa');
   db = createDatabaseClients(server.url('kassa'));
   await migrate(db.pool);
-  app = await buildApiServer({ db, secretKey: TEST_SECRET_KEY });
+  app = await buildApiServer({ db, ...testServices() });
 });
 
 afterAll(async () => {

@@ -1,17 +1,68 @@
+import { Writable } from 'node:stream';
 import { newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
 import type { TestDatabase } from '@kassa/db/testing';
+import { findCardNumbers, maskCardNumber, parseVaultKeys, VAULT_TABLES, Vault } from '@kassa/vault';
 import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '../src/index.ts';
 
 /** The KASSA_SECRET_KEY API tests run with. */
 export const TEST_SECRET_KEY = 'test-secret-key-for-kassa-api-tests-0123456789';
 
-/** The real API on a free port, over the test database. */
-export async function startApi(db: TestDatabase): Promise<{ app: FastifyInstance; base: string }> {
-  const app = await buildApiServer({ db, secretKey: TEST_SECRET_KEY });
+/** The vault keys API tests run with (fixed, so a test can open what another process sealed). */
+export const TEST_VAULT_KEYS = 'ktest:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+export const TEST_VAULT_FINGERPRINT_KEY = 'fingerprint-key-for-kassa-api-tests-0123456789';
+
+/** What buildApiServer needs besides the database, as the tests set it. */
+export function testServices() {
+  return {
+    secretKey: TEST_SECRET_KEY,
+    vault: new Vault(parseVaultKeys(TEST_VAULT_KEYS, TEST_VAULT_FINGERPRINT_KEY)),
+  };
+}
+
+/**
+ * The real API on a free port, over the test database. Its logs (every level, through the
+ * production logger and its redaction) are kept in `logs`, so tests can read them.
+ */
+export async function startApi(
+  db: TestDatabase,
+): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApiServer({ db, ...testServices(), logger: { level: 'trace', stream } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, base };
+  return { app, base, logs };
+}
+
+/**
+ * Every card number found outside the vault: in any other table of the database, or in the
+ * logs. Numbers are reported masked (BIN and last 4), so a failure does not leak them either.
+ */
+export async function cardNumbersOutsideVault(db: TestDatabase, logs: readonly string[]) {
+  const { rows: tables } = await db.pool.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND NOT (table_name = ANY($1))`,
+    [[...VAULT_TABLES]],
+  );
+  const found: string[] = [];
+  for (const { name } of tables) {
+    const { rows } = await db.pool.query<{ text: string | null }>(
+      `SELECT string_agg(t::text, E'\n') AS text FROM "${name}" t`,
+    );
+    for (const number of findCardNumbers(rows[0]?.text ?? '')) {
+      found.push(`table ${name}: ${maskCardNumber(number)}`);
+    }
+  }
+  for (const number of findCardNumbers(logs.join('\n'))) {
+    found.push(`logs: ${maskCardNumber(number)}`);
+  }
+  return { tables: tables.length, logLines: logs.length, found };
 }
 
 /** A merchant of its own, with a secret and a publishable test key (and a live secret key). */

@@ -5,6 +5,7 @@ import { migrateCommand, newMigrationCommand, statusCommand } from './commands/d
 import { devCommand } from './commands/dev.ts';
 import { rebuildCommand, verifyCommand } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
+import { newKeyCommand, rotateKeyCommand, vaultStatusCommand } from './commands/vault.ts';
 import { warn } from './output.ts';
 
 loadDotEnv();
@@ -53,6 +54,29 @@ ledger
   .action(async () => {
     process.exitCode = await rebuildCommand();
   });
+
+const vault = program.command('vault').description('The card vault and its master keys');
+vault
+  .command('status')
+  .description('List the master keys and how many cards each wraps')
+  .action(async () => {
+    process.exitCode = await vaultStatusCommand();
+  });
+vault
+  .command('rotate-key')
+  .description(
+    'Re-wrap every card data key under the first key of KASSA_VAULT_KEYS (card ciphertexts are untouched)',
+  )
+  .option('--new-key', 'local install: generate a new master key in the data folder first')
+  .option('--batch-size <n>', 'cards per transaction', '500')
+  .action(async (options: { newKey?: boolean; batchSize: string }) => {
+    process.exitCode = await rotateKeyCommand(options);
+  });
+vault
+  .command('new-key')
+  .argument('[id]', 'the key id (default: k<today>)')
+  .description('Print a new master key, to put first in KASSA_VAULT_KEYS')
+  .action((id?: string) => newKeyCommand(id));
 
 program
   .command('seed')

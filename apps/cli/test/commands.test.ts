@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { hashApiKey, readMigrations, withTransaction } from '@kassa/db';
 import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
 import { authorize, capture, sealAll } from '@kassa/ledger';
+import { newMasterKeySpec, parseVaultKeys, Vault } from '@kassa/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKassa } from './run-cli.ts';
 
@@ -114,5 +115,49 @@ describe('kassa ledger verify and rebuild', () => {
     const bad = runKassa(['ledger', 'verify'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`First bad event: ${rows[0].id} at position ${rows[0].position}`);
+  });
+});
+
+describe('kassa vault', () => {
+  it('rotate-key re-wraps every card under the first key; afterwards the old key can go', async () => {
+    const fingerprintKey = 'fingerprint-key-for-the-cli-tests-0123456789';
+    const k1 = newMasterKeySpec('k1');
+    const k2 = newMasterKeySpec('k2');
+    const numbers = ['4242424242424242', '5555555555554444', '378282246310005'];
+    const old = new Vault(parseVaultKeys(k1, fingerprintKey));
+    const ids: string[] = [];
+    for (const number of numbers) {
+      const card = await withTransaction(db.pool, (tx) =>
+        old.tokenize(tx, 'mch_cli', { number, exp_month: 1, exp_year: 2035 }),
+      );
+      ids.push(card.vaultCardId);
+    }
+    const vaultEnv = { ...env, KASSA_VAULT_FINGERPRINT_KEY: fingerprintKey };
+
+    const before = runKassa(['vault', 'status'], { ...vaultEnv, KASSA_VAULT_KEYS: k2 });
+    expect(before.code).toBe(1);
+    expect(before.stderr).toMatch(/k1\s+3 cards\s+\(key not configured/);
+
+    const rotated = runKassa(['vault', 'rotate-key', '--batch-size', '2'], {
+      ...vaultEnv,
+      KASSA_VAULT_KEYS: `${k2},${k1}`,
+    });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('Re-wrapped 3 card(s)');
+    expect(rotated.stdout).toContain('Every card is under "k2"');
+    expect(rotated.stdout + rotated.stderr).not.toContain(k2.split(':')[1]);
+
+    const after = runKassa(['vault', 'status'], { ...vaultEnv, KASSA_VAULT_KEYS: k2 });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/k2\s+3 cards\s+\(active\)/);
+    const newOnly = new Vault(parseVaultKeys(k2, fingerprintKey));
+    for (const [i, id] of ids.entries()) expect(await newOnly.reveal(db.pool, id)).toBe(numbers[i]);
+  });
+
+  it('new-key prints a key KASSA_VAULT_KEYS accepts', () => {
+    const printed = runKassa(['vault', 'new-key', 'k2027'], env);
+    expect(printed.code).toBe(0);
+    expect(() => parseVaultKeys(printed.stdout.trim(), 'x'.repeat(32))).not.toThrow();
+    expect(printed.stdout).toMatch(/^k2027:/);
   });
 });

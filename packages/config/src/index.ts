@@ -26,4 +26,12 @@ export const apiVariables = [
   'API_PORT',
   'API_SHUTDOWN_GRACE_MS',
   'KASSA_SECRET_KEY',
+  'KASSA_VAULT_KEYS',
+  'KASSA_VAULT_FINGERPRINT_KEY',
+] as const;
+
+export const vaultVariables = [
+  ...databaseVariables,
+  'KASSA_VAULT_KEYS',
+  'KASSA_VAULT_FINGERPRINT_KEY',
 ] as const;

@@ -91,6 +91,27 @@ export const variables = {
     example: '# KASSA_SECRET_KEY=change-me-to-at-least-32-random-characters',
     secret: true,
   }),
+  KASSA_VAULT_KEYS: variable({
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9+/]{43}=(,[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9+/]{43}=)*$/,
+      ),
+    description:
+      'Master keys of the card vault, `<id>:<base64 of 32 bytes>`, comma-separated. The first wraps new cards; the others only unwrap until `kassa vault rotate-key` has re-wrapped every card under the first. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected:
+      'one or more `<id>:<base64 of 32 random bytes>` separated by commas, e.g. from `kassa vault new-key`',
+    example: '# KASSA_VAULT_KEYS=k2026a:<base64 of 32 random bytes>',
+    secret: true,
+  }),
+  KASSA_VAULT_FINGERPRINT_KEY: variable({
+    schema: z.string().min(32),
+    description:
+      'Key of the HMAC that fingerprints card numbers (the same card is stored once and has one fingerprint). Never change it: fingerprints would no longer match. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected: 'a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
+    example: '# KASSA_VAULT_FINGERPRINT_KEY=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
   API_SHUTDOWN_GRACE_MS: variable({
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',

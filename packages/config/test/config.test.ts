@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       API_PORT: '4100',
       DATABASE_POOL_MAX: '3',
       KASSA_SECRET_KEY: 's'.repeat(32),
+      KASSA_VAULT_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      KASSA_VAULT_FINGERPRINT_KEY: 'f'.repeat(32),
     });
     expect(config.API_PORT).toBe(4100);
     expect(config.DATABASE_POOL_MAX).toBe(3);
@@ -65,6 +67,8 @@ describe('loadConfig', () => {
       'DATABASE_POOL_MAX',
       'API_PORT',
       'KASSA_SECRET_KEY',
+      'KASSA_VAULT_KEYS',
+      'KASSA_VAULT_FINGERPRINT_KEY',
     ]);
     expect(error.message).toContain('KASSA_SECRET_KEY: expected a random string');
     expect(error.message).toContain(

@@ -16,6 +16,7 @@ export const idPrefixes = {
   paymentIntent: 'pi',
   paymentMethod: 'pm',
   refund: 're',
+  vaultCard: 'vc',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

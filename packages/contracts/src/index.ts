@@ -6,3 +6,4 @@ export * from './lists.ts';
 export * from './metadata.ts';
 export * from './money.ts';
 export * from './payment-intents.ts';
+export * from './payment-methods.ts';

@@ -64,6 +64,30 @@ export const paymentIntentSchema = z.object({
 });
 export type PaymentIntent = z.infer<typeof paymentIntentSchema>;
 
+/** The payment as the shopper's browser sees it (publishable key and client secret). */
+export const checkoutPaymentIntentSchema = paymentIntentSchema.pick({
+  id: true,
+  object: true,
+  amount: true,
+  currency: true,
+  status: true,
+  capture_method: true,
+  payment_method: true,
+  last_payment_error: true,
+  next_action: true,
+  client_secret: true,
+  description: true,
+  livemode: true,
+  canceled_at: true,
+  cancellation_reason: true,
+  created: true,
+});
+export type CheckoutPaymentIntent = z.infer<typeof checkoutPaymentIntentSchema>;
+
+export const retrieveCheckoutPaymentIntentInput = z
+  .object({ client_secret: z.string().min(1).max(200) })
+  .strict();
+
 const description = z.string().max(1000, { error: 'must be at most 1000 characters' });
 
 export const createPaymentIntentInput = z

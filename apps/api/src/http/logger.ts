@@ -11,8 +11,11 @@ import type { FastifyServerOptions } from 'fastify';
  */
 let stdoutGuarded = false;
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
-  if (!stdoutGuarded) {
+export function loggerOptions(
+  level: string,
+  stream: NodeJS.WritableStream = process.stdout,
+): FastifyServerOptions['logger'] {
+  if (!stdoutGuarded && stream === process.stdout) {
     stdoutGuarded = true;
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
@@ -20,7 +23,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   }
   return {
     level,
-    stream: process.stdout,
+    stream,
     base: { service: 'kassa-api' },
     redact: {
       paths: [

@@ -2,7 +2,7 @@ import type { createPaymentIntentInput, PaymentIntent } from '@kassa/contracts';
 import { newId } from '@kassa/contracts';
 import type { Transaction } from '@kassa/db';
 import type { z } from 'zod';
-import { notFound } from '../errors.ts';
+import { loadPaymentMethod } from '../payment-methods/store.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
 import { recordPaymentIntentEvent } from './events.ts';
@@ -16,8 +16,7 @@ export async function createPaymentIntent(
   input: z.output<typeof createPaymentIntentInput>,
 ): Promise<PaymentIntent> {
   if (input.payment_method) {
-    // Payment methods arrive with the vault; until then no id can name one.
-    throw notFound('payment_method', input.payment_method, 'payment_method');
+    await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
   }
   const row: PaymentIntentRow = {
     id: newId('paymentIntent'),
@@ -25,11 +24,11 @@ export async function createPaymentIntent(
     livemode: ctx.principal.livemode,
     amount: BigInt(input.amount),
     currency: input.currency.toUpperCase(),
-    status: 'requires_payment_method',
+    status: input.payment_method ? 'requires_confirmation' : 'requires_payment_method',
     capture_method: input.capture_method,
     amount_capturable: 0n,
     amount_received: 0n,
-    payment_method_id: null,
+    payment_method_id: input.payment_method ?? null,
     last_payment_error: null,
     next_action: null,
     description: input.description ?? null,

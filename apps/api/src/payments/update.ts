@@ -2,7 +2,8 @@ import type { PaymentIntent, updatePaymentIntentInput } from '@kassa/contracts';
 import type { Transaction } from '@kassa/db';
 import type { JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
-import { invalidRequest, notFound, unexpectedState } from '../errors.ts';
+import { invalidRequest, unexpectedState } from '../errors.ts';
+import { loadPaymentMethod } from '../payment-methods/store.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
 import { withoutEmptyValues } from './create.ts';
@@ -23,10 +24,18 @@ export async function updatePaymentIntent(
 ): Promise<PaymentIntent> {
   const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
   if (!UPDATABLE.has(row.status)) throw unexpectedState('payment_intent', row.status, 'update');
-  if (input.payment_method)
-    throw notFound('payment_method', input.payment_method, 'payment_method');
 
   const previous: JsonObject = {};
+  if (input.payment_method !== undefined && input.payment_method !== row.payment_method_id) {
+    await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
+    previous.payment_method = row.payment_method_id;
+    row.payment_method_id = input.payment_method;
+    if (row.status === 'requires_payment_method') {
+      previous.status = row.status;
+      row.status = 'requires_confirmation';
+    }
+  }
+
   if (input.amount !== undefined && BigInt(input.amount) !== row.amount) {
     previous.amount = Number(row.amount);
     row.amount = BigInt(input.amount);

@@ -1,4 +1,4 @@
-import type { PaymentIntent } from '@kassa/contracts';
+import type { CheckoutPaymentIntent, PaymentIntent } from '@kassa/contracts';
 import { clientSecretFor } from './client-secret.ts';
 import type { PaymentIntentRow } from './store.ts';
 
@@ -25,5 +25,30 @@ export function paymentIntentView(row: PaymentIntentRow, clientSecretKey: Buffer
     canceled_at: row.canceled_at ? seconds(row.canceled_at) : null,
     cancellation_reason: row.cancellation_reason as PaymentIntent['cancellation_reason'],
     created: seconds(row.created_at),
+  };
+}
+
+/** What the shopper's browser may see of its payment: no metadata, nothing about the merchant. */
+export function checkoutPaymentIntentView(
+  row: PaymentIntentRow,
+  clientSecretKey: Buffer,
+): CheckoutPaymentIntent {
+  const full = paymentIntentView(row, clientSecretKey);
+  return {
+    id: full.id,
+    object: full.object,
+    amount: full.amount,
+    currency: full.currency,
+    status: full.status,
+    capture_method: full.capture_method,
+    payment_method: full.payment_method,
+    last_payment_error: full.last_payment_error,
+    next_action: full.next_action,
+    client_secret: full.client_secret,
+    description: full.description,
+    livemode: full.livemode,
+    canceled_at: full.canceled_at,
+    cancellation_reason: full.cancellation_reason,
+    created: full.created,
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DatabaseClients } from '@kassa/db';
+import type { Vault } from '@kassa/vault';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import { KassaApiError, toTrpcError } from '../errors.ts';
@@ -9,6 +10,8 @@ export interface ApiServices {
   db: DatabaseClients;
   /** Key of the HMAC that derives client secrets (see payments/client-secret.ts). */
   clientSecretKey: Buffer;
+  /** The card vault: the only way to store or read a card number. */
+  vault: Vault;
 }
 
 /** What every procedure sees; the middleware chains add who is calling. */

@@ -1,14 +1,18 @@
 import { router } from './init.ts';
+import { checkoutRouter } from './routers/checkout.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
+import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { systemRouter } from './routers/system.ts';
 
 /**
- * The root router: one small router per resource, assembled here. Later issues add
- * paymentIntents, refunds, checkoutSessions, ...
+ * The root router: one small router per resource, assembled here. Merchant procedures take a
+ * secret key; everything under `checkout` takes a publishable key and a client secret.
  */
 export const appRouter = router({
   system: systemRouter,
   paymentIntents: paymentIntentsRouter,
+  paymentMethods: paymentMethodsRouter,
+  checkout: checkoutRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,37 @@
+import { createPaymentMethodInput, retrieveCheckoutPaymentIntentInput } from '@kassa/contracts';
+import { runMutation } from '../../idempotency.ts';
+import { paymentMethodView } from '../../payment-methods/store.ts';
+import { tokenizeCard } from '../../payment-methods/tokenize.ts';
+import { loadPaymentIntent } from '../../payments/store.ts';
+import { checkoutPaymentIntentView } from '../../payments/view.ts';
+import { router } from '../init.ts';
+import { checkoutProcedure } from '../procedures.ts';
+
+/**
+ * What the shopper's browser may do, with the publishable key and one payment's client secret:
+ * read that payment, tokenize a card for it, and (with the acquirer) confirm it.
+ */
+export const checkoutRouter = router({
+  paymentIntents: router({
+    retrieve: checkoutProcedure
+      .input(retrieveCheckoutPaymentIntentInput)
+      .query(async ({ ctx }) =>
+        checkoutPaymentIntentView(
+          await loadPaymentIntent(ctx.db.pool, ctx.principal, ctx.principal.paymentIntentId),
+          ctx.services.clientSecretKey,
+        ),
+      ),
+  }),
+  paymentMethods: router({
+    create: checkoutProcedure.input(createPaymentMethodInput).mutation(({ ctx, input }) =>
+      runMutation(ctx, 'checkout.paymentMethods.create', input, async (tx) =>
+        paymentMethodView(
+          await tokenizeCard(tx, ctx, input.card, input.billing_details, {
+            paramPrefix: 'card',
+            forPaymentIntent: ctx.principal.paymentIntentId,
+          }),
+        ),
+      ),
+    ),
+  }),
+});

@@ -1,0 +1,217 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { newId } from '@kassa/contracts';
+import { type Queryable, query, withTransaction } from '@kassa/db';
+import type pg from 'pg';
+import { type CardDetails, type CardInput, validateCard } from './card.ts';
+import type { MasterKey, VaultKeys } from './keys.ts';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A card stored in the vault, as the rest of Kassa may know it. */
+export interface TokenizedCard extends CardDetails {
+  vaultCardId: string;
+  /** HMAC of the merchant and the card's vault fingerprint: stable per merchant, useless across. */
+  fingerprint: string;
+}
+
+/** The vault cannot open a card: its key is not configured, or the record was altered. */
+export class VaultError extends Error {
+  override readonly name = 'VaultError';
+}
+
+/** AES-256-GCM: IV ‖ ciphertext ‖ tag, bound to `aad` (which record, which key). */
+function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]);
+}
+
+function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
+  const iv = sealed.subarray(0, IV_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(tag);
+  return Buffer.concat([
+    decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+    decipher.final(),
+  ]);
+}
+
+/** What each ciphertext is bound to, so a record's parts cannot be swapped with another's. */
+const numberAad = (cardId: string) => `kassa-vault/number/${cardId}`;
+const dataKeyAad = (cardId: string, keyId: string) => `kassa-vault/data-key/${cardId}/${keyId}`;
+
+interface VaultRow {
+  id: string;
+  key_id: string;
+  data_key: Buffer;
+  ciphertext: Buffer;
+}
+
+/**
+ * The card vault: the only code that reads or writes `vault_cards` (a test keeps it so).
+ *
+ * Each card number is encrypted with AES-256-GCM under a random data key of its own; the data key
+ * is encrypted under the active master key, whose id is stored beside it. Rotating the master key
+ * re-wraps the data keys only: card ciphertexts never change. A card is stored once per number
+ * (found by its HMAC fingerprint); payment methods of any merchant point at it. The CVC is never
+ * accepted here.
+ */
+export class Vault {
+  constructor(private readonly keys: VaultKeys) {}
+
+  get activeKeyId(): string {
+    return this.keys.active.id;
+  }
+
+  /**
+   * Validates a card and stores its number (or finds it already stored), inside the caller's
+   * transaction. Returns what may be known about it outside the vault.
+   */
+  async tokenize(
+    tx: Queryable,
+    merchantId: string,
+    card: Omit<CardInput, 'cvc'>,
+    now: Date = new Date(),
+  ): Promise<TokenizedCard> {
+    const { number, ...details } = validateCard(card, now);
+    const fingerprint = createHmac('sha256', this.keys.fingerprintKey).update(number).digest();
+    const [existing] = await query<{ id: string }>(
+      tx,
+      'SELECT id FROM vault_cards WHERE fingerprint = $1',
+      [fingerprint],
+    );
+    let vaultCardId = existing?.id;
+    if (!vaultCardId) {
+      const id = newId('vaultCard');
+      const dataKey = randomBytes(32);
+      try {
+        const ciphertext = seal(dataKey, Buffer.from(number, 'utf8'), numberAad(id));
+        const wrapped = seal(this.keys.active.key, dataKey, dataKeyAad(id, this.keys.active.id));
+        // A concurrent tokenization of the same number may win the insert; then use its record.
+        const [row] = await query<{ id: string }>(
+          tx,
+          `INSERT INTO vault_cards (id, fingerprint, key_id, data_key, ciphertext)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+           RETURNING id`,
+          [id, fingerprint, this.keys.active.id, wrapped, ciphertext],
+        );
+        vaultCardId = row?.id ?? id;
+      } finally {
+        dataKey.fill(0);
+      }
+    }
+    const merchantFingerprint = createHmac('sha256', this.keys.fingerprintKey)
+      .update(`merchant/${merchantId}/`)
+      .update(fingerprint)
+      .digest('base64url')
+      .slice(0, 16);
+    return { ...details, vaultCardId, fingerprint: merchantFingerprint };
+  }
+
+  /**
+   * The card number, for the one call that needs it (the acquirer's authorization). Callers keep
+   * it in memory for that call only and never log, store or return it.
+   */
+  async reveal(db: Queryable, vaultCardId: string): Promise<string> {
+    const [row] = await query<VaultRow>(
+      db,
+      'SELECT id, key_id, data_key, ciphertext FROM vault_cards WHERE id = $1',
+      [vaultCardId],
+    );
+    if (!row) throw new VaultError(`Vault card ${vaultCardId} does not exist.`);
+    const dataKey = this.unwrap(row);
+    try {
+      return open(dataKey, row.ciphertext, numberAad(row.id)).toString('utf8');
+    } catch {
+      throw new VaultError(`Vault card ${row.id} does not decrypt: the record was altered.`);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  private unwrap(row: VaultRow): Buffer {
+    const master: MasterKey | undefined = this.keys.byId.get(row.key_id);
+    if (!master) {
+      throw new VaultError(
+        `Vault card ${row.id} is wrapped by master key "${row.key_id}", which is not in KASSA_VAULT_KEYS.`,
+      );
+    }
+    try {
+      return open(master.key, row.data_key, dataKeyAad(row.id, row.key_id));
+    } catch {
+      throw new VaultError(
+        `The data key of vault card ${row.id} does not decrypt under master key "${row.key_id}".`,
+      );
+    }
+  }
+
+  /** How many cards each master key wraps. */
+  async keyUsage(db: Queryable): Promise<Record<string, number>> {
+    const rows = await query<{ key_id: string; cards: number }>(
+      db,
+      'SELECT key_id, count(*)::int AS cards FROM vault_cards GROUP BY key_id ORDER BY key_id',
+    );
+    return Object.fromEntries(rows.map((r) => [r.key_id, r.cards]));
+  }
+
+  /**
+   * Re-wraps every data key not yet under the active master key, in batches of `batchSize`
+   * (each its own transaction; rows being re-wrapped by a concurrent run are skipped, and
+   * cards tokenized meanwhile are already under the active key). Card ciphertexts are
+   * untouched. A record that does not decrypt is left as it is and reported in `failed`; the
+   * rest are still re-wrapped. When `failed` is empty, older keys can leave KASSA_VAULT_KEYS.
+   */
+  async rotateMasterKey(
+    pool: pg.Pool,
+    options: { batchSize?: number; onProgress?: (rewrapped: number) => void } = {},
+  ): Promise<{ rewrapped: number; failed: Array<{ vaultCardId: string; reason: string }> }> {
+    const active = this.keys.active;
+    const batchSize = options.batchSize ?? 500;
+    const failed: Array<{ vaultCardId: string; reason: string }> = [];
+    let rewrapped = 0;
+    let after = '';
+    for (;;) {
+      const batch = await withTransaction(pool, async (tx) => {
+        const rows = await query<VaultRow>(
+          tx,
+          `SELECT id, key_id, data_key, ciphertext FROM vault_cards WHERE key_id <> $1 AND id > $2
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          [active.id, after, batchSize],
+        );
+        let done = 0;
+        for (const row of rows) {
+          let dataKey: Buffer;
+          try {
+            dataKey = this.unwrap(row);
+          } catch (error) {
+            failed.push({ vaultCardId: row.id, reason: (error as Error).message });
+            continue;
+          }
+          try {
+            await tx.query(
+              `UPDATE vault_cards SET key_id = $2, data_key = $3, rewrapped_at = now() WHERE id = $1`,
+              [row.id, active.id, seal(active.key, dataKey, dataKeyAad(row.id, active.id))],
+            );
+            done += 1;
+          } finally {
+            dataKey.fill(0);
+          }
+        }
+        return { seen: rows.length, done, last: rows.at(-1)?.id };
+      });
+      rewrapped += batch.done;
+      if (batch.done > 0) options.onProgress?.(rewrapped);
+      if (batch.seen < batchSize || !batch.last) return { rewrapped, failed };
+      after = batch.last;
+    }
+  }
+}
+
+/** Tables only the vault may read. Anything that scans for card numbers skips exactly these. */
+export const VAULT_TABLES = ['vault_cards'] as const;
