@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { type Transaction, withTransaction } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
@@ -43,7 +43,8 @@ export async function runMutation<T>(
     ctx.db.pool,
     async (tx) => {
       if (!key) return { value: await work(tx) };
-      const requestHash = createHash('sha256')
+      // Keyed: the input may hold a card number, and a plain hash of one is easy to reverse.
+      const requestHash = createHmac('sha256', ctx.services.requestHashKey)
         .update(canonicalize({ path, input }) ?? '')
         .digest('hex');
       const earlier = await reserve(tx, ctx.principal, key, requestHash, path);

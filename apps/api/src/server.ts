@@ -69,6 +69,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       createContext: contextFactory({
         db: options.db,
         clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
+        requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
         vault: options.vault,
       }),
       onError: ({ error, path, ctx }) => {

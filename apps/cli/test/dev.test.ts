@@ -18,6 +18,7 @@ beforeAll(async () => {
     KASSA_DATA_DIR: dataDir,
     KASSA_EMBEDDED_PG_PORT: String(await freePort()),
     API_PORT: String(await freePort()),
+    ACQUIRER_PORT: String(await freePort()),
     DATABASE_URL: '',
     LOG_LEVEL: 'info',
   };
@@ -52,13 +53,27 @@ function keysIn(output: string) {
   };
 }
 
-/** Starts kassa dev and returns it with the pid of the API process it supervises. */
+/** Starts kassa dev and returns it with the pids of the API and acquirer processes it supervises. */
 async function startDevAndFindApi() {
   const kassa = startDev();
   await kassa.waitFor('Press Ctrl-C to stop.');
-  const pgrep = ['-f', '-P', String(kassa.child.pid), 'api/src/main.ts'];
-  return { kassa, apiPid: Number(execFileSync('pgrep', pgrep, { encoding: 'utf8' }).trim()) };
+  const pid = (script: string) =>
+    Number(
+      execFileSync('pgrep', ['-f', '-P', String(kassa.child.pid), script], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+  return { kassa, apiPid: pid('api/src/main.ts'), acquirerPid: pid('acquirer-sim/src/main.ts') };
 }
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function stop(kassa: ReturnType<typeof startKassa>) {
   const exited = once(kassa.child, 'exit');
@@ -85,6 +100,9 @@ describe('kassa dev (npm start)', () => {
 
     const ready = await fetch(`${api}/readyz`);
     expect(ready.status).toBe(200);
+    const acquirer = `http://127.0.0.1:${env.ACQUIRER_PORT}`;
+    expect(output).toContain(`Acquirer (sim)   ${acquirer}`);
+    expect((await fetch(`${acquirer}/healthz`)).status).toBe(200);
 
     // The printed keys are the ones stored (as hashes) in the database the API uses.
     const credentials = JSON.parse(
@@ -150,16 +168,11 @@ describe('kassa dev (npm start)', () => {
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 
-  it('if kassa itself is killed outright, the API it started shuts down too', async () => {
-    const { kassa, apiPid } = await startDevAndFindApi();
+  it('if kassa itself is killed outright, the processes it started shut down too', async () => {
+    const { kassa, apiPid, acquirerPid } = await startDevAndFindApi();
     kassa.child.kill('SIGKILL');
-
-    for (let alive = true; alive; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      try {
-        process.kill(apiPid, 0);
-      } catch {
-        alive = false;
-      }
+    while (isAlive(apiPid) || isAlive(acquirerPid)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // PostgreSQL, in its own process group, outlives a SIGKILL of its owner; the next start
     // recovers the folder (packages/db/test/embedded.test.ts). Last test here: stop it now.

@@ -28,6 +28,27 @@ export const apiVariables = [
   'KASSA_SECRET_KEY',
   'KASSA_VAULT_KEYS',
   'KASSA_VAULT_FINGERPRINT_KEY',
+  'API_PUBLIC_URL',
+  'ACQUIRER_URL',
+  'ACQUIRER_API_KEY',
+  'ACQUIRER_TIMEOUT_MS',
+  'ACQUIRER_RETRIES',
+  'ACQUIRER_BREAKER_THRESHOLD',
+  'ACQUIRER_BREAKER_HALF_OPEN_MS',
+  'ACQUIRER_MAX_CONCURRENT',
+] as const;
+
+export const acquirerSimVariables = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  ...databaseVariables,
+  'ACQUIRER_HOST',
+  'ACQUIRER_PORT',
+  'ACQUIRER_PUBLIC_URL',
+  'ACQUIRER_API_KEY',
+  'ACQUIRER_LATENCY_MS',
+  'ACQUIRER_FAULT_RATE',
+  'ACQUIRER_LOST_RESPONSE_RATE',
 ] as const;
 
 export const vaultVariables = [

@@ -112,6 +112,104 @@ export const variables = {
     example: '# KASSA_VAULT_FINGERPRINT_KEY=change-me-to-at-least-32-random-characters',
     secret: true,
   }),
+  API_PUBLIC_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      'Where browsers reach the API (3-D Secure returns land here). Unset: http://API_HOST:API_PORT.',
+    expected: 'an http:// or https:// URL, e.g. https://api.pay.example.com',
+    example: '# API_PUBLIC_URL=http://127.0.0.1:4000',
+  }),
+  ACQUIRER_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4100'),
+    description:
+      'Base URL of the acquirer the API authorizes cards with (the simulator by default).',
+    expected: 'an http:// or https:// URL',
+    example: '# ACQUIRER_URL=http://127.0.0.1:4100',
+  }),
+  ACQUIRER_API_KEY: variable({
+    schema: z.string().min(32),
+    description:
+      'Shared secret the API presents to the acquirer and the simulator checks. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected: 'a random string of at least 32 characters',
+    example: '# ACQUIRER_API_KEY=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
+  ACQUIRER_TIMEOUT_MS: variable({
+    schema: z.coerce.number().int().min(50).max(60_000).default(3_000),
+    description:
+      'How long one call to the acquirer may take before it is abandoned (and retried with the same acquirer idempotency key).',
+    expected: 'milliseconds, an integer from 50 to 60000',
+    example: '# ACQUIRER_TIMEOUT_MS=3000',
+  }),
+  ACQUIRER_RETRIES: variable({
+    schema: z.coerce.number().int().min(0).max(10).default(2),
+    description: 'Retries of a failed acquirer call (same acquirer key, exponential backoff).',
+    expected: 'an integer from 0 to 10',
+    example: '# ACQUIRER_RETRIES=2',
+  }),
+  ACQUIRER_BREAKER_THRESHOLD: variable({
+    schema: z.coerce.number().int().min(1).max(1000).default(5),
+    description:
+      'Consecutive failed acquirer calls that open the circuit breaker (confirm then fails fast, moving no money).',
+    expected: 'an integer from 1 to 1000',
+    example: '# ACQUIRER_BREAKER_THRESHOLD=5',
+  }),
+  ACQUIRER_BREAKER_HALF_OPEN_MS: variable({
+    schema: z.coerce.number().int().min(10).max(600_000).default(10_000),
+    description: 'How long the breaker stays open before one trial call may go through.',
+    expected: 'milliseconds, an integer from 10 to 600000',
+    example: '# ACQUIRER_BREAKER_HALF_OPEN_MS=10000',
+  }),
+  ACQUIRER_MAX_CONCURRENT: variable({
+    schema: z.coerce.number().int().min(1).max(10_000).default(256),
+    description:
+      'Bulkhead: acquirer calls in flight at once per API process; as many more may queue, the rest fail fast.',
+    expected: 'an integer from 1 to 10000',
+    example: '# ACQUIRER_MAX_CONCURRENT=256',
+  }),
+  ACQUIRER_HOST: variable({
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Interface the acquirer simulator listens on.',
+    expected: 'a host name or IP address',
+    example: '# ACQUIRER_HOST=127.0.0.1',
+  }),
+  ACQUIRER_PORT: variable({
+    schema: port.default(4100),
+    description: 'Port the acquirer simulator listens on.',
+    expected: 'an integer port from 1 to 65535',
+    example: '# ACQUIRER_PORT=4100',
+  }),
+  ACQUIRER_PUBLIC_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      "Where browsers reach the simulator's 3-D Secure challenge page. Unset: http://ACQUIRER_HOST:ACQUIRER_PORT.",
+    expected: 'an http:// or https:// URL',
+    example: '# ACQUIRER_PUBLIC_URL=http://127.0.0.1:4100',
+  }),
+  ACQUIRER_LATENCY_MS: variable({
+    schema: z
+      .string()
+      .regex(/^\d{1,5}(-\d{1,5})?$/)
+      .default('0'),
+    description:
+      'Simulator: added latency per request, a fixed number or a `min-max` range (uniformly random).',
+    expected: 'milliseconds, e.g. 20 or 5-50',
+    example: '# ACQUIRER_LATENCY_MS=0',
+  }),
+  ACQUIRER_FAULT_RATE: variable({
+    schema: z.coerce.number().min(0).max(1).default(0),
+    description:
+      'Simulator: share of requests answered 503 before anything happens (random faults).',
+    expected: 'a number from 0 to 1',
+    example: '# ACQUIRER_FAULT_RATE=0',
+  }),
+  ACQUIRER_LOST_RESPONSE_RATE: variable({
+    schema: z.coerce.number().min(0).max(1).default(0),
+    description:
+      'Simulator: share of requests processed and committed whose response is then lost (connection dropped).',
+    expected: 'a number from 0 to 1',
+    example: '# ACQUIRER_LOST_RESPONSE_RATE=0',
+  }),
   API_SHUTDOWN_GRACE_MS: variable({
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       KASSA_SECRET_KEY: 's'.repeat(32),
       KASSA_VAULT_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
       KASSA_VAULT_FINGERPRINT_KEY: 'f'.repeat(32),
+      ACQUIRER_API_KEY: 'a'.repeat(32),
     });
     expect(config.API_PORT).toBe(4100);
     expect(config.DATABASE_POOL_MAX).toBe(3);
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       'KASSA_SECRET_KEY',
       'KASSA_VAULT_KEYS',
       'KASSA_VAULT_FINGERPRINT_KEY',
+      'ACQUIRER_API_KEY',
     ]);
     expect(error.message).toContain('KASSA_SECRET_KEY: expected a random string');
     expect(error.message).toContain(

@@ -10,6 +10,12 @@ export interface ApiServices {
   db: DatabaseClients;
   /** Key of the HMAC that derives client secrets (see payments/client-secret.ts). */
   clientSecretKey: Buffer;
+  /**
+   * Key of the HMAC over each idempotent request's input. Keyed because an input can hold a
+   * card number: an unkeyed hash of a card number is reversed by trying the few million numbers
+   * that share its BIN and last 4.
+   */
+  requestHashKey: Buffer;
   /** The card vault: the only way to store or read a card number. */
   vault: Vault;
 }

@@ -11,6 +11,8 @@ const devVariables = [
   'LOG_LEVEL',
   'API_HOST',
   'API_PORT',
+  'ACQUIRER_HOST',
+  'ACQUIRER_PORT',
   'API_SHUTDOWN_GRACE_MS',
 ] as const;
 
@@ -29,7 +31,7 @@ export async function devCommand(): Promise<number> {
   });
   let database: DatabaseTarget | undefined;
   const supervisor = new Supervisor(
-    (name, line) => say(`${style('cyan', name.padEnd(4))} │ ${line}`),
+    (name, line) => say(`${style('cyan', name.padEnd(8))} │ ${line}`),
     (name, code, signal) => {
       warn(
         style('red', `${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Kassa.`),
@@ -62,6 +64,8 @@ export async function devCommand(): Promise<number> {
       databaseUrl: database.url,
       apiHost: config.API_HOST,
       apiPort: config.API_PORT,
+      acquirerHost: config.ACQUIRER_HOST,
+      acquirerPort: config.ACQUIRER_PORT,
       logLevel: config.LOG_LEVEL,
       secrets,
     })) {
@@ -107,6 +111,9 @@ function printBanner(
   say(style(['bold', 'green'], 'Kassa is running.'));
   say(
     `  API              ${style('bold', api)}  (health ${api}/healthz, ready ${api}/readyz, tRPC ${api}/trpc)`,
+  );
+  say(
+    `  Acquirer (sim)   http://${config.ACQUIRER_HOST}:${config.ACQUIRER_PORT}  (test cards: apps/acquirer-sim/README.md)`,
   );
   say(
     `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,

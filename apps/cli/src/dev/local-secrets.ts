@@ -13,9 +13,15 @@ export interface LocalSecrets {
   KASSA_SECRET_KEY: string;
   KASSA_VAULT_KEYS: string;
   KASSA_VAULT_FINGERPRINT_KEY: string;
+  ACQUIRER_API_KEY: string;
 }
 
-const NAMES = ['KASSA_SECRET_KEY', 'KASSA_VAULT_KEYS', 'KASSA_VAULT_FINGERPRINT_KEY'] as const;
+const NAMES = [
+  'KASSA_SECRET_KEY',
+  'KASSA_VAULT_KEYS',
+  'KASSA_VAULT_FINGERPRINT_KEY',
+  'ACQUIRER_API_KEY',
+] as const;
 
 export const localSecretsFile = (dataDir: string) => join(dataDir, 'secrets.json');
 
@@ -40,6 +46,7 @@ export async function savedLocalSecrets(dataDir: string): Promise<LocalSecrets> 
     KASSA_VAULT_KEYS: saved.KASSA_VAULT_KEYS ?? newMasterKeySpec(),
     KASSA_VAULT_FINGERPRINT_KEY:
       saved.KASSA_VAULT_FINGERPRINT_KEY ?? randomBytes(48).toString('base64url'),
+    ACQUIRER_API_KEY: saved.ACQUIRER_API_KEY ?? randomBytes(48).toString('base64url'),
   };
   if (NAMES.some((name) => secrets[name] !== saved[name])) await saveLocalSecrets(dataDir, secrets);
   return secrets;

@@ -16,13 +16,15 @@ export interface PlatformSettings {
   databaseUrl: string;
   apiHost: string;
   apiPort: number;
+  acquirerHost: string;
+  acquirerPort: number;
   logLevel: string;
   secrets: LocalSecrets;
 }
 
 /**
- * Every process of the platform, in start order. Later issues add the acquirer simulator,
- * checkout, dashboard and workers here; each gets the database URL and its own port.
+ * Every process of the platform, in start order. Later issues add checkout, the dashboard and
+ * workers here; each gets the database URL, the generated secrets and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
   const env = {
@@ -31,11 +33,27 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
     DATABASE_URL: settings.databaseUrl,
     LOG_LEVEL: settings.logLevel,
   };
+  const acquirerUrl = `http://${settings.acquirerHost}:${settings.acquirerPort}`;
   return [
+    {
+      name: 'acquirer',
+      ...typescriptEntry('@kassa/acquirer-sim/main'),
+      env: {
+        ...env,
+        ACQUIRER_HOST: settings.acquirerHost,
+        ACQUIRER_PORT: String(settings.acquirerPort),
+      },
+      readyUrl: `${acquirerUrl}/healthz`,
+    },
     {
       name: 'api',
       ...typescriptEntry('@kassa/api/main'),
-      env: { ...env, API_HOST: settings.apiHost, API_PORT: String(settings.apiPort) },
+      env: {
+        ...env,
+        API_HOST: settings.apiHost,
+        API_PORT: String(settings.apiPort),
+        ACQUIRER_URL: acquirerUrl,
+      },
       readyUrl: `http://${settings.apiHost}:${settings.apiPort}/readyz`,
     },
   ];

@@ -1,0 +1,46 @@
+import type { Queryable } from '@kassa/db';
+import { settlementLines } from './store.ts';
+
+export const SETTLEMENT_COLUMNS = [
+  'settled_at',
+  'type',
+  'operation_id',
+  'authorization_id',
+  'merchant',
+  'reference',
+  'currency',
+  'amount',
+  'fee',
+  'net',
+] as const;
+
+/**
+ * The daily settlement report, as acquirers send them: one line per capture and refund of the
+ * UTC day, amounts in minor units. `net` is what moves: a capture pays amount − fee, a refund
+ * takes its amount back (the capture's fee is not returned).
+ */
+export async function settlementCsv(db: Queryable, day: string): Promise<string> {
+  const lines = await settlementLines(db, day);
+  const rows = lines.map((line) => {
+    const net = line.type === 'capture' ? line.amount - line.fee : -line.amount;
+    return [
+      line.created_at.toISOString(),
+      line.type,
+      line.id,
+      line.authorization_id,
+      line.merchant,
+      line.reference,
+      line.currency,
+      line.amount.toString(),
+      line.fee.toString(),
+      net.toString(),
+    ]
+      .map(csvField)
+      .join(',');
+  });
+  return `${[SETTLEMENT_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
