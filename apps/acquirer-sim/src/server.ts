@@ -108,6 +108,13 @@ function view(row: AuthorizationRow, publicUrl: string) {
   };
 }
 
+function withoutCvc(body: unknown): unknown {
+  const card = (body as { card?: Record<string, unknown> } | undefined)?.card;
+  if (!card || typeof card !== 'object') return body;
+  const { cvc: _, ...rest } = card;
+  return { ...(body as object), card: rest };
+}
+
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
@@ -200,9 +207,10 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw new SimError(400, 'idempotency_key_required', 'Send an Idempotency-Key header.');
     }
-    // Keyed, because the body may hold a card number.
+    // Keyed, because the body may hold a card number. The CVC is left out: a caller may not
+    // keep it, so a retry after a lost answer cannot send it again.
     const requestHash = createHmac('sha256', hashKey)
-      .update(canonicalize({ url: request.url, body: request.body }) ?? '')
+      .update(canonicalize({ url: request.url, body: withoutCvc(request.body) }) ?? '')
       .digest('hex');
     const outcome = await withTransaction(pool, async (tx) => {
       const claimed = await tx.query(

@@ -84,6 +84,15 @@ describe('authorizations', () => {
     expect(retry).toMatchObject({ status: 200, replayed: true, body: first.body });
     expect(await countAuthorizations()).toBe(before);
 
+    // A retry without the CVC (the caller could not keep it) is the same request.
+    const { cvc: _, ...withoutCvc } = body.card;
+    const noCvc = await post(
+      '/v1/authorizations',
+      { ...body, card: withoutCvc },
+      { key: 'k-approve' },
+    );
+    expect(noCvc).toMatchObject({ status: 200, replayed: true, body: first.body });
+
     const reused = await post('/v1/authorizations', { ...body, amount: 999 }, { key: 'k-approve' });
     expect(reused).toMatchObject({
       status: 422,

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { type Transaction, withTransaction } from '@kassa/db';
+import { type Queryable, type Transaction, withTransaction } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
+import { AcquirerUnavailableError } from './acquirer/client.ts';
 import { KassaApiError } from './errors.ts';
 import type { Context } from './trpc/init.ts';
 import type { Principal } from './trpc/procedures.ts';
@@ -9,7 +10,8 @@ import type { Principal } from './trpc/procedures.ts';
 /** Idempotency keys are kept at least this long, then pruned. */
 export const KEY_RETENTION_HOURS = 24;
 /** How long a request waits for a concurrent one with the same key before answering 409. */
-const CONCURRENT_WAIT = '10s';
+const CONCURRENT_WAIT_MS = 10_000;
+const CONCURRENT_WAIT = `${CONCURRENT_WAIT_MS}ms`;
 
 interface StoredError {
   type: KassaApiError['type'];
@@ -39,32 +41,151 @@ export async function runMutation<T>(
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const key = idempotencyKeyOf(ctx);
-  const outcome = await transact<{ value: T } | { replay: { status: number; response: unknown } }>(
+  const outcome = await transact<{ value: T } | { replay: StoredResponse }>(
     ctx.db.pool,
     async (tx) => {
       if (!key) return { value: await work(tx) };
-      // Keyed: the input may hold a card number, and a plain hash of one is easy to reverse.
-      const requestHash = createHmac('sha256', ctx.services.requestHashKey)
-        .update(canonicalize({ path, input }) ?? '')
-        .digest('hex');
-      const earlier = await reserve(tx, ctx.principal, key, requestHash, path);
+      const earlier = await reserve(tx, ctx.principal, key, requestHashOf(ctx, path, input), path);
       if (earlier) return { replay: earlier };
-      try {
-        const value = await work(tx);
-        await store(tx, ctx.principal, key, 200, value);
-        return { value };
-      } catch (error) {
-        if (error instanceof KassaApiError && error.committed) {
-          await store(tx, ctx.principal, key, error.status, storedError(error, ctx.requestId));
-        }
-        throw error;
-      }
+      return { value: await answerOnce(tx, ctx, key, () => work(tx)) };
     },
   );
   if ('value' in outcome) return outcome.value;
+  return replay(ctx, outcome.replay);
+}
+
+/**
+ * A mutation that calls the acquirer, in three steps so that no database transaction stays open
+ * while the acquirer thinks:
+ *
+ * 1. `prepare` (a transaction): checks, and records the attempt the call will make (or returns
+ *    a result at once when no call is needed). The Idempotency-Key is claimed and committed
+ *    with it, held for the call's longest possible duration.
+ * 2. `call`: the acquirer, through the resilience policy (no transaction).
+ * 3. `finish` (a transaction): applies the answer — ledger entries, read model, event — and
+ *    stores the response under the key, all at once.
+ *
+ * If the call was never sent (breaker open, bulkhead full), `abandon` undoes step 1 and the
+ * answer is a retryable 503 `acquirer_unavailable`: no money moved. If its outcome is unknown
+ * (no answer, 5xx after retries), `release` leaves the attempt for a retry to resume with the
+ * same acquirer key, and the answer is a retryable 503 `acquirer_timeout`. In both cases the key
+ * is released unanswered, so a retry with it carries on. A duplicate arriving while the first
+ * request runs waits for its answer (at most 10 s, then 409 `idempotency_key_in_use`).
+ */
+export interface AcquirerStep<Plan, Outcome, Result> {
+  prepare(tx: Transaction): Promise<{ result: Result } | { plan: Plan }>;
+  call(plan: Plan): Promise<Outcome>;
+  finish(tx: Transaction, plan: Plan, outcome: Outcome): Promise<Result>;
+  abandon(tx: Transaction, plan: Plan): Promise<void>;
+  release(tx: Transaction, plan: Plan): Promise<void>;
+}
+
+export async function runAcquirerMutation<Plan, Outcome, Result>(
+  ctx: Context & { principal: Principal },
+  path: string,
+  input: unknown,
+  step: AcquirerStep<Plan, Outcome, Result>,
+): Promise<Result> {
+  const { acquirer, attemptLeaseMs } = ctx.services;
+  // While the breaker is open, fail before writing anything.
+  if (!acquirer.available) throw acquirerUnavailable();
+  const key = idempotencyKeyOf(ctx);
+  const pool = ctx.db.pool;
+  if (key) await waitForKey(pool, ctx.principal, key);
+
+  const prepared = await transact<{ result: Result } | { plan: Plan } | { replay: StoredResponse }>(
+    pool,
+    async (tx) => {
+      if (key) {
+        const hash = requestHashOf(ctx, path, input);
+        const earlier = await reserve(tx, ctx.principal, key, hash, path, attemptLeaseMs);
+        if (earlier) return { replay: earlier };
+      }
+      const next = await step.prepare(tx);
+      if ('result' in next && key) await answerOnce(tx, ctx, key, async () => next.result);
+      return next;
+    },
+  );
+  if ('replay' in prepared) return replay(ctx, prepared.replay);
+  if ('result' in prepared) return prepared.result;
+  const { plan } = prepared;
+
+  let outcome: Outcome;
+  try {
+    outcome = await step.call(plan);
+  } catch (error) {
+    const notSent = error instanceof AcquirerUnavailableError && error.notSent;
+    await withTransaction(pool, async (tx) => {
+      if (notSent) await step.abandon(tx, plan);
+      else await step.release(tx, plan);
+      if (key) await forget(tx, ctx.principal, key);
+    });
+    if (error instanceof AcquirerUnavailableError) {
+      ctx.log.warn({ path, notSent, reason: error.message }, 'acquirer call failed');
+      throw notSent ? acquirerUnavailable() : acquirerTimeout();
+    }
+    throw error;
+  }
+
+  return transact(pool, async (tx) => {
+    if (!key) return step.finish(tx, plan, outcome);
+    return answerOnce(tx, ctx, key, () => step.finish(tx, plan, outcome));
+  });
+}
+
+const acquirerUnavailable = () =>
+  new KassaApiError({
+    type: 'api_error',
+    code: 'acquirer_unavailable',
+    message:
+      'The card network cannot be reached right now; nothing was charged. Retry in a few seconds.',
+    status: 503,
+  });
+
+const acquirerTimeout = () =>
+  new KassaApiError({
+    type: 'api_error',
+    code: 'acquirer_timeout',
+    message:
+      'The card network did not answer in time. Retry with the same Idempotency-Key: the payment resumes where it stopped and is never charged twice.',
+    status: 503,
+  });
+
+interface StoredResponse {
+  status: number;
+  response: unknown;
+}
+
+// Keyed: the input may hold a card number, and a plain hash of one is easy to reverse.
+function requestHashOf(ctx: Context, path: string, input: unknown): string {
+  return createHmac('sha256', ctx.services.requestHashKey)
+    .update(canonicalize({ path, input }) ?? '')
+    .digest('hex');
+}
+
+/** Runs `work` and stores its answer under `key` in the same transaction (errors that stand too). */
+async function answerOnce<T>(
+  tx: Transaction,
+  ctx: Context & { principal: Principal },
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    const value = await work();
+    await store(tx, ctx.principal, key, 200, value);
+    return value;
+  } catch (error) {
+    if (error instanceof KassaApiError && error.committed) {
+      await store(tx, ctx.principal, key, error.status, storedError(error, ctx.requestId));
+    }
+    throw error;
+  }
+}
+
+function replay<T>(ctx: Context, earlier: StoredResponse): T {
   ctx.setHeader('Idempotent-Replayed', 'true');
-  if (outcome.replay.status === 200) return outcome.replay.response as T;
-  const stored = outcome.replay.response as StoredError;
+  if (earlier.status === 200) return earlier.response as T;
+  const stored = earlier.response as StoredError;
   throw new KassaApiError({
     type: stored.type,
     code: stored.code,
@@ -105,59 +226,115 @@ async function transact<T>(pool: pg.Pool, work: (tx: Transaction) => Promise<T>)
   return settled.value;
 }
 
+/**
+ * Claims `key` for this request, or finds its earlier answer. A request that calls the acquirer
+ * commits its claim before the call (`leaseMs`): a later request finding it unanswered waits
+ * (`waitForKey`) until the lease ends, then takes it over.
+ */
 async function reserve(
   tx: Transaction,
   principal: Principal,
   key: string,
   requestHash: string,
   path: string,
+  leaseMs?: number,
 ): Promise<{ status: number; response: unknown } | undefined> {
   await tx.query(`SET LOCAL lock_timeout = '${CONCURRENT_WAIT}'`);
   try {
     const { rowCount } = await tx.query(
-      `INSERT INTO api_idempotency_keys (merchant_id, livemode, key, request_hash, path, status, response)
-       VALUES ($1, $2, $3, $4, $5, 0, 'null') ON CONFLICT DO NOTHING`,
-      [principal.merchantId, principal.livemode, key, requestHash, path],
+      `INSERT INTO api_idempotency_keys (merchant_id, livemode, key, request_hash, path, status, response, locked_until)
+       VALUES ($1, $2, $3, $4, $5, 0, 'null', now() + make_interval(secs => $6)) ON CONFLICT DO NOTHING`,
+      [
+        principal.merchantId,
+        principal.livemode,
+        key,
+        requestHash,
+        path,
+        leaseMs === undefined ? null : leaseMs / 1000,
+      ],
     );
     if (rowCount === 1) return undefined;
+    const { rows } = await tx.query<{
+      request_hash: string;
+      status: number;
+      response: unknown;
+      held: boolean;
+    }>(
+      `SELECT request_hash, status, response, coalesce(locked_until > now(), false) AS held
+         FROM api_idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND key = $3 FOR UPDATE`,
+      [principal.merchantId, principal.livemode, key],
+    );
+    const row = rows[0];
+    if (!row || row.request_hash !== requestHash) {
+      throw new KassaApiError({
+        type: 'idempotency_error',
+        code: 'idempotency_key_reused',
+        message:
+          'This Idempotency-Key was already used with different parameters or another endpoint.',
+        param: 'Idempotency-Key',
+        status: 400,
+      });
+    }
+    if (row.status !== 0) return { status: row.status, response: row.response };
+    if (row.held) throw keyInUse();
+    // The request that claimed the key went away unanswered: this one carries on in its place.
+    await tx.query(
+      `UPDATE api_idempotency_keys SET locked_until = now() + make_interval(secs => $4)
+        WHERE merchant_id = $1 AND livemode = $2 AND key = $3`,
+      [principal.merchantId, principal.livemode, key, (leaseMs ?? 0) / 1000],
+    );
+    return undefined;
   } catch (error) {
     if ((error as { code?: string }).code !== '55P03') throw error;
-    throw new KassaApiError({
-      type: 'idempotency_error',
-      code: 'idempotency_key_in_use',
-      message: 'Another request with this Idempotency-Key is still being processed. Retry shortly.',
-      status: 409,
-    });
+    throw keyInUse();
+  } finally {
+    await tx.query('SET LOCAL lock_timeout = 0');
   }
-  await tx.query('SET LOCAL lock_timeout = 0');
-  const { rows } = await tx.query<{ request_hash: string; status: number; response: unknown }>(
-    'SELECT request_hash, status, response FROM api_idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND key = $3',
+}
+
+const keyInUse = () =>
+  new KassaApiError({
+    type: 'idempotency_error',
+    code: 'idempotency_key_in_use',
+    message: 'Another request with this Idempotency-Key is still being processed. Retry shortly.',
+    status: 409,
+  });
+
+/**
+ * Before claiming a key: while another request holds it (it is calling the acquirer), wait for
+ * it to answer, at most CONCURRENT_WAIT. Polls outside any transaction, holding no lock.
+ */
+async function waitForKey(pool: pg.Pool, principal: Principal, key: string): Promise<void> {
+  const deadline = Date.now() + CONCURRENT_WAIT_MS;
+  for (;;) {
+    const { rows } = await pool.query<{ waiting: boolean }>(
+      `SELECT (status = 0 AND locked_until > now()) AS waiting FROM api_idempotency_keys
+        WHERE merchant_id = $1 AND livemode = $2 AND key = $3`,
+      [principal.merchantId, principal.livemode, key],
+    );
+    if (!rows[0]?.waiting) return;
+    if (Date.now() > deadline) throw keyInUse();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Forgets a claim whose request ended without an answer worth keeping (see runAcquirerMutation). */
+async function forget(tx: Queryable, principal: Principal, key: string): Promise<void> {
+  await tx.query(
+    'DELETE FROM api_idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND key = $3 AND status = 0',
     [principal.merchantId, principal.livemode, key],
   );
-  const row = rows[0];
-  if (!row || row.request_hash !== requestHash) {
-    throw new KassaApiError({
-      type: 'idempotency_error',
-      code: 'idempotency_key_reused',
-      message:
-        'This Idempotency-Key was already used with different parameters or another endpoint.',
-      param: 'Idempotency-Key',
-      status: 400,
-    });
-  }
-  return { status: row.status, response: row.response };
 }
 
 async function store(
-  tx: Transaction,
+  tx: Queryable,
   principal: Principal,
   key: string,
   status: number,
   response: unknown,
 ) {
-  await tx.query('SET LOCAL lock_timeout = 0');
   await tx.query(
-    'UPDATE api_idempotency_keys SET status = $4, response = $5 WHERE merchant_id = $1 AND livemode = $2 AND key = $3',
+    'UPDATE api_idempotency_keys SET status = $4, response = $5, locked_until = NULL WHERE merchant_id = $1 AND livemode = $2 AND key = $3',
     [principal.merchantId, principal.livemode, key, status, JSON.stringify(response)],
   );
 }

@@ -1,6 +1,7 @@
 import { apiVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { parseVaultKeys, Vault } from '@kassa/vault';
+import { AcquirerClient } from './acquirer/client.ts';
 import { buildApiServer } from './server.ts';
 import { installGracefulShutdown, stopWithSupervisor } from './shutdown.ts';
 
@@ -21,6 +22,16 @@ const app = await buildApiServer({
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
   vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
+  acquirer: new AcquirerClient({
+    url: config.ACQUIRER_URL,
+    apiKey: config.ACQUIRER_API_KEY,
+    timeoutMs: config.ACQUIRER_TIMEOUT_MS,
+    retries: config.ACQUIRER_RETRIES,
+    breakerThreshold: config.ACQUIRER_BREAKER_THRESHOLD,
+    halfOpenAfterMs: config.ACQUIRER_BREAKER_HALF_OPEN_MS,
+    maxConcurrent: config.ACQUIRER_MAX_CONCURRENT,
+  }),
+  publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

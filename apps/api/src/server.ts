@@ -4,10 +4,12 @@ import { readMigrations } from '@kassa/db';
 import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { AcquirerClient } from './acquirer/client.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
 import { requestIdFor } from './http/request-id.ts';
-import { contextFactory } from './trpc/init.ts';
+import { registerThreeDSecureReturn } from './http/three-d-secure.ts';
+import { type ApiServices, contextFactory } from './trpc/init.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 
 export interface ApiServerOptions {
@@ -16,6 +18,10 @@ export interface ApiServerOptions {
   secretKey: string;
   /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
   vault: Vault;
+  /** The acquirer client (with its resilience policy). */
+  acquirer: AcquirerClient;
+  /** Where browsers reach this API; default http://<listening address>. */
+  publicUrl: string;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
   logger?:
     | string
@@ -62,16 +68,22 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   registerHealthRoutes(app, options.db, options.migrations ?? (await readMigrations()));
 
+  const services: ApiServices = {
+    db: options.db,
+    clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
+    requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
+    vault: options.vault,
+    acquirer: options.acquirer,
+    attemptLeaseMs: options.acquirer.longestCallMs,
+    publicUrl: options.publicUrl.replace(/\/$/, ''),
+  };
+  registerThreeDSecureReturn(app, services);
+
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: contextFactory({
-        db: options.db,
-        clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
-        requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
-        vault: options.vault,
-      }),
+      createContext: contextFactory(services),
       onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           ctx?.log.error({ err: error, path }, 'procedure failed');

@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
-import type { TestDatabase } from '@kassa/db/testing';
+import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { findCardNumbers, maskCardNumber, parseVaultKeys, VAULT_TABLES, Vault } from '@kassa/vault';
 import type { FastifyInstance } from 'fastify';
+import { AcquirerClient, type AcquirerClientOptions } from '../src/acquirer/client.ts';
 import { buildApiServer } from '../src/index.ts';
 
 /** The KASSA_SECRET_KEY API tests run with. */
@@ -13,11 +18,91 @@ export const TEST_SECRET_KEY = 'test-secret-key-for-kassa-api-tests-0123456789';
 export const TEST_VAULT_KEYS = 'ktest:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 export const TEST_VAULT_FINGERPRINT_KEY = 'fingerprint-key-for-kassa-api-tests-0123456789';
 
+export const TEST_ACQUIRER_KEY = 'acquirer-key-for-kassa-api-tests-0123456789';
+
 /** What buildApiServer needs besides the database, as the tests set it. */
-export function testServices() {
+export function testServices(acquirer: Partial<AcquirerClientOptions> & { url?: string } = {}) {
   return {
     secretKey: TEST_SECRET_KEY,
     vault: new Vault(parseVaultKeys(TEST_VAULT_KEYS, TEST_VAULT_FINGERPRINT_KEY)),
+    acquirer: new AcquirerClient({
+      url: 'http://127.0.0.1:9', // nothing listens there: tests that pay start a simulator
+      apiKey: TEST_ACQUIRER_KEY,
+      timeoutMs: 1_000,
+      retries: 2,
+      breakerThreshold: 5,
+      halfOpenAfterMs: 500,
+      maxConcurrent: 64,
+      ...acquirer,
+    }),
+    publicUrl: 'http://127.0.0.1:4000',
+  };
+}
+
+const simulatorMain = fileURLToPath(import.meta.resolve('@kassa/acquirer-sim/main'));
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+/**
+ * The acquirer simulator as its own process (real HTTP, its own schema in the test database),
+ * the way `npm start` runs it. `control` changes its latency and fault rates while it runs.
+ */
+export async function startAcquirer(db: TestDatabase, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', tsx, simulatorMain], {
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '8',
+      ACQUIRER_HOST: '127.0.0.1',
+      ACQUIRER_PORT: String(port),
+      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk) => {
+    errors += chunk;
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the simulator exited: ${errors}`);
+    if (Date.now() > deadline) throw new Error(`the simulator did not start: ${errors}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    async control(settings: {
+      latency_ms?: [number, number];
+      fault_rate?: number;
+      lost_response_rate?: number;
+    }) {
+      const response = await fetch(`${url}/_control`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ACQUIRER_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(settings),
+      });
+      if (!response.ok) throw new Error(`control failed: ${response.status}`);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+    /** A hard stop (the acquirer is gone); `start` brings it back on the same port. */
+    kill() {
+      child.kill('SIGKILL');
+    },
+    port,
   };
 }
 
@@ -27,6 +112,7 @@ export function testServices() {
  */
 export async function startApi(
   db: TestDatabase,
+  acquirer: Parameters<typeof testServices>[0] = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -35,7 +121,11 @@ export async function startApi(
       done();
     },
   });
-  const app = await buildApiServer({ db, ...testServices(), logger: { level: 'trace', stream } });
+  const app = await buildApiServer({
+    db,
+    ...testServices(acquirer),
+    logger: { level: 'trace', stream },
+  });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base, logs };
 }

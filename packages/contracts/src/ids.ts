@@ -17,6 +17,7 @@ export const idPrefixes = {
   paymentMethod: 'pm',
   refund: 're',
   vaultCard: 'vc',
+  paymentAttempt: 'pa',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

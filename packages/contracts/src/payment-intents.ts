@@ -3,6 +3,7 @@ import { idSchema } from './ids.ts';
 import { listOf, oneCursorOnly, paginationShape } from './lists.ts';
 import { metadataSchema } from './metadata.ts';
 import { amountSchema, apiCurrencySchema } from './money.ts';
+import { paymentMethodDataInput } from './payment-methods.ts';
 
 /** Stripe's PaymentIntent states. */
 export const paymentIntentStatuses = [
@@ -113,6 +114,46 @@ export const updatePaymentIntentInput = z
     description: description.optional(),
     metadata: metadataSchema.optional(),
   })
+  .strict();
+
+const returnUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .max(2000, { error: 'must be at most 2000 characters' });
+
+/**
+ * paymentIntents.confirm (secret key): authorize the payment method with the acquirer. Card
+ * payments may need 3-D Secure: the shopper is then sent to `next_action.redirect_to_url.url`
+ * and comes back to `return_url`.
+ */
+export const confirmPaymentIntentInput = z
+  .object({
+    id: paymentIntentId,
+    payment_method: paymentMethodId.optional(),
+    return_url: returnUrl.optional(),
+  })
+  .strict();
+
+/**
+ * checkout.paymentIntents.confirm (publishable key + client secret): with a payment method this
+ * payment's checkout tokenized, or with the card itself (`payment_method_data`, CVC included:
+ * the CVC goes to the acquirer in this request and is never stored).
+ */
+export const confirmCheckoutPaymentIntentInput = z
+  .object({
+    client_secret: z.string().min(1).max(200),
+    payment_method: paymentMethodId.optional(),
+    payment_method_data: paymentMethodDataInput.optional(),
+    return_url: returnUrl.optional(),
+  })
+  .strict()
+  .refine((i) => !(i.payment_method && i.payment_method_data), {
+    error: 'use payment_method or payment_method_data, not both',
+    path: ['payment_method_data'],
+  });
+
+/** paymentIntents.capture: all of what was authorized, or `amount_to_capture` of it (the rest is released). */
+export const capturePaymentIntentInput = z
+  .object({ id: paymentIntentId, amount_to_capture: amountSchema.optional() })
   .strict();
 
 export const cancelPaymentIntentInput = z

@@ -298,6 +298,48 @@ describe('business postings', () => {
     });
   });
 
+  it('keeps test-mode money in books of its own, platform accounts included', async () => {
+    const merchantId = 'mch_books';
+    const money = { merchantId, currency: 'EUR', livemode: false };
+    const held = await tx((t) => authorize(t, { ...money, amount: 5_000n }));
+    await tx((t) => capture(t, { ...money, amount: 5_000n, fee: 175n, holdId: held.holdId }));
+    const owners = await query<{ owner: string; code: string }>(
+      db.current.pool,
+      `SELECT DISTINCT a.owner, a.code FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE a.currency = 'EUR' ORDER BY a.owner, a.code`,
+    );
+    expect(owners).toEqual([
+      { owner: 'mch_books:test', code: 'merchant_pending' },
+      { owner: 'platform:test', code: 'acquirer_receivable' },
+      { owner: 'platform:test', code: 'platform_fees' },
+    ]);
+    const live = await tx((t) => accountFor(t, 'platform_fees', 'EUR'));
+    expect(balanceOf(live, await getBalance(db.current.pool, live.id)).posted).toBe(0n);
+
+    // A test hold cannot be posted into the live platform's accounts.
+    const other = await tx((t) => authorize(t, { ...money, amount: 100n }));
+    const liveFees = live.id;
+    const testPending = await tx((t) =>
+      accountFor(t, 'merchant_pending', 'EUR', merchantId, false),
+    );
+    const testReceivable = await tx((t) =>
+      accountFor(t, 'acquirer_receivable', 'EUR', undefined, false),
+    );
+    await expect(
+      tx((t) =>
+        postHold(t, {
+          holdId: other.holdId,
+          code: 'capture',
+          legs: [
+            { accountId: testReceivable.id, side: 'debit', amount: 100n, currency: 'EUR' },
+            { accountId: testPending.id, side: 'credit', amount: 90n, currency: 'EUR' },
+            { accountId: liveFees, side: 'credit', amount: 10n, currency: 'EUR' },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(HoldStateError);
+  });
+
   it('keeps the hot fee account exact under many concurrent captures, without deadlocks', async () => {
     const fees = await tx((t) => accountFor(t, 'platform_fees', 'EUR'));
     const before = balanceOf(fees, await getBalance(db.current.pool, fees.id)).posted;

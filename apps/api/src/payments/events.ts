@@ -10,7 +10,9 @@ export function eventMetadata(ctx: Context & { principal: Principal }): EventMet
   const key = ctx.headers['idempotency-key'];
   const traceparent = ctx.headers.traceparent;
   return {
-    actor: `${ctx.principal.kind === 'secret' ? 'api_key' : 'checkout'}:${ctx.principal.keyId}`,
+    actor:
+      ctx.principal.actor ??
+      `${ctx.principal.kind === 'secret' ? 'api_key' : 'checkout'}:${ctx.principal.keyId}`,
     requestId: ctx.requestId,
     ...(typeof key === 'string' && { idempotencyKey: key }),
     ...(typeof traceparent === 'string' && { traceparent }),

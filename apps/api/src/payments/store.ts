@@ -20,6 +20,9 @@ export interface PaymentIntentRow {
   description: string | null;
   metadata: Record<string, string>;
   hold_id: string | null;
+  acquirer_authorization_id: string | null;
+  capture_before: Date | null;
+  amount_refunded: bigint;
   canceled_at: Date | null;
   cancellation_reason: string | null;
   version: number;
@@ -28,7 +31,8 @@ export interface PaymentIntentRow {
 
 const COLUMNS = `id, merchant_id, livemode, amount, currency, status, capture_method, amount_capturable,
   amount_received, payment_method_id, last_payment_error, next_action, description, metadata, hold_id,
-  canceled_at, cancellation_reason, version, created_at`;
+  acquirer_authorization_id, capture_before, amount_refunded, canceled_at, cancellation_reason, version,
+  created_at`;
 
 /**
  * The payment intent `id` of this merchant in this mode, or 404. `forUpdate` locks it for the
@@ -85,7 +89,8 @@ export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): P
   const { rowCount } = await tx.query(
     `UPDATE payment_intents SET amount = $2, status = $3, amount_capturable = $4, amount_received = $5,
        payment_method_id = $6, last_payment_error = $7, next_action = $8, description = $9, metadata = $10,
-       hold_id = $11, canceled_at = $12, cancellation_reason = $13, version = $14, updated_at = now()
+       hold_id = $11, canceled_at = $12, cancellation_reason = $13, version = $14,
+       acquirer_authorization_id = $15, capture_before = $16, amount_refunded = $17, updated_at = now()
      WHERE id = $1 AND version = $14 - 1`,
     [
       row.id,
@@ -102,6 +107,9 @@ export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): P
       row.canceled_at,
       row.cancellation_reason,
       row.version,
+      row.acquirer_authorization_id,
+      row.capture_before,
+      row.amount_refunded.toString(),
     ],
   );
   if (rowCount !== 1) {

@@ -3,6 +3,7 @@ import type { DatabaseClients } from '@kassa/db';
 import type { Vault } from '@kassa/vault';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
+import type { AcquirerClient } from '../acquirer/client.ts';
 import { KassaApiError, toTrpcError } from '../errors.ts';
 
 /** What the API needs besides the database: secrets, limits. */
@@ -18,6 +19,15 @@ export interface ApiServices {
   requestHashKey: Buffer;
   /** The card vault: the only way to store or read a card number. */
   vault: Vault;
+  /** The acquirer, behind timeout, retries, circuit breaker and bulkhead. */
+  acquirer: AcquirerClient;
+  /**
+   * How long a request holds an acquirer attempt (and its Idempotency-Key): longer than the
+   * call can take with every retry, so a hold still running means the call is in flight.
+   */
+  attemptLeaseMs: number;
+  /** Where browsers reach the API (3-D Secure returns). */
+  publicUrl: string;
 }
 
 /** What every procedure sees; the middleware chains add who is calling. */

@@ -9,6 +9,8 @@ export interface Principal {
   livemode: boolean;
   keyId: string;
   kind: 'secret' | 'publishable';
+  /** Who the events say acted, when not a key (`system:recovery`, `acquirer:3ds_return`). */
+  actor?: string;
 }
 
 /** A shopper's browser: a publishable key and the client secret of one payment. */

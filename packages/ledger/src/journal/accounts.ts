@@ -2,6 +2,7 @@ import { isCurrency, newId } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
 import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
 import { appendToStream, JOURNAL } from '../events/append.ts';
+import { merchantOfOwner } from './books.ts';
 import { ACCOUNT_OPENED, type AccountOpenedData, projectEvents } from './projector.ts';
 import type { Account, AccountFlags, NormalBalance } from './types.ts';
 
@@ -89,7 +90,7 @@ export async function ensureAccount(tx: Queryable, spec: AccountSpec): Promise<A
         stream: `ledger_account:${spec.owner}:${spec.code}:${spec.currency}`,
         expectedVersion: 'no_stream',
         events: [{ type: ACCOUNT_OPENED, data: data as never }],
-        merchantId: spec.owner === 'platform' ? null : spec.owner,
+        merchantId: merchantOfOwner(spec.owner),
       },
       JOURNAL,
     );

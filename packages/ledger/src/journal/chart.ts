@@ -1,8 +1,11 @@
 import type { Queryable } from '@kassa/db';
 import { ensureAccount } from './accounts.ts';
+import { ledgerOwner } from './books.ts';
 import { type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
 import { type PlacedHold, placeHold, postHold, voidHold } from './holds.ts';
 import type { AccountFlags, Leg, NormalBalance } from './types.ts';
+
+export { ledgerOwner, merchantOfOwner, platformOwnerOf } from './books.ts';
 
 /**
  * Kassa's chart of accounts and the postings of each business event. docs/ledger.md lists the
@@ -66,35 +69,42 @@ export const chartOfAccounts = {
 
 export type AccountCode = keyof typeof chartOfAccounts;
 
-/** The account `code` of `merchantId` (or of the platform) in `currency`, opened on first use. */
+/**
+ * The account `code` of `merchantId` (or of the platform) in `currency`, in the live book or
+ * (`livemode` false) the test book, opened on first use.
+ */
 export async function accountFor(
   tx: Queryable,
   code: AccountCode,
   currency: string,
   merchantId?: string,
+  livemode = true,
 ) {
   const spec = chartOfAccounts[code];
   const owner = spec.owner === 'platform' ? 'platform' : merchantId;
   if (!owner) throw new Error(`account ${code} belongs to a merchant: pass the merchant id`);
-  return ensureAccount(tx, { ...spec, owner, code, currency });
+  return ensureAccount(tx, { ...spec, owner: ledgerOwner(owner, livemode), code, currency });
 }
 
 interface Money {
   merchantId: string;
   currency: string;
   amount: bigint;
+  /** false: the test book. Default true. */
+  livemode?: boolean;
 }
 
 async function legs(
   tx: Queryable,
   currency: string,
   merchantId: string | undefined,
+  livemode: boolean | undefined,
   ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
 ): Promise<Array<Omit<Leg, 'kind'>>> {
   const out: Array<Omit<Leg, 'kind'>> = [];
   for (const [code, side, amount] of spec) {
     if (amount === 0n) continue; // e.g. a zero fee: no leg rather than a zero posting
-    const account = await accountFor(tx, code, currency, merchantId);
+    const account = await accountFor(tx, code, currency, merchantId, livemode ?? true);
     out.push({ accountId: account.id, side, amount, currency });
   }
   return out;
@@ -116,6 +126,7 @@ export async function authorize(
         tx,
         p.currency,
         p.merchantId,
+        p.livemode,
         ['acquirer_receivable', 'debit', p.amount],
         ['merchant_pending', 'credit', p.amount],
       ),
@@ -142,6 +153,7 @@ export async function capture(
         tx,
         p.currency,
         p.merchantId,
+        p.livemode,
         ['acquirer_receivable', 'debit', p.amount],
         ['merchant_pending', 'credit', p.amount - p.fee],
         ['platform_fees', 'credit', p.fee],
@@ -151,7 +163,7 @@ export async function capture(
   );
 }
 
-/** Release: the authorization is canceled; its whole reservation is given back. */
+/** Release: the authorization is canceled; its whole reservation is given back (in its own book). */
 export function release(
   tx: Queryable,
   p: { holdId: string; merchantId: string },
@@ -167,15 +179,14 @@ export function release(
 async function book(
   tx: Queryable,
   code: string,
-  currency: string,
-  merchantId: string | undefined,
+  money: { currency: string; merchantId?: string; livemode?: boolean },
   options: BookOptions | undefined,
   ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
 ): Promise<BookedEntry> {
   return bookEntry(
     tx,
-    { code, legs: await legs(tx, currency, merchantId, ...spec) },
-    { merchantId: merchantId ?? null, ...options },
+    { code, legs: await legs(tx, money.currency, money.merchantId, money.livemode, ...spec) },
+    { merchantId: money.merchantId ?? null, ...options },
   );
 }
 
@@ -184,8 +195,7 @@ export function refund(tx: Queryable, p: Money, options?: BookOptions) {
   return book(
     tx,
     'refund',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['merchant_pending', 'debit', p.amount],
     ['acquirer_receivable', 'credit', p.amount],
@@ -197,8 +207,7 @@ export function fee(tx: Queryable, p: Money & { reason: string }, options?: Book
   return book(
     tx,
     `fee:${p.reason}`,
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['merchant_pending', 'debit', p.amount],
     ['platform_fees', 'credit', p.amount],
@@ -208,14 +217,13 @@ export function fee(tx: Queryable, p: Money & { reason: string }, options?: Book
 /** Settlement from the acquirer: it pays what it owes, less its own fees, into the bank. */
 export function settleFromAcquirer(
   tx: Queryable,
-  p: { currency: string; gross: bigint; acquirerFee: bigint },
+  p: { currency: string; gross: bigint; acquirerFee: bigint; livemode?: boolean },
   options?: BookOptions,
 ) {
   return book(
     tx,
     'acquirer_settlement',
-    p.currency,
-    undefined,
+    { currency: p.currency, livemode: p.livemode },
     options,
     ['platform_cash', 'debit', p.gross - p.acquirerFee],
     ['acquirer_fees', 'debit', p.acquirerFee],
@@ -228,8 +236,7 @@ export function makeAvailable(tx: Queryable, p: Money, options?: BookOptions) {
   return book(
     tx,
     'settle_to_available',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['merchant_pending', 'debit', p.amount],
     ['merchant_available', 'credit', p.amount],
@@ -241,8 +248,7 @@ export function payout(tx: Queryable, p: Money, options?: BookOptions) {
   return book(
     tx,
     'payout',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['merchant_available', 'debit', p.amount],
     ['payouts_in_transit', 'credit', p.amount],
@@ -254,8 +260,7 @@ export function payoutPaid(tx: Queryable, p: Money, options?: BookOptions) {
   return book(
     tx,
     'payout_paid',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['payouts_in_transit', 'debit', p.amount],
     ['platform_cash', 'credit', p.amount],
@@ -267,8 +272,7 @@ export function disputeOpened(tx: Queryable, p: Money & { fee: bigint }, options
   return book(
     tx,
     'dispute_opened',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['merchant_pending', 'debit', p.amount + p.fee],
     ['acquirer_receivable', 'credit', p.amount],
@@ -281,8 +285,7 @@ export function disputeWon(tx: Queryable, p: Money, options?: BookOptions) {
   return book(
     tx,
     'dispute_won',
-    p.currency,
-    p.merchantId,
+    p,
     options,
     ['acquirer_receivable', 'debit', p.amount],
     ['merchant_pending', 'credit', p.amount],

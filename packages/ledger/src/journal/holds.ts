@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { HoldStateError, InvalidEntryError } from '../errors.ts';
 import { idempotent } from '../events/idempotency.ts';
 import { loadAccounts } from './accounts.ts';
+import { platformOwnerOf } from './books.ts';
 import { type BookedEntry, type BookOptions, legsFingerprint, recordEntry } from './entries.ts';
 import type { Leg, Side } from './types.ts';
 
@@ -263,7 +264,8 @@ async function checkOwners(
     tx,
     [...release, ...posted].map((l) => l.accountId),
   );
-  const allowed = new Set(['platform', ...release.map((l) => accounts.get(l.accountId)?.owner)]);
+  const owners = release.map((l) => accounts.get(l.accountId)?.owner ?? '');
+  const allowed = new Set<string | undefined>([...owners, ...owners.map(platformOwnerOf)]);
   const stranger = posted.find((l) => !allowed.has(accounts.get(l.accountId)?.owner));
   if (stranger) {
     throw new HoldStateError(

@@ -1,7 +1,12 @@
-import { createPaymentMethodInput, retrieveCheckoutPaymentIntentInput } from '@kassa/contracts';
-import { runMutation } from '../../idempotency.ts';
+import {
+  confirmCheckoutPaymentIntentInput,
+  createPaymentMethodInput,
+  retrieveCheckoutPaymentIntentInput,
+} from '@kassa/contracts';
+import { runAcquirerMutation, runMutation } from '../../idempotency.ts';
 import { paymentMethodView } from '../../payment-methods/store.ts';
 import { tokenizeCard } from '../../payment-methods/tokenize.ts';
+import { confirmStep } from '../../payments/confirm.ts';
 import { loadPaymentIntent } from '../../payments/store.ts';
 import { checkoutPaymentIntentView } from '../../payments/view.ts';
 import { router } from '../init.ts';
@@ -21,6 +26,24 @@ export const checkoutRouter = router({
           ctx.services.clientSecretKey,
         ),
       ),
+    confirm: checkoutProcedure.input(confirmCheckoutPaymentIntentInput).mutation(({ ctx, input }) =>
+      runAcquirerMutation(
+        ctx,
+        'checkout.paymentIntents.confirm',
+        input,
+        confirmStep(
+          ctx,
+          {
+            paymentIntentId: ctx.principal.paymentIntentId,
+            payment_method: input.payment_method,
+            payment_method_data: input.payment_method_data,
+            return_url: input.return_url,
+            checkout: true,
+          },
+          (row) => checkoutPaymentIntentView(row, ctx.services.clientSecretKey),
+        ),
+      ),
+    ),
   }),
   paymentMethods: router({
     create: checkoutProcedure.input(createPaymentMethodInput).mutation(({ ctx, input }) =>

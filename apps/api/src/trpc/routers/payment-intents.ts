@@ -1,12 +1,14 @@
 import {
   cancelPaymentIntentInput,
+  confirmPaymentIntentInput,
   createPaymentIntentInput,
   listPaymentIntentsInput,
   retrievePaymentIntentInput,
   updatePaymentIntentInput,
 } from '@kassa/contracts';
-import { runMutation } from '../../idempotency.ts';
+import { runAcquirerMutation, runMutation } from '../../idempotency.ts';
 import { cancelPaymentIntent } from '../../payments/cancel.ts';
+import { confirmStep } from '../../payments/confirm.ts';
 import { createPaymentIntent } from '../../payments/create.ts';
 import { listPaymentIntents } from '../../payments/list.ts';
 import { loadPaymentIntent } from '../../payments/store.ts';
@@ -34,6 +36,23 @@ export const paymentIntentsRouter = router({
     .mutation(({ ctx, input }) =>
       runMutation(ctx, 'paymentIntents.update', input, (tx) => updatePaymentIntent(tx, ctx, input)),
     ),
+  confirm: merchantProcedure.input(confirmPaymentIntentInput).mutation(({ ctx, input }) =>
+    runAcquirerMutation(
+      ctx,
+      'paymentIntents.confirm',
+      input,
+      confirmStep(
+        ctx,
+        {
+          paymentIntentId: input.id,
+          payment_method: input.payment_method,
+          return_url: input.return_url,
+          checkout: false,
+        },
+        (row) => paymentIntentView(row, ctx.services.clientSecretKey),
+      ),
+    ),
+  ),
   cancel: merchantProcedure
     .input(cancelPaymentIntentInput)
     .mutation(({ ctx, input }) =>

@@ -1,0 +1,242 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  bulkhead,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  IsolatedCircuitError,
+  isTaskCancelledError,
+  retry,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+
+/** The acquirer's view of an authorization (see apps/acquirer-sim). */
+export interface AcquirerAuthorization {
+  id: string;
+  status: 'approved' | 'declined' | 'requires_action' | 'captured' | 'voided';
+  amount: number;
+  currency: string;
+  captured_amount: number;
+  refunded_amount: number;
+  decline_code: string | null;
+  next_action: { type: 'three_d_secure'; redirect_url: string } | null;
+}
+
+export interface AcquirerRefund {
+  id: string;
+  status: 'succeeded' | 'failed';
+  amount: number;
+}
+
+export interface CardForAcquirer {
+  number: string;
+  exp_month: number;
+  exp_year: number;
+  cvc?: string;
+}
+
+/**
+ * Why a call to the acquirer did not give an answer. `notSent`: it was never made (the
+ * breaker is open, or the bulkhead is full), so nothing can have happened. Otherwise the
+ * outcome is unknown (no answer, or a 5xx): the acquirer may or may not have acted, and only a
+ * retry with the same idempotency key can tell.
+ */
+export class AcquirerUnavailableError extends Error {
+  override readonly name = 'AcquirerUnavailableError';
+  constructor(
+    message: string,
+    readonly notSent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The acquirer answered and refused the request (4xx): a definite answer. */
+export class AcquirerRejectedError extends Error {
+  override readonly name = 'AcquirerRejectedError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A failed attempt worth retrying (same key): no answer, or a server error. */
+class RetryableError extends Error {}
+
+export interface AcquirerClientOptions {
+  url: string;
+  apiKey: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Consecutive failed calls (after their retries) that open the breaker. */
+  breakerThreshold: number;
+  /** How long the breaker stays open before a trial call. */
+  halfOpenAfterMs: number;
+  /** Calls in flight at once; as many may wait, the rest are refused at once. */
+  maxConcurrent: number;
+}
+
+/**
+ * Kassa's HTTP client for the acquirer. Every call goes through cockatiel: a bulkhead (at most
+ * `maxConcurrent` in flight, as many queued), a circuit breaker (after `breakerThreshold`
+ * consecutive failures every call fails fast for `halfOpenAfterMs`, then one trial), retries
+ * with exponential backoff and jitter, and a timeout per attempt that aborts the request.
+ * Retries reuse the request's Idempotency-Key, so a retried authorization never charges twice.
+ */
+export class AcquirerClient {
+  readonly breaker: CircuitBreakerPolicy;
+  private readonly policy;
+  private readonly base: string;
+
+  constructor(private readonly options: AcquirerClientOptions) {
+    this.base = options.url.replace(/\/$/, '');
+    const retryable = handleWhen((e) => e instanceof RetryableError || isTaskCancelledError(e));
+    this.breaker = circuitBreaker(retryable, {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    this.policy = wrap(
+      bulkhead(options.maxConcurrent, options.maxConcurrent),
+      this.breaker,
+      retry(retryable, {
+        maxAttempts: options.retries,
+        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+      }),
+      timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  /**
+   * The longest one call can take: every attempt timing out, with the longest backoff between
+   * them, plus a margin. A request holding an attempt for this long is certainly done with it.
+   */
+  get longestCallMs(): number {
+    const { timeoutMs, retries } = this.options;
+    return timeoutMs * (retries + 1) + 1_000 * retries + 5_000;
+  }
+
+  /** False while the breaker is open: a call now would fail fast without being sent. */
+  get available(): boolean {
+    return this.breaker.state !== CircuitState.Open && this.breaker.state !== CircuitState.Isolated;
+  }
+
+  authorize(
+    key: string,
+    request: {
+      amount: bigint;
+      currency: string;
+      capture: boolean;
+      merchant: string;
+      reference: string;
+      card: CardForAcquirer;
+      return_url?: string;
+    },
+  ): Promise<AcquirerAuthorization> {
+    return this.send('POST', '/v1/authorizations', key, {
+      ...request,
+      amount: Number(request.amount),
+    });
+  }
+
+  retrieve(authorizationId: string): Promise<AcquirerAuthorization> {
+    return this.send('GET', `/v1/authorizations/${encodeURIComponent(authorizationId)}`);
+  }
+
+  capture(authorizationId: string, key: string, amount: bigint): Promise<AcquirerAuthorization> {
+    return this.send(
+      'POST',
+      `/v1/authorizations/${encodeURIComponent(authorizationId)}/capture`,
+      key,
+      {
+        amount: Number(amount),
+      },
+    );
+  }
+
+  void(authorizationId: string, key: string): Promise<AcquirerAuthorization> {
+    return this.send(
+      'POST',
+      `/v1/authorizations/${encodeURIComponent(authorizationId)}/void`,
+      key,
+      {},
+    );
+  }
+
+  refund(authorizationId: string, key: string, amount: bigint): Promise<AcquirerRefund> {
+    return this.send(
+      'POST',
+      `/v1/authorizations/${encodeURIComponent(authorizationId)}/refunds`,
+      key,
+      {
+        amount: Number(amount),
+      },
+    );
+  }
+
+  private async send<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    key?: string,
+    body?: unknown,
+  ): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    try {
+      return await this.policy.execute(async ({ signal }) => {
+        let response: Response;
+        try {
+          response = await fetch(`${this.base}${path}`, {
+            method,
+            headers: {
+              authorization: `Bearer ${this.options.apiKey}`,
+              ...(payload !== undefined && { 'content-type': 'application/json' }),
+              ...(key !== undefined && { 'idempotency-key': key }),
+            },
+            body: payload,
+            signal,
+          });
+        } catch (error) {
+          // Never include the request (it may hold a card number) in what is thrown or logged.
+          throw new RetryableError(`no answer from the acquirer (${(error as Error).name})`);
+        }
+        const text = await response.text().catch(() => '');
+        if (response.status >= 500) {
+          throw new RetryableError(`the acquirer answered ${response.status}`);
+        }
+        const json = text
+          ? (JSON.parse(text) as T & { error?: { code: string; message: string } })
+          : ({} as T & { error?: undefined });
+        if (!response.ok) {
+          throw new AcquirerRejectedError(
+            response.status,
+            json.error?.code ?? 'rejected',
+            json.error?.message ?? `the acquirer answered ${response.status}`,
+          );
+        }
+        return json;
+      });
+    } catch (error) {
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+        throw new AcquirerUnavailableError('the circuit breaker is open', true);
+      }
+      if (error instanceof BulkheadRejectedError) {
+        throw new AcquirerUnavailableError('too many acquirer calls in flight', true);
+      }
+      if (error instanceof RetryableError) throw new AcquirerUnavailableError(error.message, false);
+      if (isTaskCancelledError(error)) {
+        throw new AcquirerUnavailableError(`no answer within ${this.options.timeoutMs} ms`, false);
+      }
+      throw error;
+    }
+  }
+}

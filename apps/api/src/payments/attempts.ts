@@ -1,0 +1,134 @@
+import { newId } from '@kassa/contracts';
+import { type Queryable, query } from '@kassa/db';
+
+export type AttemptKind = 'authorize' | 'capture' | 'void' | 'refund';
+export type AttemptStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'abandoned';
+
+/** A row of payment_attempts: one money-moving call to the acquirer. */
+export interface AttemptRow {
+  id: string;
+  payment_intent_id: string;
+  merchant_id: string;
+  livemode: boolean;
+  kind: AttemptKind;
+  status: AttemptStatus;
+  amount: bigint;
+  currency: string;
+  payment_method_id: string | null;
+  refund_id: string | null;
+  acquirer_authorization_id: string | null;
+  return_url: string | null;
+  locked_until: Date;
+  failure: Record<string, unknown> | null;
+  created_at: Date;
+}
+
+/** Records an attempt before its call, held by the caller for `leaseMs`. */
+export async function insertAttempt(
+  tx: Queryable,
+  attempt: Pick<
+    AttemptRow,
+    'payment_intent_id' | 'merchant_id' | 'livemode' | 'kind' | 'amount' | 'currency'
+  > &
+    Partial<
+      Pick<
+        AttemptRow,
+        'payment_method_id' | 'refund_id' | 'acquirer_authorization_id' | 'return_url'
+      >
+    >,
+  leaseMs: number,
+): Promise<AttemptRow> {
+  const [row] = await query<AttemptRow>(
+    tx,
+    `INSERT INTO payment_attempts (id, payment_intent_id, merchant_id, livemode, kind, status, amount,
+       currency, payment_method_id, refund_id, acquirer_authorization_id, return_url, locked_until, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12), now())
+     RETURNING *`,
+    [
+      newId('paymentAttempt'),
+      attempt.payment_intent_id,
+      attempt.merchant_id,
+      attempt.livemode,
+      attempt.kind,
+      attempt.amount,
+      attempt.currency,
+      attempt.payment_method_id ?? null,
+      attempt.refund_id ?? null,
+      attempt.acquirer_authorization_id ?? null,
+      attempt.return_url ?? null,
+      leaseMs / 1000,
+    ],
+  );
+  return row as AttemptRow;
+}
+
+/** The unresolved attempt of `kind` on a payment (or refund), if there is one, locked. */
+export async function openAttempt(
+  tx: Queryable,
+  paymentIntentId: string,
+  kinds: readonly AttemptKind[],
+  refundId?: string,
+): Promise<AttemptRow | undefined> {
+  const [row] = await query<AttemptRow>(
+    tx,
+    `SELECT * FROM payment_attempts
+      WHERE payment_intent_id = $1 AND kind = ANY($2) AND status IN ('pending', 'requires_action')
+        AND ($3::text IS NULL OR refund_id = $3)
+      ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+    [paymentIntentId, kinds, refundId ?? null],
+  );
+  return row;
+}
+
+/** Whether someone still holds a pending attempt (is making its call right now). */
+export const isHeld = (attempt: AttemptRow, now = new Date()) =>
+  attempt.status === 'pending' && attempt.locked_until > now;
+
+/** Takes (or extends) the hold on an attempt whose call is about to be made. */
+export async function holdAttempt(tx: Queryable, id: string, leaseMs: number): Promise<void> {
+  await tx.query(
+    `UPDATE payment_attempts SET locked_until = now() + make_interval(secs => $2), updated_at = now()
+      WHERE id = $1`,
+    [id, leaseMs / 1000],
+  );
+}
+
+/** Lets go of an attempt whose outcome is unknown, so that a retry or the sweeper resumes it. */
+export async function releaseAttempt(tx: Queryable, id: string): Promise<void> {
+  await tx.query(
+    `UPDATE payment_attempts SET locked_until = now(), updated_at = now() WHERE id = $1 AND status = 'pending'`,
+    [id],
+  );
+}
+
+export async function resolveAttempt(
+  tx: Queryable,
+  id: string,
+  status: Exclude<AttemptStatus, 'pending'>,
+  fields: {
+    acquirer_authorization_id?: string | null;
+    failure?: Record<string, unknown> | null;
+  } = {},
+): Promise<void> {
+  await tx.query(
+    `UPDATE payment_attempts SET status = $2,
+       acquirer_authorization_id = coalesce($3, acquirer_authorization_id),
+       failure = coalesce($4, failure), updated_at = now()
+      WHERE id = $1`,
+    [
+      id,
+      status,
+      fields.acquirer_authorization_id ?? null,
+      fields.failure ? JSON.stringify(fields.failure) : null,
+    ],
+  );
+}
+
+export async function loadAttempt(tx: Queryable, id: string, forUpdate = false) {
+  const [row] = await query<AttemptRow>(
+    tx,
+    `SELECT * FROM payment_attempts WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+    [id],
+  );
+  return row;
+}
