@@ -78,6 +78,11 @@ export interface AcquirerStep<Plan, Outcome, Result> {
   finish(tx: Transaction, plan: Plan, outcome: Outcome): Promise<Result>;
   abandon(tx: Transaction, plan: Plan): Promise<void>;
   release(tx: Transaction, plan: Plan): Promise<void>;
+  /**
+   * False when the request may finish without the acquirer (canceling a payment never
+   * authorized): then an open breaker does not refuse it up front.
+   */
+  needsAcquirer?: boolean;
 }
 
 export async function runAcquirerMutation<Plan, Outcome, Result>(
@@ -88,7 +93,7 @@ export async function runAcquirerMutation<Plan, Outcome, Result>(
 ): Promise<Result> {
   const { acquirer, attemptLeaseMs } = ctx.services;
   // While the breaker is open, fail before writing anything.
-  if (!acquirer.available) throw acquirerUnavailable();
+  if (step.needsAcquirer !== false && !acquirer.available) throw acquirerUnavailable();
   const key = idempotencyKeyOf(ctx);
   const pool = ctx.db.pool;
   if (key) await waitForKey(pool, ctx.principal, key);

@@ -7,3 +7,4 @@ export * from './metadata.ts';
 export * from './money.ts';
 export * from './payment-intents.ts';
 export * from './payment-methods.ts';
+export * from './refunds.ts';

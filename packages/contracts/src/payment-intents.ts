@@ -25,6 +25,7 @@ export const cancellationReasons = [
   'abandoned',
   'automatic',
 ] as const;
+export type CancellationReason = (typeof cancellationReasons)[number];
 
 export const paymentIntentId = idSchema('paymentIntent');
 export const paymentMethodId = idSchema('paymentMethod');

@@ -1,43 +1,143 @@
-import type { cancelPaymentIntentInput, PaymentIntent } from '@kassa/contracts';
-import type { Transaction } from '@kassa/db';
+import type { CancellationReason, PaymentIntent } from '@kassa/contracts';
+import type { Queryable } from '@kassa/db';
 import { release } from '@kassa/ledger';
-import type { z } from 'zod';
+import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { unexpectedState } from '../errors.ts';
+import type { AcquirerStep } from '../idempotency.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
-import { recordPaymentIntentEvent } from './events.ts';
-import { loadPaymentIntent, savePaymentIntent } from './store.ts';
+import {
+  type AttemptRow,
+  holdAttempt,
+  insertAttempt,
+  isHeld,
+  loadAttempt,
+  openAttempt,
+  releaseAttempt,
+  resolveAttempt,
+} from './attempts.ts';
+import { acquirerRefused, inProgress } from './capture.ts';
+import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
+import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
-const CANCELABLE = new Set([
-  'requires_payment_method',
-  'requires_confirmation',
-  'requires_action',
-  'requires_capture',
-]);
+/** Before any authorization: canceled at once. */
+const CANCELABLE_AT_ONCE = new Set(['requires_payment_method', 'requires_confirmation']);
+/** With an authorization at the acquirer: voided there first. */
+const CANCELABLE_BY_VOID = new Set(['requires_action', 'requires_capture']);
+
+type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRejectedError };
 
 /**
- * paymentIntents.cancel: before the money moved. An authorization's hold is released in the
- * ledger in the same transaction; a payment that is processing or done cannot be canceled.
+ * paymentIntents.cancel (and the expiry of an uncaptured authorization). Before any
+ * authorization the payment is simply canceled; after one, the acquirer voids it first, then
+ * the ledger releases the hold and the payment is canceled, in one transaction. A payment that
+ * is processing or done cannot be canceled (refund it instead).
  */
-export async function cancelPaymentIntent(
-  tx: Transaction,
+export function cancelStep(
   ctx: Context & { principal: Principal },
-  input: z.output<typeof cancelPaymentIntentInput>,
-): Promise<PaymentIntent> {
-  const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
-  if (!CANCELABLE.has(row.status)) throw unexpectedState('payment_intent', row.status, 'cancel');
+  input: { id: string; cancellation_reason?: CancellationReason },
+): AcquirerStep<{ attempt: AttemptRow; authorizationId: string }, Outcome, PaymentIntent> {
+  const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
+  const reason = input.cancellation_reason ?? null;
+  return {
+    needsAcquirer: false,
+    async prepare(tx) {
+      const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
+      const open = await openAttempt(tx, row.id, ['void']);
+      if (open) {
+        if (isHeld(open)) throw inProgress('cancellation');
+        await holdAttempt(tx, open.id, attemptLeaseMs);
+        return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
+      }
+      const authorizing = await openAttempt(tx, row.id, ['authorize', 'capture']);
+      if (authorizing?.status === 'pending') {
+        throw inProgress(authorizing.kind === 'capture' ? 'capture' : 'confirmation');
+      }
+      if (CANCELABLE_AT_ONCE.has(row.status)) {
+        await markCanceled(tx, ctx, row, reason);
+        return { result: paymentIntentView(row, clientSecretKey) };
+      }
+      if (!CANCELABLE_BY_VOID.has(row.status) || !row.acquirer_authorization_id) {
+        throw unexpectedState('payment_intent', row.status, 'cancel');
+      }
+      const attempt = await insertAttempt(
+        tx,
+        {
+          payment_intent_id: row.id,
+          merchant_id: row.merchant_id,
+          livemode: row.livemode,
+          kind: 'void',
+          amount: row.amount,
+          currency: row.currency,
+          acquirer_authorization_id: row.acquirer_authorization_id,
+        },
+        attemptLeaseMs,
+      );
+      return { plan: { attempt, authorizationId: row.acquirer_authorization_id } };
+    },
+
+    async call({ attempt, authorizationId }) {
+      try {
+        return { authorization: await acquirer.void(authorizationId, attempt.id) };
+      } catch (error) {
+        if (error instanceof AcquirerRejectedError) return { rejected: error };
+        throw error;
+      }
+    },
+
+    async finish(tx, plan, outcome) {
+      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
+        forUpdate: true,
+      });
+      const attempt = await loadAttempt(tx, plan.attempt.id, true);
+      if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
+      if ('rejected' in outcome) {
+        await resolveAttempt(tx, attempt.id, 'failed', {
+          failure: { code: outcome.rejected.code, status: outcome.rejected.status },
+        });
+        throw acquirerRefused(outcome.rejected);
+      }
+      const challenged = await openAttempt(tx, row.id, ['authorize']);
+      if (challenged) {
+        await resolveAttempt(tx, challenged.id, 'failed', { failure: { code: 'canceled' } });
+      }
+      await markCanceled(tx, ctx, row, reason);
+      await resolveAttempt(tx, attempt.id, 'succeeded');
+      return paymentIntentView(row, clientSecretKey);
+    },
+
+    async abandon(tx, plan) {
+      await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+    },
+
+    async release(tx, plan) {
+      await releaseAttempt(tx, plan.attempt.id);
+    },
+  };
+}
+
+async function markCanceled(
+  tx: Queryable,
+  ctx: Context & { principal: Principal },
+  row: PaymentIntentRow,
+  reason: string | null,
+): Promise<void> {
   if (row.hold_id) {
-    await release(tx, { holdId: row.hold_id, merchantId: row.merchant_id });
+    await release(
+      tx,
+      { holdId: row.hold_id, merchantId: row.merchant_id },
+      { idempotencyKey: `${row.id}:release`, metadata: eventMetadata(ctx) },
+    );
     row.hold_id = null;
   }
   row.status = 'canceled';
   row.amount_capturable = 0n;
   row.next_action = null;
+  row.capture_before = null;
   row.canceled_at = new Date();
-  row.cancellation_reason = input.cancellation_reason ?? null;
+  row.cancellation_reason = reason;
   row.version += 1;
   await savePaymentIntent(tx, row);
   await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.canceled');
-  return paymentIntentView(row, ctx.services.clientSecretKey);
 }

@@ -42,7 +42,7 @@ export async function loadPaymentIntent(
   db: Queryable,
   principal: Principal,
   id: string,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<PaymentIntentRow> {
   const [row] = await query<PaymentIntentRow>(
     db,
@@ -50,7 +50,7 @@ export async function loadPaymentIntent(
      ${options.forUpdate ? 'FOR UPDATE' : ''}`,
     [id, principal.merchantId, principal.livemode],
   );
-  if (!row) throw notFound('payment_intent', id);
+  if (!row) throw notFound('payment_intent', id, options.param);
   return row;
 }
 

@@ -2,6 +2,7 @@ import { router } from './init.ts';
 import { checkoutRouter } from './routers/checkout.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
+import { refundsRouter } from './routers/refunds.ts';
 import { systemRouter } from './routers/system.ts';
 
 /**
@@ -12,6 +13,7 @@ export const appRouter = router({
   system: systemRouter,
   paymentIntents: paymentIntentsRouter,
   paymentMethods: paymentMethodsRouter,
+  refunds: refundsRouter,
   checkout: checkoutRouter,
 });
 

@@ -1,5 +1,6 @@
 import {
   cancelPaymentIntentInput,
+  capturePaymentIntentInput,
   confirmPaymentIntentInput,
   createPaymentIntentInput,
   listPaymentIntentsInput,
@@ -7,7 +8,8 @@ import {
   updatePaymentIntentInput,
 } from '@kassa/contracts';
 import { runAcquirerMutation, runMutation } from '../../idempotency.ts';
-import { cancelPaymentIntent } from '../../payments/cancel.ts';
+import { cancelStep } from '../../payments/cancel.ts';
+import { captureStep } from '../../payments/capture.ts';
 import { confirmStep } from '../../payments/confirm.ts';
 import { createPaymentIntent } from '../../payments/create.ts';
 import { listPaymentIntents } from '../../payments/list.ts';
@@ -53,10 +55,15 @@ export const paymentIntentsRouter = router({
       ),
     ),
   ),
+  capture: merchantProcedure
+    .input(capturePaymentIntentInput)
+    .mutation(({ ctx, input }) =>
+      runAcquirerMutation(ctx, 'paymentIntents.capture', input, captureStep(ctx, input)),
+    ),
   cancel: merchantProcedure
     .input(cancelPaymentIntentInput)
     .mutation(({ ctx, input }) =>
-      runMutation(ctx, 'paymentIntents.cancel', input, (tx) => cancelPaymentIntent(tx, ctx, input)),
+      runAcquirerMutation(ctx, 'paymentIntents.cancel', input, cancelStep(ctx, input)),
     ),
   list: merchantProcedure
     .input(listPaymentIntentsInput)

@@ -1,0 +1,146 @@
+import type { PaymentIntent } from '@kassa/contracts';
+import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
+import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
+import type { AcquirerStep } from '../idempotency.ts';
+import type { Context } from '../trpc/init.ts';
+import type { Principal } from '../trpc/procedures.ts';
+import {
+  type AttemptRow,
+  holdAttempt,
+  insertAttempt,
+  isHeld,
+  loadAttempt,
+  openAttempt,
+  releaseAttempt,
+  resolveAttempt,
+} from './attempts.ts';
+import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
+import { bookCapture } from './outcomes.ts';
+import { loadPaymentIntent, savePaymentIntent } from './store.ts';
+import { paymentIntentView } from './view.ts';
+
+type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRejectedError };
+
+export const inProgress = (what: string) =>
+  new KassaApiError({
+    type: 'invalid_request_error',
+    code: 'payment_intent_unexpected_state',
+    message: `A ${what} of this payment is in progress; retrieve it in a moment.`,
+    status: 409,
+  });
+
+/** The acquirer refused an operation Kassa believed valid: the books and the acquirer disagree. */
+export const acquirerRefused = (error: AcquirerRejectedError) =>
+  new KassaApiError({
+    type: 'api_error',
+    code: 'acquirer_rejected',
+    message: `The card network refused the operation (${error.code}). Nothing changed; contact support if it persists.`,
+    status: 502,
+    committed: true,
+  });
+
+/**
+ * paymentIntents.capture: capture all of an authorization, or `amount_to_capture` of it; the
+ * rest of the hold is released. The acquirer captures first; then the ledger posts the hold
+ * (fee to the platform) and the payment succeeds, in one transaction.
+ */
+export function captureStep(
+  ctx: Context & { principal: Principal },
+  input: { id: string; amount_to_capture?: number },
+): AcquirerStep<{ attempt: AttemptRow; authorizationId: string }, Outcome, PaymentIntent> {
+  const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
+  return {
+    async prepare(tx) {
+      const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
+      const open = await openAttempt(tx, row.id, ['capture']);
+      if (open) {
+        if (isHeld(open)) throw inProgress('capture');
+        await holdAttempt(tx, open.id, attemptLeaseMs);
+        return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
+      }
+      if (row.status !== 'requires_capture' || !row.acquirer_authorization_id) {
+        throw unexpectedState('payment_intent', row.status, 'capture');
+      }
+      if (row.capture_before && row.capture_before <= new Date()) {
+        throw invalidRequest(
+          'charge_expired_for_capture',
+          'This authorization has expired and can no longer be captured.',
+        );
+      }
+      const amount = BigInt(input.amount_to_capture ?? row.amount_capturable);
+      if (amount > row.amount_capturable) {
+        throw invalidRequest(
+          'amount_too_large',
+          `amount_to_capture (${amount}) is more than the amount capturable (${row.amount_capturable}).`,
+          'amount_to_capture',
+        );
+      }
+      const attempt = await insertAttempt(
+        tx,
+        {
+          payment_intent_id: row.id,
+          merchant_id: row.merchant_id,
+          livemode: row.livemode,
+          kind: 'capture',
+          amount,
+          currency: row.currency,
+          acquirer_authorization_id: row.acquirer_authorization_id,
+        },
+        attemptLeaseMs,
+      );
+      return { plan: { attempt, authorizationId: row.acquirer_authorization_id } };
+    },
+
+    async call({ attempt, authorizationId }) {
+      try {
+        return {
+          authorization: await acquirer.capture(authorizationId, attempt.id, attempt.amount),
+        };
+      } catch (error) {
+        if (error instanceof AcquirerRejectedError) return { rejected: error };
+        throw error;
+      }
+    },
+
+    async finish(tx, plan, outcome) {
+      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
+        forUpdate: true,
+      });
+      const attempt = await loadAttempt(tx, plan.attempt.id, true);
+      if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
+      if ('rejected' in outcome) {
+        await resolveAttempt(tx, attempt.id, 'failed', {
+          failure: { code: outcome.rejected.code, status: outcome.rejected.status },
+        });
+        throw acquirerRefused(outcome.rejected);
+      }
+      if (!row.hold_id) throw new Error(`payment ${row.id} has no hold to capture`);
+      await bookCapture(
+        tx,
+        row,
+        row.hold_id,
+        attempt.amount,
+        `${attempt.id}:capture`,
+        eventMetadata(ctx),
+      );
+      row.status = 'succeeded';
+      row.amount_received = attempt.amount;
+      row.amount_capturable = 0n;
+      row.hold_id = null;
+      row.capture_before = null;
+      row.version += 1;
+      await savePaymentIntent(tx, row);
+      await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.succeeded');
+      await resolveAttempt(tx, attempt.id, 'succeeded');
+      return paymentIntentView(row, clientSecretKey);
+    },
+
+    async abandon(tx, plan) {
+      await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+    },
+
+    async release(tx, plan) {
+      await releaseAttempt(tx, plan.attempt.id);
+    },
+  };
+}

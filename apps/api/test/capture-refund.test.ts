@@ -1,0 +1,299 @@
+import { query } from '@kassa/db';
+import { useTestDatabase } from '@kassa/db/testing';
+import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cardNumbersOutsideVault,
+  client,
+  newMerchant,
+  startAcquirer,
+  startApi,
+} from './support.ts';
+
+const db = useTestDatabase();
+let app: FastifyInstance;
+let base: string;
+let logs: string[];
+let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
+let merchant: Awaited<ReturnType<typeof newMerchant>>;
+let call: ReturnType<typeof client>;
+let browser: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  acquirer = await startAcquirer(db.current);
+  ({ app, base, logs } = await startApi(db.current, { url: acquirer.url }));
+  merchant = await newMerchant(db.current);
+  call = client(base, merchant.secretKey);
+  browser = client(base, merchant.publishableKey);
+});
+
+afterAll(async () => {
+  await app.close();
+  await acquirer.stop();
+});
+
+interface Payment {
+  id: string;
+  client_secret: string;
+  status: string;
+  amount_received: number;
+  amount_capturable: number;
+  cancellation_reason: string | null;
+}
+interface Refund {
+  id: string;
+  amount: number;
+  status: string;
+  payment_intent: string;
+}
+
+async function authorized(amount: number, number = '4242424242424242', capture = 'manual') {
+  const created = await call<Payment>('paymentIntents.create', {
+    amount,
+    currency: 'usd',
+    capture_method: capture,
+  });
+  const confirmed = await browser<Payment>('checkout.paymentIntents.confirm', {
+    client_secret: created.body.client_secret,
+    payment_method_data: {
+      type: 'card',
+      card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+    },
+  });
+  expect(confirmed.status, JSON.stringify(confirmed.error)).toBe(200);
+  return created.body;
+}
+
+const retrieve = async (id: string) =>
+  (await call<Payment>('paymentIntents.retrieve', { id }, { query: true })).body;
+
+async function pending() {
+  const account = await accountFor(
+    db.current.pool,
+    'merchant_pending',
+    'USD',
+    merchant.merchantId,
+    false,
+  );
+  return balanceOf(account, await getBalance(db.current.pool, account.id));
+}
+
+const atAcquirer = async (reference: string) =>
+  (
+    await query<{ status: string; captured_amount: bigint; refunded_amount: bigint }>(
+      db.current.pool,
+      'SELECT status, captured_amount, refunded_amount FROM acquirer_sim.authorizations WHERE reference = $1',
+      [reference],
+    )
+  )[0];
+
+const eventTypes = async (stream: string) =>
+  (await readStream(db.current.pool, stream)).map((e) => e.type);
+
+describe('capture', () => {
+  it('captures in full: the hold becomes posted, less the fee', async () => {
+    const before = await pending();
+    const payment = await authorized(10_000);
+    expect((await pending()).pendingIn - before.pendingIn).toBe(10_000n);
+    const captured = await call<Payment>('paymentIntents.capture', { id: payment.id });
+    expect(captured.body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 10_000,
+      amount_capturable: 0,
+    });
+    const after = await pending();
+    expect(after.posted - before.posted).toBe(10_000n - 320n);
+    expect(after.pendingIn).toBe(before.pendingIn);
+    expect(await atAcquirer(payment.id)).toEqual({
+      status: 'captured',
+      captured_amount: 10_000n,
+      refunded_amount: 0n,
+    });
+    expect(await eventTypes(`payment_intent:${payment.id}`)).toEqual([
+      'payment_intent.created',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.succeeded',
+    ]);
+  });
+
+  it('captures in part: the rest of the hold is released, the fee is on what was captured', async () => {
+    const before = await pending();
+    const payment = await authorized(10_000);
+    const tooMuch = await call('paymentIntents.capture', {
+      id: payment.id,
+      amount_to_capture: 10_001,
+    });
+    expect(tooMuch).toMatchObject({
+      status: 400,
+      error: { code: 'amount_too_large', param: 'amount_to_capture' },
+    });
+    const captured = await call<Payment>('paymentIntents.capture', {
+      id: payment.id,
+      amount_to_capture: 6_000,
+    });
+    expect(captured.body).toMatchObject({ status: 'succeeded', amount_received: 6_000 });
+    const after = await pending();
+    // 2.9% of 60.00 = 1.74, + 0.30 = 2.04.
+    expect(after.posted - before.posted).toBe(6_000n - 204n);
+    expect(after.pendingIn).toBe(before.pendingIn);
+    expect((await atAcquirer(payment.id))?.captured_amount).toBe(6_000n);
+
+    const again = await call('paymentIntents.capture', { id: payment.id });
+    expect(again).toMatchObject({
+      status: 400,
+      error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state' },
+    });
+  });
+
+  it('a canceled payment cannot be captured: payment_intent_unexpected_state', async () => {
+    const payment = await authorized(3_000);
+    const before = await pending();
+    const canceled = await call<Payment>('paymentIntents.cancel', {
+      id: payment.id,
+      cancellation_reason: 'requested_by_customer',
+    });
+    expect(canceled.body).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'requested_by_customer',
+      amount_capturable: 0,
+    });
+    expect(before.pendingIn - (await pending()).pendingIn).toBe(3_000n);
+    expect((await atAcquirer(payment.id))?.status).toBe('voided');
+    const capture = await call('paymentIntents.capture', { id: payment.id });
+    expect(capture).toMatchObject({
+      status: 400,
+      error: { code: 'payment_intent_unexpected_state' },
+    });
+    expect(capture.error?.message).toContain('canceled');
+    expect(await eventTypes(`payment_intent:${payment.id}`)).toEqual([
+      'payment_intent.created',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.canceled',
+    ]);
+  });
+
+  it('cancels a payment waiting for 3-D Secure: the authorization is voided', async () => {
+    const created = await call<Payment>('paymentIntents.create', { amount: 900, currency: 'usd' });
+    const confirmed = await browser<Payment>('checkout.paymentIntents.confirm', {
+      client_secret: created.body.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4000002500003155', exp_month: 12, exp_year: 2034 },
+      },
+    });
+    expect(confirmed.body.status).toBe('requires_action');
+    const canceled = await call<Payment>('paymentIntents.cancel', { id: created.body.id });
+    expect(canceled.body.status).toBe('canceled');
+    expect((await atAcquirer(created.body.id))?.status).toBe('voided');
+  });
+});
+
+describe('refunds', () => {
+  it('refunds in parts, never more than was captured, and books each reversal', async () => {
+    const payment = await authorized(5_000, '4242424242424242', 'automatic');
+    const before = await pending();
+    const first = await call<Refund>('refunds.create', {
+      payment_intent: payment.id,
+      amount: 2_000,
+    });
+    expect(first.body).toMatchObject({
+      id: expect.stringMatching(/^re_/),
+      object: 'refund',
+      amount: 2_000,
+      currency: 'usd',
+      payment_intent: payment.id,
+      status: 'succeeded',
+    });
+    const over = await call('refunds.create', { payment_intent: payment.id, amount: 3_001 });
+    expect(over).toMatchObject({
+      status: 400,
+      error: { code: 'amount_too_large', param: 'amount' },
+    });
+    const rest = await call<Refund>('refunds.create', {
+      payment_intent: payment.id,
+      reason: 'requested_by_customer',
+    });
+    expect(rest.body).toMatchObject({ amount: 3_000, status: 'succeeded' });
+    const none = await call('refunds.create', { payment_intent: payment.id });
+    expect(none).toMatchObject({ status: 400, error: { code: 'charge_already_refunded' } });
+
+    // The fee stays with the platform: the merchant gives back all 50.00.
+    expect(before.posted - (await pending()).posted).toBe(5_000n);
+    expect((await atAcquirer(payment.id))?.refunded_amount).toBe(5_000n);
+
+    const listed = await call<{ data: Refund[]; has_more: boolean }>(
+      'refunds.list',
+      { payment_intent: payment.id },
+      { query: true },
+    );
+    expect(listed.body.data.map((r) => r.id)).toEqual([rest.body.id, first.body.id]);
+    const retrieved = await call<Refund>(
+      'refunds.retrieve',
+      { id: first.body.id },
+      { query: true },
+    );
+    expect(retrieved.body).toEqual(first.body);
+    const other = await newMerchant(db.current);
+    const theirs = await client(base, other.secretKey)(
+      'refunds.retrieve',
+      { id: first.body.id },
+      { query: true },
+    );
+    expect(theirs.status).toBe(404);
+
+    expect(await eventTypes(`refund:${first.body.id}`)).toEqual([
+      'refund.created',
+      'refund.updated',
+    ]);
+    expect((await eventTypes(`payment_intent:${payment.id}`)).slice(-2)).toEqual([
+      'charge.refunded',
+      'charge.refunded',
+    ]);
+  });
+
+  it('concurrent refunds never add up to more than was captured', async () => {
+    const payment = await authorized(10_000, '4242424242424242', 'automatic');
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        call<Refund>('refunds.create', { payment_intent: payment.id, amount: 3_000 }),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(3);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(r.error?.code).toBe('amount_too_large');
+    }
+    const [row] = await query<{ amount_refunded: bigint }>(
+      db.current.pool,
+      'SELECT amount_refunded FROM payment_intents WHERE id = $1',
+      [payment.id],
+    );
+    expect(row?.amount_refunded).toBe(9_000n);
+    expect((await atAcquirer(payment.id))?.refunded_amount).toBe(9_000n);
+  });
+
+  it('only a succeeded payment can be refunded', async () => {
+    const payment = await authorized(1_000);
+    const refund = await call('refunds.create', { payment_intent: payment.id });
+    expect(refund).toMatchObject({
+      status: 400,
+      error: { code: 'payment_intent_unexpected_state' },
+    });
+    const unknown = await call('refunds.create', { payment_intent: `pi_${'x'.repeat(24)}` });
+    expect(unknown).toMatchObject({
+      status: 404,
+      error: { code: 'resource_missing', param: 'payment_intent' },
+    });
+  });
+});
+
+describe('after all of it', () => {
+  it('the ledger verifies and no card number is outside the vault', async () => {
+    expect((await verifyLedger(db.current.pool)).problems).toEqual([]);
+    expect((await cardNumbersOutsideVault(db.current, logs)).found).toEqual([]);
+    expect(await retrieve((await authorized(100)).id)).toMatchObject({
+      status: 'requires_capture',
+    });
+  });
+});
