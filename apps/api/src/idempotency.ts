@@ -96,21 +96,28 @@ export async function runAcquirerMutation<Plan, Outcome, Result>(
   if (step.needsAcquirer !== false && !acquirer.available) throw acquirerUnavailable();
   const key = idempotencyKeyOf(ctx);
   const pool = ctx.db.pool;
-  if (key) await waitForKey(pool, ctx.principal, key);
-
-  const prepared = await transact<{ result: Result } | { plan: Plan } | { replay: StoredResponse }>(
-    pool,
-    async (tx) => {
-      if (key) {
-        const hash = requestHashOf(ctx, path, input);
-        const earlier = await reserve(tx, ctx.principal, key, hash, path, attemptLeaseMs);
-        if (earlier) return { replay: earlier };
-      }
-      const next = await step.prepare(tx);
-      if ('result' in next && key) await answerOnce(tx, ctx, key, async () => next.result);
-      return next;
-    },
-  );
+  const deadline = Date.now() + CONCURRENT_WAIT_MS;
+  let prepared: { result: Result } | { plan: Plan } | { replay: StoredResponse };
+  for (;;) {
+    if (key) await waitForKey(pool, ctx.principal, key, deadline);
+    try {
+      prepared = await transact(pool, async (tx) => {
+        if (key) {
+          const hash = requestHashOf(ctx, path, input);
+          const earlier = await reserve(tx, ctx.principal, key, hash, path, attemptLeaseMs);
+          if (earlier) return { replay: earlier };
+        }
+        const next = await step.prepare(tx);
+        if ('result' in next && key) await answerOnce(tx, ctx, key, async () => next.result);
+        return next;
+      });
+      break;
+    } catch (error) {
+      // Claimed by a concurrent duplicate between our look and our claim: wait for its answer.
+      if (!(error instanceof KeyHeld)) throw error;
+      if (Date.now() > deadline) throw keyInUse();
+    }
+  }
   if ('replay' in prepared) return replay(ctx, prepared.replay);
   if ('result' in prepared) return prepared.result;
   const { plan } = prepared;
@@ -281,7 +288,7 @@ async function reserve(
       });
     }
     if (row.status !== 0) return { status: row.status, response: row.response };
-    if (row.held) throw keyInUse();
+    if (row.held) throw new KeyHeld();
     // The request that claimed the key went away unanswered: this one carries on in its place.
     await tx.query(
       `UPDATE api_idempotency_keys SET locked_until = now() + make_interval(secs => $4)
@@ -297,6 +304,9 @@ async function reserve(
   }
 }
 
+/** Another request holds the key (it is calling the acquirer): wait for it, then look again. */
+class KeyHeld extends Error {}
+
 const keyInUse = () =>
   new KassaApiError({
     type: 'idempotency_error',
@@ -309,8 +319,12 @@ const keyInUse = () =>
  * Before claiming a key: while another request holds it (it is calling the acquirer), wait for
  * it to answer, at most CONCURRENT_WAIT. Polls outside any transaction, holding no lock.
  */
-async function waitForKey(pool: pg.Pool, principal: Principal, key: string): Promise<void> {
-  const deadline = Date.now() + CONCURRENT_WAIT_MS;
+async function waitForKey(
+  pool: pg.Pool,
+  principal: Principal,
+  key: string,
+  deadline: number,
+): Promise<void> {
   for (;;) {
     const { rows } = await pool.query<{ waiting: boolean }>(
       `SELECT (status = 0 AND locked_until > now()) AS waiting FROM api_idempotency_keys

@@ -32,6 +32,7 @@ const app = await buildApiServer({
     maxConcurrent: config.ACQUIRER_MAX_CONCURRENT,
   }),
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
+  background: true,
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

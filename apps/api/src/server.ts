@@ -5,6 +5,7 @@ import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AcquirerClient } from './acquirer/client.ts';
+import { startBackgroundJobs } from './background.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
 import { requestIdFor } from './http/request-id.ts';
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   acquirer: AcquirerClient;
   /** Where browsers reach this API; default http://<listening address>. */
   publicUrl: string;
+  /** Run the sealer and the sweeps in this process (the API process does; most tests do not). */
+  background?: boolean;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
   logger?:
     | string
@@ -78,6 +81,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     publicUrl: options.publicUrl.replace(/\/$/, ''),
   };
   registerThreeDSecureReturn(app, services);
+  if (options.background) {
+    const jobs = startBackgroundJobs(services, app.log);
+    app.addHook('onClose', () => jobs.stop());
+  }
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

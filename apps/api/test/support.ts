@@ -49,34 +49,46 @@ const tsx = createRequire(import.meta.url).resolve('tsx');
 export async function startAcquirer(db: TestDatabase, env: Record<string, string> = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', tsx, simulatorMain], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '8',
-      ACQUIRER_HOST: '127.0.0.1',
-      ACQUIRER_PORT: String(port),
-      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  let child: ReturnType<typeof spawn>;
   let errors = '';
-  child.stderr?.on('data', (chunk) => {
-    errors += chunk;
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the simulator exited: ${errors}`);
-    if (Date.now() > deadline) throw new Error(`the simulator did not start: ${errors}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  async function launch() {
+    errors = '';
+    child = spawn(process.execPath, ['--import', tsx, simulatorMain], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        DATABASE_POOL_MAX: '8',
+        ACQUIRER_HOST: '127.0.0.1',
+        ACQUIRER_PORT: String(port),
+        ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (chunk) => {
+      errors += chunk;
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the simulator exited: ${errors}`);
+      if (Date.now() > deadline) throw new Error(`the simulator did not start: ${errors}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) return;
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
+  async function stop(signal: NodeJS.Signals) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+  await launch();
   return {
     url,
+    port,
     async control(settings: {
       latency_ms?: [number, number];
       fault_rate?: number;
@@ -92,17 +104,11 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       });
       if (!response.ok) throw new Error(`control failed: ${response.status}`);
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-    /** A hard stop (the acquirer is gone); `start` brings it back on the same port. */
-    kill() {
-      child.kill('SIGKILL');
-    },
-    port,
+    stop: () => stop('SIGTERM'),
+    /** The acquirer dies outright (connections refused until `restart`). */
+    kill: () => stop('SIGKILL'),
+    /** Starts it again on the same port, with the same records. */
+    restart: launch,
   };
 }
 
@@ -113,6 +119,7 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
 export async function startApi(
   db: TestDatabase,
   acquirer: Parameters<typeof testServices>[0] = {},
+  options: { background?: boolean } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -125,6 +132,7 @@ export async function startApi(
     db,
     ...testServices(acquirer),
     logger: { level: 'trace', stream },
+    background: options.background,
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base, logs };

@@ -98,6 +98,7 @@ export class AcquirerClient {
   readonly breaker: CircuitBreakerPolicy;
   private readonly policy;
   private readonly base: string;
+  private openedAt = 0;
 
   constructor(private readonly options: AcquirerClientOptions) {
     this.base = options.url.replace(/\/$/, '');
@@ -105,6 +106,9 @@ export class AcquirerClient {
     this.breaker = circuitBreaker(retryable, {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
     });
     this.policy = wrap(
       bulkhead(options.maxConcurrent, options.maxConcurrent),
@@ -126,9 +130,15 @@ export class AcquirerClient {
     return timeoutMs * (retries + 1) + 1_000 * retries + 5_000;
   }
 
-  /** False while the breaker is open: a call now would fail fast without being sent. */
+  /**
+   * False while the breaker is open and not yet due for its trial call: a call now would fail
+   * fast without being sent.
+   */
   get available(): boolean {
-    return this.breaker.state !== CircuitState.Open && this.breaker.state !== CircuitState.Isolated;
+    const state = this.breaker.state;
+    if (state === CircuitState.Isolated) return false;
+    if (state !== CircuitState.Open) return true;
+    return Date.now() - this.openedAt >= this.options.halfOpenAfterMs;
   }
 
   authorize(

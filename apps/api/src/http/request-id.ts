@@ -12,5 +12,8 @@ const ACCEPTED = /^[A-Za-z0-9._:-]{8,128}$/;
 export function requestIdFor(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
   if (typeof incoming === 'string' && ACCEPTED.test(incoming)) return incoming;
-  return `req_${randomBytes(12).toString('base64url')}`;
+  return newRequestId();
 }
+
+/** A fresh request id, also for work no request started (the sweeps). */
+export const newRequestId = () => `req_${randomBytes(12).toString('base64url')}`;

@@ -1,0 +1,47 @@
+import { Sealer } from '@kassa/ledger';
+import { Cron } from 'croner';
+import type { FastifyBaseLogger } from 'fastify';
+import { pruneIdempotencyKeys } from './idempotency.ts';
+import { expireAuthorizations, resumeUnresolvedAttempts } from './payments/recovery.ts';
+import type { ApiServices } from './trpc/init.ts';
+
+/**
+ * What every API process runs beside requests. Each job is safe with several replicas running
+ * it at once: the sealer holds an advisory lock, the sweeps take each row under its lock.
+ *
+ * - the ledger sealer (chains committed events, folds balances);
+ * - every 2 s, the recovery sweep of acquirer attempts whose answer was lost;
+ * - every minute, the expiry of authorizations not captured in time;
+ * - every hour, the pruning of Idempotency-Keys older than 24 hours.
+ *
+ * Scheduling is croner's, with `protect` so that a slow run is never overlapped by the next.
+ */
+export function startBackgroundJobs(services: ApiServices, log: FastifyBaseLogger) {
+  const sealer = new Sealer(services.db.pool, {
+    onError: (err) => log.error({ err }, 'ledger sealer failed'),
+  });
+  void sealer.start();
+  const options = (name: string) => ({
+    name,
+    protect: true,
+    unref: true,
+    catch: (err: unknown) => log.error({ err, job: name }, 'background job failed'),
+  });
+  const jobs = [
+    new Cron('*/2 * * * * *', options('recovery'), () =>
+      resumeUnresolvedAttempts(services, log).then(() => {}),
+    ),
+    new Cron('0 * * * * *', options('authorization-expiry'), () =>
+      expireAuthorizations(services, log).then(() => {}),
+    ),
+    new Cron('0 17 * * * *', options('idempotency-pruning'), () =>
+      pruneIdempotencyKeys(services.db.pool).then(() => {}),
+    ),
+  ];
+  return {
+    async stop(): Promise<void> {
+      for (const job of jobs) job.stop();
+      await sealer.stop();
+    },
+  };
+}
