@@ -33,6 +33,7 @@ const app = await buildApiServer({
   }),
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
   background: true,
+  rateLimit: config.API_RATE_LIMIT,
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

@@ -8,6 +8,7 @@ import type { AcquirerClient } from './acquirer/client.ts';
 import { startBackgroundJobs } from './background.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerThreeDSecureReturn } from './http/three-d-secure.ts';
 import { type ApiServices, contextFactory } from './trpc/init.ts';
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   publicUrl: string;
   /** Run the sealer and the sweeps in this process (the API process does; most tests do not). */
   background?: boolean;
+  /** Requests per second per API key (API_RATE_LIMIT); default 200. */
+  rateLimit?: number;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
   logger?:
     | string
@@ -80,6 +83,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     attemptLeaseMs: options.acquirer.longestCallMs,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
   };
+  await registerRateLimit(app, options.rateLimit ?? 200);
   registerThreeDSecureReturn(app, services);
   if (options.background) {
     const jobs = startBackgroundJobs(services, app.log);

@@ -288,6 +288,119 @@ describe('refunds', () => {
   });
 });
 
+describe('balance and events', () => {
+  interface Listed {
+    data: Array<{
+      id: string;
+      type: string;
+      livemode: boolean;
+      data: { object: { id: string } };
+      request: { id: string | null; idempotency_key: string | null };
+    }>;
+    has_more: boolean;
+  }
+
+  it('the balance is what the ledger says, per currency and per mode', async () => {
+    const fresh = await newMerchant(db.current);
+    const freshCall = client(base, fresh.secretKey);
+    const empty = await freshCall('balance.retrieve', {}, { query: true });
+    expect(empty.body).toEqual({ object: 'balance', livemode: false, available: [], pending: [] });
+
+    const created = await freshCall<Payment>('paymentIntents.create', {
+      amount: 10_000,
+      currency: 'gbp',
+    });
+    await client(base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
+      client_secret: created.body.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+      },
+    });
+    await freshCall('refunds.create', { payment_intent: created.body.id, amount: 1_000 });
+    const balance = await freshCall('balance.retrieve', {}, { query: true });
+    expect(balance.body).toEqual({
+      object: 'balance',
+      livemode: false,
+      available: [{ amount: 0, currency: 'gbp' }],
+      pending: [{ amount: 10_000 - 320 - 1_000, currency: 'gbp' }],
+    });
+    const live = await client(base, fresh.liveSecretKey)('balance.retrieve', {}, { query: true });
+    expect(live.body).toMatchObject({ livemode: true, available: [], pending: [] });
+  });
+
+  it('lists the merchant events newest first, by type or family, page by page', async () => {
+    const fresh = await newMerchant(db.current);
+    const freshCall = client(base, fresh.secretKey);
+    const created = await freshCall<Payment>(
+      'paymentIntents.create',
+      { amount: 2_500, currency: 'usd', capture_method: 'manual' },
+      { idempotencyKey: 'evt-create' },
+    );
+    await client(base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
+      client_secret: created.body.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+      },
+    });
+    await freshCall('paymentIntents.capture', { id: created.body.id });
+    const refund = await freshCall<Refund>('refunds.create', { payment_intent: created.body.id });
+
+    const all = await freshCall<Listed>('events.list', {}, { query: true });
+    expect(all.body.data.map((e) => e.type)).toEqual([
+      'charge.refunded',
+      'refund.updated',
+      'refund.created',
+      'payment_intent.succeeded',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.created',
+    ]);
+    expect(all.body.data.every((e) => e.livemode === false)).toBe(true);
+    const first = all.body.data.at(-1);
+    expect(first?.request).toEqual({
+      id: expect.stringMatching(/^req_/),
+      idempotency_key: 'evt-create',
+    });
+    expect(first?.data.object.id).toBe(created.body.id);
+
+    const family = await freshCall<Listed>('events.list', { type: 'refund.*' }, { query: true });
+    expect(family.body.data.map((e) => e.type)).toEqual(['refund.updated', 'refund.created']);
+    expect(family.body.data[0]?.data.object.id).toBe(refund.body.id);
+
+    const page1 = await freshCall<Listed>('events.list', { limit: 4 }, { query: true });
+    expect(page1.body.has_more).toBe(true);
+    const page2 = await freshCall<Listed>(
+      'events.list',
+      { limit: 4, starting_after: page1.body.data.at(-1)?.id },
+      { query: true },
+    );
+    expect(page2.body).toMatchObject({ has_more: false });
+    expect([...page1.body.data, ...page2.body.data].map((e) => e.id)).toEqual(
+      all.body.data.map((e) => e.id),
+    );
+    const back = await freshCall<Listed>(
+      'events.list',
+      { limit: 4, ending_before: page2.body.data[0]?.id },
+      { query: true },
+    );
+    expect(back.body.data.map((e) => e.id)).toEqual(page1.body.data.map((e) => e.id));
+
+    const one = await freshCall('events.retrieve', { id: first?.id }, { query: true });
+    expect(one.body).toEqual(first);
+    const foreign = await call('events.retrieve', { id: first?.id }, { query: true });
+    expect(foreign.status).toBe(404);
+    const liveEvents = await client(base, fresh.liveSecretKey)<Listed>(
+      'events.list',
+      {},
+      { query: true },
+    );
+    expect(liveEvents.body.data).toEqual([]);
+    const bad = await freshCall('events.list', { type: 'DROP TABLE' }, { query: true });
+    expect(bad).toMatchObject({ status: 400, error: { param: 'type' } });
+  });
+});
+
 describe('after all of it', () => {
   it('the ledger verifies and no card number is outside the vault', async () => {
     expect((await verifyLedger(db.current.pool)).problems).toEqual([]);

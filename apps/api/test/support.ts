@@ -119,7 +119,7 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
 export async function startApi(
   db: TestDatabase,
   acquirer: Parameters<typeof testServices>[0] = {},
-  options: { background?: boolean } = {},
+  options: { background?: boolean; rateLimit?: number } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -133,6 +133,7 @@ export async function startApi(
     ...testServices(acquirer),
     logger: { level: 'trace', stream },
     background: options.background,
+    rateLimit: options.rateLimit ?? 100_000,
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base, logs };

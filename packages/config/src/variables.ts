@@ -210,6 +210,13 @@ export const variables = {
     expected: 'a number from 0 to 1',
     example: '# ACQUIRER_LOST_RESPONSE_RATE=0',
   }),
+  API_RATE_LIMIT: variable({
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(200),
+    description:
+      'Requests per second each API key (or, without one, each client address) may make to one API process; beyond it, 429 with Retry-After.',
+    expected: 'an integer from 1 to 1000000',
+    example: '# API_RATE_LIMIT=200',
+  }),
   API_SHUTDOWN_GRACE_MS: variable({
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',

@@ -1,6 +1,7 @@
 export * from './api-keys.ts';
 export * from './currencies.ts';
 export * from './errors.ts';
+export * from './events.ts';
 export * from './ids.ts';
 export * from './lists.ts';
 export * from './metadata.ts';

@@ -1,5 +1,6 @@
 import { router } from './init.ts';
 import { checkoutRouter } from './routers/checkout.ts';
+import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { refundsRouter } from './routers/refunds.ts';
@@ -14,6 +15,8 @@ export const appRouter = router({
   paymentIntents: paymentIntentsRouter,
   paymentMethods: paymentMethodsRouter,
   refunds: refundsRouter,
+  events: eventsRouter,
+  balance: balanceRouter,
   checkout: checkoutRouter,
 });
 

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+
+/** Thrown by the limiter; answered as Kassa's rate_limit_error in the tRPC error envelope. */
+class RateLimited extends Error {
+  readonly statusCode = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'Too many requests hit the API too quickly. Retry after the number of seconds in Retry-After.',
+    );
+  }
+}
+
+const UNLIMITED = new Set(['/healthz', '/readyz']);
+
+/**
+ * Per-key rate limiting (@fastify/rate-limit): each API key — the Authorization header, hashed,
+ * so no key is kept in memory — or, without one, each client address gets `perSecond` requests
+ * per second. Beyond that: 429 `rate_limit_error` with Retry-After. Counters live in each API
+ * process: behind a load balancer with N replicas a key gets up to N times the limit (a shared
+ * store such as Redis would make it exact; Kassa does not require one).
+ */
+export async function registerRateLimit(app: FastifyInstance, perSecond: number): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    max: perSecond,
+    timeWindow: 1_000,
+    hook: 'onRequest',
+    allowList: (request) => UNLIMITED.has(request.url) || request.url.startsWith('/v1/3ds/'),
+    keyGenerator: (request) => {
+      const authorization = request.headers.authorization;
+      return authorization
+        ? `key:${createHash('sha256').update(authorization).digest('base64url')}`
+        : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (!(error instanceof RateLimited)) throw error;
+    const message = error.message;
+    return reply
+      .code(429)
+      .header('retry-after', String(error.retryAfterSeconds))
+      .send({
+        error: {
+          message,
+          code: -32029,
+          data: {
+            type: 'rate_limit_error',
+            code: 'rate_limit',
+            message,
+            request_id: request.id,
+            httpStatus: 429,
+          },
+        },
+      });
+  });
+}

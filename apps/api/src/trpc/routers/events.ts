@@ -1,0 +1,23 @@
+import { listEventsInput, retrieveEventInput } from '@kassa/contracts';
+import { z } from 'zod';
+import { retrieveBalance } from '../../balance/balance.ts';
+import { eventView, listEvents, loadEvent } from '../../events/store.ts';
+import { router } from '../init.ts';
+import { merchantProcedure } from '../procedures.ts';
+
+export const eventsRouter = router({
+  retrieve: merchantProcedure
+    .input(retrieveEventInput)
+    .query(async ({ ctx, input }) =>
+      eventView(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
+    ),
+  list: merchantProcedure
+    .input(listEventsInput)
+    .query(({ ctx, input }) => listEvents(ctx.db.pool, ctx.principal, input)),
+});
+
+export const balanceRouter = router({
+  retrieve: merchantProcedure
+    .input(z.object({}).strict().optional())
+    .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
+});

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { idSchema } from './ids.ts';
+import { createdRangeSchema, listOf, oneCursorOnly } from './lists.ts';
+
+/** The event types a merchant sees (webhooks carry the same). */
+export const eventTypes = [
+  'payment_intent.created',
+  'payment_intent.updated',
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'charge.refunded',
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const eventId = idSchema('event');
+
+/**
+ * Something that happened to one of the merchant's objects, read from the ledger's event log:
+ * `data.object` is the object as it was right after (and `previous_attributes`, for updates,
+ * what changed); `request` names the API request that caused it, if one did.
+ */
+export const eventSchema = z.object({
+  id: z.string(),
+  object: z.literal('event'),
+  type: z.string(),
+  created: z.number().int(),
+  livemode: z.boolean(),
+  data: z
+    .object({
+      object: z.record(z.string(), z.unknown()),
+      previous_attributes: z.record(z.string(), z.unknown()).optional(),
+    })
+    .catchall(z.unknown()),
+  request: z.object({ id: z.string().nullable(), idempotency_key: z.string().nullable() }),
+});
+export type Event = z.infer<typeof eventSchema>;
+
+export const retrieveEventInput = z.object({ id: eventId }).strict();
+
+/** `type` is one type, or a family with a wildcard: `payment_intent.*`. */
+export const listEventsInput = oneCursorOnly(
+  z
+    .object({
+      limit: z
+        .number()
+        .int()
+        .min(1, { error: 'must be between 1 and 100' })
+        .max(100, { error: 'must be between 1 and 100' })
+        .default(10),
+      starting_after: eventId.optional(),
+      ending_before: eventId.optional(),
+      created: createdRangeSchema.optional(),
+      type: z
+        .string()
+        .regex(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, {
+          error: 'must be an event type, or a family like payment_intent.*',
+        })
+        .max(100)
+        .optional(),
+    })
+    .strict(),
+).default({ limit: 10 });
+
+export const eventListSchema = listOf(eventSchema);
+
+export const balanceAmountSchema = z.object({ amount: z.number().int(), currency: z.string() });
+
+/**
+ * What the platform owes the merchant, per currency, straight from the ledger: `available` can be
+ * paid out; `pending` is captured but not settled yet (it goes down with refunds, and can go
+ * below zero). Authorizations not yet captured are in neither.
+ */
+export const balanceSchema = z.object({
+  object: z.literal('balance'),
+  livemode: z.boolean(),
+  available: z.array(balanceAmountSchema),
+  pending: z.array(balanceAmountSchema),
+});
+export type Balance = z.infer<typeof balanceSchema>;
