@@ -83,6 +83,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     attemptLeaseMs: options.acquirer.longestCallMs,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
   };
+  app.decorate('kassaServices', services);
   await registerRateLimit(app, options.rateLimit ?? 200);
   registerThreeDSecureReturn(app, services);
   if (options.background) {
@@ -114,4 +115,11 @@ function isLevelAndStream(
     typeof (logger as { level?: unknown }).level === 'string' &&
     typeof (logger as { stream?: { write?: unknown } }).stream?.write === 'function'
   );
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The API's services (database, vault, acquirer client…), for jobs and tests. */
+    kassaServices: ApiServices;
+  }
 }

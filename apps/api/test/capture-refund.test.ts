@@ -1,17 +1,18 @@
 import { query } from '@kassa/db';
-import { useTestDatabase } from '@kassa/db/testing';
 import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expireAuthorizations } from '../src/payments/recovery.ts';
 import {
   cardNumbersOutsideVault,
   client,
   newMerchant,
   startAcquirer,
   startApi,
+  useApiDatabase,
 } from './support.ts';
 
-const db = useTestDatabase();
+const db = useApiDatabase();
 let app: FastifyInstance;
 let base: string;
 let logs: string[];
@@ -186,6 +187,27 @@ describe('capture', () => {
     const canceled = await call<Payment>('paymentIntents.cancel', { id: created.body.id });
     expect(canceled.body.status).toBe('canceled');
     expect((await atAcquirer(created.body.id))?.status).toBe('voided');
+  });
+});
+
+describe('authorization expiry', () => {
+  it('cancels an authorization not captured in time: voided, hold released, reason automatic', async () => {
+    const payment = await authorized(4_400);
+    const before = await pending();
+    await db.current.pool.query(
+      `UPDATE payment_intents SET capture_before = now() - interval '1 second' WHERE id = $1`,
+      [payment.id],
+    );
+    const late = await call('paymentIntents.capture', { id: payment.id });
+    expect(late).toMatchObject({ status: 400, error: { code: 'charge_expired_for_capture' } });
+    expect(await expireAuthorizations(app.kassaServices, app.log)).toBeGreaterThanOrEqual(1);
+    expect(await retrieve(payment.id)).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'automatic',
+      amount_capturable: 0,
+    });
+    expect(before.pendingIn - (await pending()).pendingIn).toBe(4_400n);
+    expect((await atAcquirer(payment.id))?.status).toBe('voided');
   });
 });
 

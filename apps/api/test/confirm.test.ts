@@ -1,5 +1,4 @@
 import { query } from '@kassa/db';
-import { useTestDatabase } from '@kassa/db/testing';
 import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +8,10 @@ import {
   newMerchant,
   startAcquirer,
   startApi,
+  useApiDatabase,
 } from './support.ts';
 
-const db = useTestDatabase();
+const db = useApiDatabase();
 let app: FastifyInstance;
 let base: string;
 let logs: string[];

@@ -1,12 +1,11 @@
 import { query } from '@kassa/db';
-import { useTestDatabase } from '@kassa/db/testing';
 import { readStream } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneIdempotencyKeys } from '../src/idempotency.ts';
-import { client, newMerchant, startApi } from './support.ts';
+import { client, newMerchant, startApi, useApiDatabase } from './support.ts';
 
-const db = useTestDatabase();
+const db = useApiDatabase();
 let app: FastifyInstance;
 let base: string;
 let merchant: Awaited<ReturnType<typeof newMerchant>>;

@@ -1,10 +1,15 @@
 import { query } from '@kassa/db';
-import { useTestDatabase } from '@kassa/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardNumbersOutsideVault, client, newMerchant, startApi } from './support.ts';
+import {
+  cardNumbersOutsideVault,
+  client,
+  newMerchant,
+  startApi,
+  useApiDatabase,
+} from './support.ts';
 
-const db = useTestDatabase();
+const db = useApiDatabase();
 let app: FastifyInstance;
 let base: string;
 let logs: string[];

@@ -1,11 +1,10 @@
 import { query } from '@kassa/db';
-import { useTestDatabase } from '@kassa/db/testing';
 import { verifyLedger } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, newMerchant, startAcquirer, startApi } from './support.ts';
+import { client, newMerchant, startAcquirer, startApi, useApiDatabase } from './support.ts';
 
-const db = useTestDatabase();
+const db = useApiDatabase();
 let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
 let merchant: Awaited<ReturnType<typeof newMerchant>>;
 const apps: FastifyInstance[] = [];

@@ -1,13 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
-import { freePort, type TestDatabase } from '@kassa/db/testing';
+import { freePort, type TestDatabase, useTestDatabase } from '@kassa/db/testing';
 import { findCardNumbers, maskCardNumber, parseVaultKeys, VAULT_TABLES, Vault } from '@kassa/vault';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, expect } from 'vitest';
 import { AcquirerClient, type AcquirerClientOptions } from '../src/acquirer/client.ts';
 import { buildApiServer } from '../src/index.ts';
 
@@ -227,4 +228,25 @@ export function client(base: string, apiKey?: string) {
       error: json.error?.data,
     };
   };
+}
+
+const kassaBin = fileURLToPath(new URL('../../cli/bin/kassa.mjs', import.meta.url));
+
+/**
+ * The test file's database (useTestDatabase), and after the file's last test — once its API and
+ * simulator are stopped — `kassa ledger verify` run on it, as an operator would: the hash chain,
+ * every entry balancing and every projection must hold after everything the file did.
+ */
+export function useApiDatabase() {
+  const db = useTestDatabase();
+  afterAll(() => {
+    const verify = spawnSync(process.execPath, [kassaBin, 'ledger', 'verify'], {
+      env: { ...process.env, DATABASE_URL: db.current.url, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(verify.status, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+    expect(verify.stdout).toContain('Ledger verified');
+  }, 60_000);
+  return db;
 }
