@@ -131,6 +131,28 @@ describe('kassa dev (npm start)', () => {
       },
     ]);
 
+    // A payment through the running platform: the demo keys, the API, the vault, the simulator.
+    const trpc = async (path: string, key: string, input: unknown) => {
+      const response = await fetch(`${api}/trpc/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      return (await response.json()) as { result?: { data: Record<string, string> } };
+    };
+    const created = await trpc('paymentIntents.create', firstKeys.secret as string, {
+      amount: 1_999,
+      currency: 'eur',
+    });
+    const paid = await trpc('checkout.paymentIntents.confirm', firstKeys.publishable as string, {
+      client_secret: created.result?.data.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+      },
+    });
+    expect(paid.result?.data).toMatchObject({ id: created.result?.data.id, status: 'succeeded' });
+
     // Ctrl-C stops the API, then the database, and exits cleanly.
     expect(await stop(kassa)).toBe(0);
     expect(kassa.output()).toContain('Kassa stopped.');
