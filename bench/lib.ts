@@ -33,6 +33,7 @@ export async function benchDatabase() {
     ?.server_version;
   return {
     pool,
+    url: server.url('bench'),
     settings: `PostgreSQL ${version}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`,
     async close() {
       await pool.end();

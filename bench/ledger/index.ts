@@ -5,8 +5,9 @@
 //
 //   pnpm bench:ledger [--writers 8] [--batch 250] [--seconds 10] [--merchants 200]
 import { withTransaction } from '@kassa/db';
-import { accountFor, bookEntries, type Leg, Sealer, sealAll, verifyLedger } from '@kassa/ledger';
+import { verifyLedger } from '@kassa/ledger';
 import { benchDatabase, fmt, option, percentile, runFor } from '../lib.ts';
+import { ledgerWorkload } from './workload.ts';
 
 const writers = option('writers', 8);
 const batch = option('batch', 250);
@@ -20,56 +21,10 @@ console.log(
   `  ${writers} concurrent writers, ${batch} entries per transaction, ${seconds} s per phase, ${merchants} merchants\n`,
 );
 
-// Accounts: the two platform accounts every entry touches, and one pending account per merchant.
-const accounts = await withTransaction(db.pool, async (tx) => ({
-  receivable: await accountFor(tx, 'acquirer_receivable', 'USD'),
-  fees: await accountFor(tx, 'platform_fees', 'USD'),
-  pending: await (async () => {
-    const list = [];
-    for (let i = 0; i < merchants; i++)
-      list.push(await accountFor(tx, 'merchant_pending', 'USD', `mch_bench${i}`));
-    return list;
-  })(),
-}));
-
-function entries(writer: number, n: number) {
-  return Array.from({ length: n }, (_, i) => {
-    const m = (writer * 7919 + i * 104729 + Math.floor(Math.random() * merchants)) % merchants;
-    const amount = BigInt(1_000 + ((i * 37) % 9_000));
-    const fee = (amount * 29n) / 1000n + 30n;
-    const legs: Leg[] = [
-      { accountId: accounts.receivable.id, side: 'debit', amount, currency: 'USD' },
-      {
-        accountId: (accounts.pending[m] as { id: string }).id,
-        side: 'credit',
-        amount: amount - fee,
-        currency: 'USD',
-      },
-      { accountId: accounts.fees.id, side: 'credit', amount: fee, currency: 'USD' },
-    ];
-    return { code: 'capture', legs, merchantId: `mch_bench${m}` };
-  });
-}
-
-// Phase 1: the ledger, with the sealer chaining in the background as in production.
-const sealer = new Sealer(db.pool);
-await sealer.start();
-const cpuBefore = process.cpuUsage();
-const ledger = await runFor(writers, seconds, (writer) =>
-  withTransaction(db.pool, (tx) => bookEntries(tx, entries(writer, batch)).then(() => {})),
+const { entries, ledger, booked, nodeCpu, backlog, sealLag, sustained } = await ledgerWorkload(
+  db.pool,
+  { writers, batch, seconds, merchants },
 );
-const booked = ledger.latencies.length * batch;
-const cpu = process.cpuUsage(cpuBefore);
-const nodeCpu = (cpu.user + cpu.system) / 1e6 / ledger.elapsed;
-// Whatever the sealer has not chained yet when the writers stop is drained now.
-const [backlog] = (
-  await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger_seal_queue')
-).rows;
-const sealStart = performance.now();
-await sealer.stop();
-await sealAll(db.pool);
-const sealLag = (performance.now() - sealStart) / 1000;
-const sustained = booked / (ledger.elapsed + sealLag);
 
 // Phase 2: the same posting rows, raw, into a table with the same columns and indexes.
 await db.pool.query('CREATE TABLE bench_raw_postings (LIKE ledger_postings INCLUDING ALL)');
@@ -108,7 +63,7 @@ console.log(
   `  append latency     p50 ${fmt(percentile(ledger.latencies, 50), 1)} ms, p99 ${fmt(percentile(ledger.latencies, 99), 1)} ms per transaction of ${batch} entries`,
 );
 console.log(
-  `  sealer             ${fmt(Number(backlog?.n))} events not yet chained when the writers stopped; drained in ${fmt(sealLag, 2)} s`,
+  `  sealer             ${fmt(backlog)} events not yet chained when the writers stopped; drained in ${fmt(sealLag, 2)} s`,
 );
 console.log(
   `  end to end         ${fmt(sustained)} entries/s appended and sealed (positions, hash chain, balances folded)`,

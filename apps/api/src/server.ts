@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
+import { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -82,6 +83,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     acquirer: options.acquirer,
     attemptLeaseMs: options.acquirer.longestCallMs,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
+    accounts: new AccountCache(),
   };
   app.decorate('kassaServices', services);
   await registerRateLimit(app, options.rateLimit ?? 200);

@@ -17,6 +17,7 @@ export { type AccountSpec, ensureAccount, findAccount, loadAccounts } from './jo
 export { balanceOf, getBalance, getBalanceAsOf } from './journal/balances.ts';
 export * from './journal/chart.ts';
 export {
+  AccountCache,
   type BookedEntry,
   type BookOptions,
   bookEntries,

@@ -2,6 +2,7 @@ import { query, withTransaction } from '@kassa/db';
 import { useTestDatabase } from '@kassa/db/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  AccountCache,
   AccountLimitError,
   accountFor,
   authorize,
@@ -22,6 +23,7 @@ import {
   postHold,
   refund,
   release,
+  sale,
   sealAll,
   UnknownAccountError,
   validateLegs,
@@ -296,6 +298,60 @@ describe('business postings', () => {
       posted: 4_738n,
       pendingIn: 0n,
     });
+  });
+
+  it('a sale books a capture in one entry, without a hold; a cache spares the account lookups', async () => {
+    const merchantId = 'mch_sale';
+    const cache = new AccountCache();
+    const booked = await tx((t) =>
+      sale(t, { merchantId, currency: 'CHF', amount: 10_000n, fee: 320n }, { accounts: cache }),
+    );
+    // Accounts opened by this very transaction are not remembered (it might still roll back).
+    expect(cache.get(merchantId, 'merchant_pending', 'CHF')).toBeUndefined();
+    const [holds] = await query<{ n: bigint }>(
+      db.current.pool,
+      `SELECT count(*)::bigint AS n FROM ledger_holds h JOIN ledger_entries e ON e.id = h.placed_entry_id
+        WHERE e.id = $1`,
+      [booked.entryId],
+    );
+    expect(holds?.n).toBe(0n);
+    // A second sale finds every account there and remembers it.
+    await tx((t) =>
+      sale(t, { merchantId, currency: 'CHF', amount: 100n, fee: 33n }, { accounts: cache }),
+    );
+    const pendingAccount = cache.get(merchantId, 'merchant_pending', 'CHF');
+    expect(pendingAccount).toBeDefined();
+    expect(
+      balanceOf(
+        pendingAccount as never,
+        await getBalance(db.current.pool, pendingAccount?.id as string),
+      ).posted,
+    ).toBe(9_680n + 67n);
+    expect(cache.get('platform', 'platform_fees', 'CHF')?.id).toBe(
+      (await tx((t) => accountFor(t, 'platform_fees', 'CHF'))).id,
+    );
+  });
+
+  it('never caches an account opened in a transaction that rolled back', async () => {
+    const merchantId = 'mch_rolled_back';
+    const cache = new AccountCache();
+    await expect(
+      withTransaction(db.current.pool, async (t) => {
+        await sale(t, { merchantId, currency: 'SEK', amount: 500n, fee: 10n }, { accounts: cache });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(cache.get(merchantId, 'merchant_pending', 'SEK')).toBeUndefined();
+    // The next sale opens the accounts for real and books against them.
+    await tx((t) =>
+      sale(t, { merchantId, currency: 'SEK', amount: 500n, fee: 10n }, { accounts: cache }),
+    );
+    const [accounts] = await query<{ n: bigint }>(
+      db.current.pool,
+      `SELECT count(*)::bigint AS n FROM ledger_accounts WHERE owner = $1 AND currency = 'SEK'`,
+      [merchantId],
+    );
+    expect(accounts?.n).toBeGreaterThan(0n);
   });
 
   it('keeps test-mode money in books of its own, platform accounts included', async () => {

@@ -202,6 +202,8 @@ export class AcquirerClient {
   ): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     try {
+      // A signal of its own per call: the policies derive theirs from it (one shared default
+      // signal would collect a listener per call in flight).
       return await this.policy.execute(async ({ signal }) => {
         let response: Response;
         try {
@@ -234,7 +236,7 @@ export class AcquirerClient {
           );
         }
         return json;
-      });
+      }, new AbortController().signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
         throw new AcquirerUnavailableError('the circuit breaker is open', true);

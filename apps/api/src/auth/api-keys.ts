@@ -3,6 +3,9 @@ import { apiKeyPattern } from '@kassa/contracts';
 import { hashApiKey } from '@kassa/db';
 import type pg from 'pg';
 
+/** When this process last recorded each key's use (keys it has not seen are absent). */
+const lastUseRecorded = new Map<string, number>();
+
 export interface AuthenticatedKey {
   keyId: string;
   merchantId: string;
@@ -34,13 +37,17 @@ export async function authenticateApiKey(
   const row = rows[0];
   if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex')))
     return undefined;
-  void pool
-    .query(
-      `UPDATE api_keys SET last_used_at = now()
-        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.id],
-    )
-    .catch(() => {});
+  const now = Date.now();
+  if ((lastUseRecorded.get(row.id) ?? 0) < now - 60_000) {
+    lastUseRecorded.set(row.id, now);
+    void pool
+      .query(
+        `UPDATE api_keys SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [row.id],
+      )
+      .catch(() => {});
+  }
   return {
     keyId: row.id,
     merchantId: row.merchant_id,

@@ -17,7 +17,8 @@ import {
   resolveAttempt,
 } from './attempts.ts';
 import { acquirerRefused, inProgress } from './capture.ts';
-import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
+import { recordPaymentIntentEvent } from './events.ts';
+import { ledgerOptions } from './outcomes.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
@@ -124,11 +125,7 @@ async function markCanceled(
   reason: string | null,
 ): Promise<void> {
   if (row.hold_id) {
-    await release(
-      tx,
-      { holdId: row.hold_id, merchantId: row.merchant_id },
-      { idempotencyKey: `${row.id}:release`, metadata: eventMetadata(ctx) },
-    );
+    await release(tx, { holdId: row.hold_id, merchantId: row.merchant_id }, ledgerOptions(ctx));
     row.hold_id = null;
   }
   row.status = 'canceled';

@@ -14,7 +14,7 @@ import {
   releaseAttempt,
   resolveAttempt,
 } from './attempts.ts';
-import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
+import { recordPaymentIntentEvent } from './events.ts';
 import { bookCapture } from './outcomes.ts';
 import { loadPaymentIntent, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
@@ -115,14 +115,7 @@ export function captureStep(
         throw acquirerRefused(outcome.rejected);
       }
       if (!row.hold_id) throw new Error(`payment ${row.id} has no hold to capture`);
-      await bookCapture(
-        tx,
-        row,
-        row.hold_id,
-        attempt.amount,
-        `${attempt.id}:capture`,
-        eventMetadata(ctx),
-      );
+      await bookCapture(tx, ctx, row, row.hold_id, attempt.amount);
       row.status = 'succeeded';
       row.amount_received = attempt.amount;
       row.amount_capturable = 0n;

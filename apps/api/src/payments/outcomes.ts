@@ -1,6 +1,6 @@
 import type { PaymentIntent } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
-import { authorize, capture, type EventMetadata } from '@kassa/ledger';
+import { authorize, capture, sale } from '@kassa/ledger';
 import type { AcquirerAuthorization } from '../acquirer/client.ts';
 import { KassaApiError } from '../errors.ts';
 import type { Context } from '../trpc/init.ts';
@@ -51,11 +51,10 @@ export async function feeScheduleOf(db: Queryable, merchantId: string) {
 /** Books a capture of `amount` from the payment's hold: fee to the platform, the rest pending for the merchant. */
 export async function bookCapture(
   tx: Queryable,
+  ctx: Context & { principal: Principal },
   row: PaymentIntentRow,
   holdId: string,
   amount: bigint,
-  idempotencyKey: string,
-  metadata: EventMetadata,
 ): Promise<bigint> {
   const fee = platformFee(amount, await feeScheduleOf(tx, row.merchant_id));
   await capture(
@@ -68,9 +67,19 @@ export async function bookCapture(
       holdId,
       livemode: row.livemode,
     },
-    { idempotencyKey, metadata },
+    ledgerOptions(ctx),
   );
   return fee;
+}
+
+/**
+ * How the payments book into the ledger: with the request's metadata and the account cache.
+ * No ledger idempotency key: every booking happens in the transaction that resolves its
+ * attempt, under the payment's row lock, after checking the attempt was still unresolved — so
+ * it happens exactly once without one.
+ */
+export function ledgerOptions(ctx: Context & { principal: Principal }) {
+  return { metadata: eventMetadata(ctx), accounts: ctx.services.accounts };
 }
 
 /**
@@ -86,27 +95,23 @@ export async function applyAuthorization(
   attempt: AttemptRow,
   authorization: AcquirerAuthorization,
 ): Promise<PaymentIntentRow> {
-  const metadata = eventMetadata(ctx);
   row.acquirer_authorization_id = authorization.id;
   row.next_action = null;
   switch (authorization.status) {
     case 'approved':
     case 'captured': {
-      const hold = await authorize(
-        tx,
-        {
-          merchantId: row.merchant_id,
-          currency: row.currency,
-          amount: attempt.amount,
-          livemode: row.livemode,
-        },
-        { idempotencyKey: `${attempt.id}:authorize`, metadata },
-      );
       row.payment_method_id = attempt.payment_method_id;
       row.last_payment_error = null;
       row.version += 1;
+      const money = {
+        merchantId: row.merchant_id,
+        currency: row.currency,
+        amount: attempt.amount,
+        livemode: row.livemode,
+      };
       if (authorization.status === 'captured') {
-        await bookCapture(tx, row, hold.holdId, attempt.amount, `${attempt.id}:capture`, metadata);
+        const fee = platformFee(attempt.amount, await feeScheduleOf(tx, row.merchant_id));
+        await sale(tx, { ...money, fee }, ledgerOptions(ctx));
         row.status = 'succeeded';
         row.amount_received = attempt.amount;
         row.amount_capturable = 0n;
@@ -114,6 +119,7 @@ export async function applyAuthorization(
         await savePaymentIntent(tx, row);
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.succeeded');
       } else {
+        const hold = await authorize(tx, money, ledgerOptions(ctx));
         row.status = 'requires_capture';
         row.amount_capturable = attempt.amount;
         row.hold_id = hold.holdId;

@@ -15,7 +15,8 @@ import {
   resolveAttempt,
 } from '../payments/attempts.ts';
 import { inProgress } from '../payments/capture.ts';
-import { eventMetadata, recordPaymentIntentEvent } from '../payments/events.ts';
+import { recordPaymentIntentEvent } from '../payments/events.ts';
+import { ledgerOptions } from '../payments/outcomes.ts';
 import { loadPaymentIntent, savePaymentIntent } from '../payments/store.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -137,7 +138,7 @@ export function createRefundStep(
           amount: refund.amount,
           livemode: refund.livemode,
         },
-        { idempotencyKey: `${attempt.id}:refund`, metadata: eventMetadata(ctx) },
+        ledgerOptions(ctx),
       );
       refund.status = 'succeeded';
       refund.version += 1;

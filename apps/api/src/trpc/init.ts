@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DatabaseClients } from '@kassa/db';
+import type { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
@@ -28,6 +29,8 @@ export interface ApiServices {
   attemptLeaseMs: number;
   /** Where browsers reach the API (3-D Secure returns). */
   publicUrl: string;
+  /** Ledger account ids, remembered (accounts never change once opened). */
+  accounts: AccountCache;
 }
 
 /** What every procedure sees; the middleware chains add who is calling. */

@@ -1,7 +1,7 @@
 import type { Queryable } from '@kassa/db';
-import { ensureAccount } from './accounts.ts';
+import { ensureAccount, findAccount } from './accounts.ts';
 import { ledgerOwner } from './books.ts';
-import { type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
+import { type AccountCache, type BookedEntry, type BookOptions, bookEntry } from './entries.ts';
 import { type PlacedHold, placeHold, postHold, voidHold } from './holds.ts';
 import type { AccountFlags, Leg, NormalBalance } from './types.ts';
 
@@ -79,11 +79,22 @@ export async function accountFor(
   currency: string,
   merchantId?: string,
   livemode = true,
+  cache?: AccountCache,
 ) {
   const spec = chartOfAccounts[code];
   const owner = spec.owner === 'platform' ? 'platform' : merchantId;
   if (!owner) throw new Error(`account ${code} belongs to a merchant: pass the merchant id`);
-  return ensureAccount(tx, { ...spec, owner: ledgerOwner(owner, livemode), code, currency });
+  const bookOwner = ledgerOwner(owner, livemode);
+  const known = cache?.get(bookOwner, code, currency);
+  if (known) return known;
+  // Only an account that existed before this transaction is remembered: one opened here would
+  // not exist if the transaction rolled back.
+  const existing = await findAccount(tx, bookOwner, code, currency);
+  if (existing) {
+    cache?.set(existing);
+    return existing;
+  }
+  return ensureAccount(tx, { ...spec, owner: bookOwner, code, currency });
 }
 
 interface Money {
@@ -99,12 +110,13 @@ async function legs(
   currency: string,
   merchantId: string | undefined,
   livemode: boolean | undefined,
+  cache: AccountCache | undefined,
   ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
 ): Promise<Array<Omit<Leg, 'kind'>>> {
   const out: Array<Omit<Leg, 'kind'>> = [];
   for (const [code, side, amount] of spec) {
     if (amount === 0n) continue; // e.g. a zero fee: no leg rather than a zero posting
-    const account = await accountFor(tx, code, currency, merchantId, livemode ?? true);
+    const account = await accountFor(tx, code, currency, merchantId, livemode ?? true, cache);
     out.push({ accountId: account.id, side, amount, currency });
   }
   return out;
@@ -127,6 +139,7 @@ export async function authorize(
         p.currency,
         p.merchantId,
         p.livemode,
+        options?.accounts,
         ['acquirer_receivable', 'debit', p.amount],
         ['merchant_pending', 'credit', p.amount],
       ),
@@ -154,12 +167,29 @@ export async function capture(
         p.currency,
         p.merchantId,
         p.livemode,
+        options?.accounts,
         ['acquirer_receivable', 'debit', p.amount],
         ['merchant_pending', 'credit', p.amount - p.fee],
         ['platform_fees', 'credit', p.fee],
       ),
     },
     { merchantId: p.merchantId, ...options },
+  );
+}
+
+/**
+ * Sale: an authorization captured in the same message (automatic capture). The same postings as
+ * a capture, in one entry: no hold is placed, since nothing would ever be reserved.
+ */
+export function sale(tx: Queryable, p: Money & { fee: bigint }, options?: BookOptions) {
+  return book(
+    tx,
+    'sale',
+    p,
+    options,
+    ['acquirer_receivable', 'debit', p.amount],
+    ['merchant_pending', 'credit', p.amount - p.fee],
+    ['platform_fees', 'credit', p.fee],
   );
 }
 
@@ -185,7 +215,17 @@ async function book(
 ): Promise<BookedEntry> {
   return bookEntry(
     tx,
-    { code, legs: await legs(tx, money.currency, money.merchantId, money.livemode, ...spec) },
+    {
+      code,
+      legs: await legs(
+        tx,
+        money.currency,
+        money.merchantId,
+        money.livemode,
+        options?.accounts,
+        ...spec,
+      ),
+    },
     { merchantId: money.merchantId ?? null, ...options },
   );
 }

@@ -23,6 +23,28 @@ export interface BookOptions {
   merchantId?: string | null;
   metadata?: EventMetadata;
   idempotencyKey?: string;
+  /**
+   * Where the chart functions look up (and remember) account ids; accounts never change once
+   * opened, so a long-running process keeps one per database (see AccountCache).
+   */
+  accounts?: AccountCache;
+}
+
+/**
+ * Account ids by owner, code and currency, remembered once looked up (or opened). Safe because
+ * an account is never deleted or changed, and a rebuild recreates it with the same id. One cache
+ * per database: the ids of one database mean nothing in another.
+ */
+export class AccountCache {
+  private readonly byKey = new Map<string, Account>();
+
+  get(owner: string, code: string, currency: string): Account | undefined {
+    return this.byKey.get(`${owner}\u0000${code}\u0000${currency}`);
+  }
+
+  set(account: Account): void {
+    this.byKey.set(`${account.owner}\u0000${account.code}\u0000${account.currency}`, account);
+  }
 }
 
 export interface BookedEntry {
