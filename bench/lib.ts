@@ -17,15 +17,21 @@ export function option(name: string, fallback: number): number {
  * A fresh, migrated PostgreSQL for one benchmark run: the embedded server in a temp folder with
  * its default, durable settings (fsync on, synchronous_commit on), unlike the test servers.
  */
-export async function benchDatabase() {
+export async function benchDatabase(options: { statements?: boolean } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'kassa-bench-'));
   if (process.getuid?.() === 0)
     await import('node:fs/promises').then((fs) => fs.chmod(dataDir, 0o755));
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port: await freePort(),
+    // pg_stat_statements: which statements a workload runs, how often, at what cost.
+    settings: options.statements ? { shared_preload_libraries: 'pg_stat_statements' } : {},
+  });
   await createDatabaseIfMissing(server.url('postgres'), 'bench');
   const pool = new pg.Pool({ connectionString: server.url('bench'), max: 40 });
   pool.on('error', () => {}); // idle connections cut when the server stops at the end
   await migrate(pool);
+  if (options.statements) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const settings = await pool.query<{ name: string; setting: string }>(
     `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'max_connections') ORDER BY name`,
   );

@@ -1,10 +1,14 @@
 // bench/api: concurrent clients take card payments over HTTP — create (secret key), then the
 // checkout's confirm with the card (publishable key + client secret) — against the API and the
 // acquirer simulator, each its own process as `npm start` runs them, on a fresh embedded
-// PostgreSQL with durable commits. Then bench/ledger's workload on the same database, for
-// comparison. Not a test: no thresholds.
+// PostgreSQL with durable commits. Beside it, measured in the same run: one client alone (latency
+// without queueing), the bare HTTP and SQL round-trip rates of this machine (the floor a payment
+// made of 3 HTTP exchanges and its counted statements cannot beat), and bench/ledger's workload
+// on the same database. Not a test: no thresholds.
 //
 //   pnpm bench:api [--clients 32] [--seconds 15] [--warmup 3] [--merchants 16]
+//   BENCH_STATEMENTS=25       also list the 25 most frequent SQL statements per payment
+//   BENCH_CPU_PROFILE_DIR=dir write V8 CPU profiles of the API and simulator processes there
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +27,7 @@ const seconds = option('seconds', 15);
 const warmup = option('warmup', 3);
 const merchantCount = option('merchants', 16);
 
-const db = await benchDatabase();
+const db = await benchDatabase({ statements: true });
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const entry = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const acquirerKey = randomBytes(32).toString('base64url');
@@ -162,14 +166,14 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
-async function run(durationSeconds: number) {
+async function run(durationSeconds: number, concurrency = clients) {
   const latencies: number[] = [];
   const payments: number[] = [];
   const deadline = performance.now() + durationSeconds * 1000;
   const started = performance.now();
   let n = 0;
   await Promise.all(
-    Array.from({ length: clients }, async (_, client) => {
+    Array.from({ length: concurrency }, async (_, client) => {
       while (performance.now() < deadline) {
         const t = performance.now();
         const confirmMs = await onePayment(client, n++);
@@ -190,6 +194,7 @@ console.log(
 );
 await run(warmup);
 errors.clear();
+await db.pool.query('SELECT pg_stat_statements_reset()');
 const cpuBefore = {
   api: cpuSeconds(apiProcess.pid),
   acquirer: cpuSeconds(acquirer.pid),
@@ -221,6 +226,59 @@ console.log(
   `  CPU (of one core)  api ${cpuShare(cpuBefore.api, cpuSeconds(apiProcess.pid))}%, acquirer ${cpuShare(cpuBefore.acquirer, cpuSeconds(acquirer.pid))}%, postgres ${cpuShare(cpuBefore.postgres, postgresCpuSeconds())}%, client ${fmt(((clientCpu.user + clientCpu.system) / 1e6 / measured.elapsed) * 100)}%`,
 );
 
+// Statements the measured payments ran, by process: the simulator's touch its own schema.
+const statements = (
+  await db.pool.query<{ query: string; calls: string; ms: number }>(
+    `SELECT query, calls::text, total_exec_time AS ms FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND query NOT LIKE '%pg_stat_statements%'
+      ORDER BY calls DESC`,
+  )
+).rows;
+const perPayment = (rows: typeof statements) =>
+  rows.reduce((sum, r) => sum + Number(r.calls), 0) / Math.max(1, confirmed);
+const isAcquirer = (r: (typeof statements)[number]) => r.query.includes('acquirer_sim');
+const isControl = (r: (typeof statements)[number]) =>
+  /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(r.query.trim());
+console.log(
+  `  SQL per payment    api ${fmt(perPayment(statements.filter((r) => !isAcquirer(r) && !isControl(r))), 1)} statements, acquirer ${fmt(perPayment(statements.filter(isAcquirer)), 1)}, plus ${fmt(perPayment(statements.filter(isControl)), 1)} BEGIN/COMMIT of both (pg_stat_statements)`,
+);
+if (process.env.BENCH_STATEMENTS) {
+  for (const r of statements.slice(0, Number(process.env.BENCH_STATEMENTS) || 25)) {
+    console.log(
+      `    ${fmt(Number(r.calls) / Math.max(1, confirmed), 2).padStart(6)}/payment ${fmt(r.ms / Number(r.calls), 3).padStart(7)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 110)}`,
+    );
+  }
+}
+
+// The same payment with nobody else on the machine: its latency without queueing.
+const alone = await run(Math.min(5, seconds), 1);
+console.log(
+  `  one client alone   confirm p50 ${fmt(percentile(alone.latencies, 50), 1)} ms, p99 ${fmt(percentile(alone.latencies, 99), 1)} ms; ${fmt(alone.latencies.length / alone.elapsed)} confirmed/s`,
+);
+
+// Floors measured on this machine in this run: what the bare round trips a payment is made of
+// cost, with no work behind them. A payment needs 3 HTTP exchanges (create, confirm, the
+// acquirer call) and the SQL statements counted above.
+async function loop(concurrency: number, durationSeconds: number, work: () => Promise<unknown>) {
+  let count = 0;
+  const started = performance.now();
+  const deadline = started + durationSeconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await work();
+        count += 1;
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+const httpRate = await loop(clients, 3, async () => (await fetch(`${api}/healthz`)).arrayBuffer());
+const sqlRate = await loop(clients, 3, () => db.pool.query('SELECT $1::int', [1]));
+const statementsPerPayment = perPayment(statements);
+const baselines = `baselines, same run (${clients} concurrent loops, 3 s each)\n  bare HTTP          ${fmt(httpRate)} GET /healthz/s on the API process\n  bare SQL           ${fmt(sqlRate)} SELECT $1/s over a pool of 40\n  floor for a payment ${fmt(1 / (3 / httpRate + statementsPerPayment / sqlRate))}/s: 3 bare HTTP exchanges + ${fmt(statementsPerPayment, 1)} bare statements, nothing else`;
+
 for (const child of children) child.kill('SIGTERM');
 await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
 
@@ -237,6 +295,7 @@ console.log(
   `  check              ${counts?.succeeded} payments succeeded in the database, ${counts?.authorizations} authorizations at the acquirer; kassa ledger verify ${report.ok ? 'OK' : `FAILED (${report.problems[0]?.message})`} (${fmt(report.events)} events, ${fmt((performance.now() - verifyStart) / 1000, 1)} s)`,
 );
 
+console.log(baselines);
 const ledger = await ledgerWorkload(db.pool, {
   writers: 8,
   batch: 250,
