@@ -74,6 +74,7 @@ const apiProcess = await start(
     API_PORT: String(apiPort),
     DATABASE_POOL_MAX: '24',
     KASSA_SECRET_KEY: randomBytes(32).toString('base64url'),
+    NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
     KASSA_VAULT_KEYS: newMasterKeySpec('kbench'),
     KASSA_VAULT_FINGERPRINT_KEY: randomBytes(32).toString('base64url'),
     ACQUIRER_URL: acquirerUrl,

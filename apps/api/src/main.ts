@@ -21,6 +21,7 @@ const app = await buildApiServer({
   db,
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
+  sessionSecret: config.NEXTAUTH_SECRET,
   vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
   acquirer: new AcquirerClient({
     url: config.ACQUIRER_URL,

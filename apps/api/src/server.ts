@@ -19,6 +19,8 @@ export interface ApiServerOptions {
   db: DatabaseClients;
   /** KASSA_SECRET_KEY: client secrets are derived from it. */
   secretKey: string;
+  /** NEXTAUTH_SECRET: the dashboard's session cookies are decrypted with it. */
+  sessionSecret: string;
   /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
   vault: Vault;
   /** The acquirer client (with its resilience policy). */
@@ -84,6 +86,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     attemptLeaseMs: options.acquirer.longestCallMs,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     accounts: new AccountCache(),
+    sessionSecret: options.sessionSecret,
   };
   app.decorate('kassaServices', services);
   await registerRateLimit(app, options.rateLimit ?? 200);

@@ -11,6 +11,7 @@ describe('API start-up with bad configuration', () => {
     const result = spawnSync(process.execPath, ['--import', tsx, main], {
       env: {
         PATH: process.env.PATH,
+        NODE_ENV: 'test',
         API_PORT: 'eighty',
         DATABASE_URL: 'mysql://root:hunter2@localhost/kassa',
         LOG_LEVEL: 'verbose',

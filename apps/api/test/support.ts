@@ -19,12 +19,16 @@ export const TEST_SECRET_KEY = 'test-secret-key-for-kassa-api-tests-0123456789';
 export const TEST_VAULT_KEYS = 'ktest:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 export const TEST_VAULT_FINGERPRINT_KEY = 'fingerprint-key-for-kassa-api-tests-0123456789';
 
+/** The NEXTAUTH_SECRET API tests run with (dashboard session cookies). */
+export const TEST_SESSION_SECRET = 'session-secret-for-kassa-api-tests-0123456789';
+
 export const TEST_ACQUIRER_KEY = 'acquirer-key-for-kassa-api-tests-0123456789';
 
 /** What buildApiServer needs besides the database, as the tests set it. */
 export function testServices(acquirer: Partial<AcquirerClientOptions> & { url?: string } = {}) {
   return {
     secretKey: TEST_SECRET_KEY,
+    sessionSecret: TEST_SESSION_SECRET,
     vault: new Vault(parseVaultKeys(TEST_VAULT_KEYS, TEST_VAULT_FINGERPRINT_KEY)),
     acquirer: new AcquirerClient({
       url: 'http://127.0.0.1:9', // nothing listens there: tests that pay start a simulator

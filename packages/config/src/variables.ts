@@ -91,6 +91,14 @@ export const variables = {
     example: '# KASSA_SECRET_KEY=change-me-to-at-least-32-random-characters',
     secret: true,
   }),
+  NEXTAUTH_SECRET: variable({
+    schema: z.string().min(32),
+    description:
+      'Secret the dashboard (next-auth) encrypts its session cookies with; the API decrypts them with the same value to authenticate dashboard requests. Changing it signs everyone out. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected: 'a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
+    example: '# NEXTAUTH_SECRET=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
   KASSA_VAULT_KEYS: variable({
     schema: z
       .string()

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { sessionToken } from '../auth/dashboard-session.ts';
 
 /** Thrown by the limiter; answered as Kassa's rate_limit_error in the tRPC error envelope. */
 class RateLimited extends Error {
@@ -16,7 +17,7 @@ const UNLIMITED = new Set(['/healthz', '/readyz']);
 
 /**
  * Per-key rate limiting (@fastify/rate-limit): each API key — the Authorization header, hashed,
- * so no key is kept in memory — or, without one, each client address gets `perSecond` requests
+ * so no key is kept in memory — or dashboard session (its cookie, hashed), or, without either, each client address gets `perSecond` requests
  * per second. Beyond that: 429 `rate_limit_error` with Retry-After. Counters live in each API
  * process: behind a load balancer with N replicas a key gets up to N times the limit (a shared
  * store such as Redis would make it exact; Kassa does not require one).
@@ -29,7 +30,7 @@ export async function registerRateLimit(app: FastifyInstance, perSecond: number)
     hook: 'onRequest',
     allowList: (request) => UNLIMITED.has(request.url) || request.url.startsWith('/v1/3ds/'),
     keyGenerator: (request) => {
-      const authorization = request.headers.authorization;
+      const authorization = request.headers.authorization ?? sessionToken(request.headers.cookie);
       return authorization
         ? `key:${createHash('sha256').update(authorization).digest('base64url')}`
         : `ip:${request.ip}`;

@@ -29,6 +29,8 @@ export interface ApiServices {
   attemptLeaseMs: number;
   /** Where browsers reach the API (3-D Secure returns). */
   publicUrl: string;
+  /** NEXTAUTH_SECRET: decrypts the dashboard's next-auth session cookies. */
+  sessionSecret: string;
   /** Ledger account ids, remembered (accounts never change once opened). */
   accounts: AccountCache;
 }

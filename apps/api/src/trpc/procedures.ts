@@ -1,4 +1,11 @@
 import { authenticateApiKey, presentedKey } from '../auth/api-keys.ts';
+import {
+  loadSessionUser,
+  type MembershipRole,
+  type SessionUser,
+  sessionToken,
+  sessionUserId,
+} from '../auth/dashboard-session.ts';
 import { KassaApiError, notFound } from '../errors.ts';
 import { paymentIntentOfClientSecret } from '../payments/client-secret.ts';
 import { type Context, middleware, publicProcedure } from './init.ts';
@@ -7,8 +14,9 @@ import { type Context, middleware, publicProcedure } from './init.ts';
 export interface Principal {
   merchantId: string;
   livemode: boolean;
+  /** The API key's id; for a dashboard user, the user id. */
   keyId: string;
-  kind: 'secret' | 'publishable';
+  kind: 'secret' | 'publishable' | 'dashboard';
   /** Who the events say acted, when not a key (`system:recovery`, `acquirer:3ds_return`). */
   actor?: string;
 }
@@ -84,3 +92,108 @@ export const merchantProcedure = publicProcedure.use(requireSecretKey);
 
 /** Procedures the hosted checkout calls from the shopper's browser. */
 export const checkoutProcedure = publicProcedure.use(requireClientSecret);
+
+/** A signed-in dashboard user, before a merchant is chosen. */
+const requireSession = middleware(async ({ ctx, next }) => {
+  const cookie = ctx.headers.cookie;
+  const token = sessionToken(Array.isArray(cookie) ? cookie.join('; ') : cookie);
+  if (!token) {
+    throw authenticationError(
+      'session_missing',
+      'Sign in to the dashboard: this request carries no session cookie.',
+    );
+  }
+  const userId = await sessionUserId(token, ctx.services.sessionSecret);
+  const user = userId && (await loadSessionUser(ctx.db.pool, userId));
+  if (!user) {
+    throw authenticationError(
+      'session_invalid',
+      'The dashboard session is invalid or has expired. Sign in again.',
+    );
+  }
+  return next({ ctx: { ...ctx, user } });
+});
+
+/** A dashboard user acting for one merchant, in one mode, with their role there. */
+export interface DashboardPrincipal extends Principal {
+  kind: 'dashboard';
+  userId: string;
+  role: MembershipRole;
+}
+
+const MERCHANT_HEADER = 'kassa-merchant';
+const MODE_HEADER = 'kassa-mode';
+
+const header = (ctx: Context, name: string) => {
+  const value = ctx.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The merchant comes from the `Kassa-Merchant` header, required on every such request: the
+ * user may belong to several, and a custom header cannot be sent cross-site without a CORS
+ * preflight the API never grants, which keeps cookie-authenticated mutations safe from CSRF.
+ * `Kassa-Mode` is `test` (default) or `live`. A merchant the user does not belong to is a 403
+ * whether it exists or not.
+ */
+function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPrincipal {
+  const { user } = ctx;
+  const merchantId = header(ctx, MERCHANT_HEADER);
+  if (!merchantId) {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'merchant_required',
+      message: 'Send the merchant this request acts for in the Kassa-Merchant header.',
+      param: 'Kassa-Merchant',
+    });
+  }
+  const mode = header(ctx, MODE_HEADER) ?? 'test';
+  if (mode !== 'test' && mode !== 'live') {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'parameter_invalid',
+      message: 'Kassa-Mode is `test` or `live`.',
+      param: 'Kassa-Mode',
+    });
+  }
+  const membership = user.memberships.find((m) => m.merchantId === merchantId);
+  if (!membership) {
+    throw new KassaApiError({
+      type: 'permission_error',
+      code: 'not_a_member',
+      message: 'You are not a member of this merchant.',
+      param: 'Kassa-Merchant',
+    });
+  }
+  return {
+    merchantId,
+    livemode: mode === 'live',
+    keyId: user.id,
+    kind: 'dashboard',
+    userId: user.id,
+    role: membership.role,
+    actor: `user:${user.id}`,
+  };
+}
+
+/** Procedures any signed-in dashboard user calls (about themselves). */
+export const sessionProcedure = publicProcedure.use(requireSession);
+
+/** Procedures the dashboard calls for one merchant: every role may read. */
+export const dashboardProcedure = sessionProcedure.use(({ ctx, next }) =>
+  next({ ctx: { ...ctx, principal: membershipPrincipal(ctx) } }),
+);
+
+/** Dashboard procedures limited to some roles; others get 403 `role_insufficient`. */
+export function dashboardProcedureFor(...roles: MembershipRole[]) {
+  return dashboardProcedure.use(({ ctx, next }) => {
+    if (!roles.includes(ctx.principal.role)) {
+      throw new KassaApiError({
+        type: 'permission_error',
+        code: 'role_insufficient',
+        message: `Your role (${ctx.principal.role}) cannot do this; it needs ${roles.join(' or ')}.`,
+      });
+    }
+    return next();
+  });
+}

@@ -1,5 +1,6 @@
 import { router } from './init.ts';
 import { checkoutRouter } from './routers/checkout.ts';
+import { dashboardRouter } from './routers/dashboard.ts';
 import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
@@ -8,7 +9,8 @@ import { systemRouter } from './routers/system.ts';
 
 /**
  * The root router: one small router per resource, assembled here. Merchant procedures take a
- * secret key; everything under `checkout` takes a publishable key and a client secret.
+ * secret key; everything under `checkout` takes a publishable key and a client secret; everything
+ * under `dashboard` takes a dashboard user's session cookie.
  */
 export const appRouter = router({
   system: systemRouter,
@@ -18,6 +20,7 @@ export const appRouter = router({
   events: eventsRouter,
   balance: balanceRouter,
   checkout: checkoutRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import { newMasterKeySpec } from '@kassa/vault';
  */
 export interface LocalSecrets {
   KASSA_SECRET_KEY: string;
+  NEXTAUTH_SECRET: string;
   KASSA_VAULT_KEYS: string;
   KASSA_VAULT_FINGERPRINT_KEY: string;
   ACQUIRER_API_KEY: string;
@@ -18,6 +19,7 @@ export interface LocalSecrets {
 
 const NAMES = [
   'KASSA_SECRET_KEY',
+  'NEXTAUTH_SECRET',
   'KASSA_VAULT_KEYS',
   'KASSA_VAULT_FINGERPRINT_KEY',
   'ACQUIRER_API_KEY',
@@ -43,6 +45,7 @@ export async function savedLocalSecrets(dataDir: string): Promise<LocalSecrets> 
   const saved = await readSaved(dataDir);
   const secrets: LocalSecrets = {
     KASSA_SECRET_KEY: saved.KASSA_SECRET_KEY ?? randomBytes(48).toString('base64url'),
+    NEXTAUTH_SECRET: saved.NEXTAUTH_SECRET ?? randomBytes(48).toString('base64url'),
     KASSA_VAULT_KEYS: saved.KASSA_VAULT_KEYS ?? newMasterKeySpec(),
     KASSA_VAULT_FINGERPRINT_KEY:
       saved.KASSA_VAULT_FINGERPRINT_KEY ?? randomBytes(48).toString('base64url'),

@@ -1,0 +1,101 @@
+import { decode } from 'next-auth/jwt';
+import type pg from 'pg';
+
+/**
+ * The dashboard signs its users in with next-auth (JWT sessions). next-auth keeps the session as
+ * an encrypted JWT (JWE, A256GCM, key derived from NEXTAUTH_SECRET) in a cookie; the API reads
+ * the same cookie and decrypts it with next-auth's own `decode`, so the two never disagree on the
+ * format. The token's `sub` is the user id; its `exp` is checked by `decode`.
+ */
+export const SESSION_COOKIES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
+
+/** Cookies of a `Cookie` header, by name (first occurrence wins, values URI-decoded). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!name || cookies.has(name)) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      cookies.set(name, decodeURIComponent(value));
+    } catch {
+      cookies.set(name, value);
+    }
+  }
+  return cookies;
+}
+
+/**
+ * The session token in a `Cookie` header: next-auth's cookie, or its chunks (`<name>.0`,
+ * `<name>.1`, …) which next-auth writes when the token outgrows one cookie.
+ */
+export function sessionToken(cookieHeader: string | undefined): string | undefined {
+  const cookies = parseCookies(cookieHeader);
+  for (const name of SESSION_COOKIES) {
+    const whole = cookies.get(name);
+    if (whole) return whole;
+    const chunks: string[] = [];
+    for (let i = 0; cookies.has(`${name}.${i}`); i += 1)
+      chunks.push(cookies.get(`${name}.${i}`) ?? '');
+    if (chunks.length > 0) return chunks.join('');
+  }
+  return undefined;
+}
+
+/** The user id of a valid, unexpired session token; undefined for anything else. */
+export async function sessionUserId(token: string, secret: string): Promise<string | undefined> {
+  try {
+    const payload = await decode({ token, secret });
+    const sub = payload?.sub;
+    return typeof sub === 'string' && /^usr_[A-Za-z0-9]{1,64}$/.test(sub) ? sub : undefined;
+  } catch {
+    return undefined; // wrong secret, tampered, expired, not a JWE at all
+  }
+}
+
+export type MembershipRole = 'owner' | 'admin' | 'developer' | 'viewer';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+  memberships: Array<{ merchantId: string; merchantName: string; role: MembershipRole }>;
+}
+
+/** The user and every merchant they belong to (oldest membership first). */
+export async function loadSessionUser(
+  pool: pg.Pool,
+  userId: string,
+): Promise<SessionUser | undefined> {
+  const { rows } = await pool.query<{
+    id: string;
+    email: string;
+    name: string | null;
+    merchant_id: string | null;
+    merchant_name: string | null;
+    role: MembershipRole | null;
+  }>(
+    `SELECT u.id, u.email, u.name, m.merchant_id, mc.name AS merchant_name, m.role
+       FROM users u
+       LEFT JOIN memberships m ON m.user_id = u.id
+       LEFT JOIN merchants mc ON mc.id = m.merchant_id
+      WHERE u.id = $1
+      ORDER BY m.created_at, m.merchant_id`,
+    [userId],
+  );
+  const [first] = rows;
+  if (!first) return undefined;
+  return {
+    id: first.id,
+    email: first.email,
+    name: first.name,
+    memberships: rows.flatMap((r) =>
+      r.merchant_id && r.role
+        ? [{ merchantId: r.merchant_id, merchantName: r.merchant_name ?? '', role: r.role }]
+        : [],
+    ),
+  };
+}

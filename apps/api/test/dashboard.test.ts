@@ -1,0 +1,254 @@
+import { newId } from '@kassa/contracts';
+import type { FastifyInstance } from 'fastify';
+import { encode } from 'next-auth/jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  newMerchant,
+  startAcquirer,
+  startApi,
+  TEST_SESSION_SECRET,
+  useApiDatabase,
+} from './support.ts';
+
+// The dashboard chain: a next-auth session cookie (made here with next-auth's own `encode`, as
+// the dashboard's sign-in makes it), the merchant in Kassa-Merchant, the role from memberships.
+
+const db = useApiDatabase();
+let app: FastifyInstance;
+let base: string;
+let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
+let shop: Awaited<ReturnType<typeof newMerchant>>;
+let other: Awaited<ReturnType<typeof newMerchant>>;
+
+async function newUser(
+  email: string,
+  roles: Array<[string, 'owner' | 'admin' | 'developer' | 'viewer']>,
+) {
+  const user = await db.current.prisma.user.create({ data: { id: newId('user'), email } });
+  for (const [merchantId, role] of roles) {
+    await db.current.prisma.membership.create({
+      data: { id: newId('membership'), merchantId, userId: user.id, role },
+    });
+  }
+  return user.id;
+}
+
+const cookieOf = async (sub: string, secret = TEST_SESSION_SECRET, maxAge?: number) =>
+  `next-auth.session-token=${await encode({ token: { sub, email: 'x@example.com' }, secret, maxAge })}`;
+
+/** A dashboard client: the session cookie, and the merchant/mode headers when given. */
+function dashboard(cookie: string | undefined, merchant?: string, mode?: string) {
+  const call = client(base);
+  const headers = {
+    ...(cookie && { cookie }),
+    ...(merchant && { 'kassa-merchant': merchant }),
+    ...(mode && { 'kassa-mode': mode }),
+  };
+  return <T = Record<string, unknown>>(
+    path: string,
+    input: unknown,
+    options: { query?: boolean; idempotencyKey?: string } = {},
+  ) => call<T>(`dashboard.${path}`, input, { ...options, headers });
+}
+
+let paymentId: string;
+
+beforeAll(async () => {
+  acquirer = await startAcquirer(db.current);
+  ({ app, base } = await startApi(db.current, { url: acquirer.url }));
+  shop = await newMerchant(db.current);
+  other = await newMerchant(db.current);
+  const call = client(base, shop.secretKey);
+  const created = await call<{ id: string }>('paymentIntents.create', {
+    amount: 5_000,
+    currency: 'eur',
+    payment_method_data: undefined,
+  });
+  paymentId = created.body.id;
+  const confirmed = await client(base, shop.publishableKey)<{ status: string }>(
+    'checkout.paymentIntents.confirm',
+    {
+      client_secret: (
+        await call<{ client_secret: string }>(
+          'paymentIntents.retrieve',
+          { id: paymentId },
+          { query: true },
+        )
+      ).body.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+      },
+    },
+  );
+  expect(confirmed.body.status).toBe('succeeded');
+  await client(base, other.secretKey)('paymentIntents.create', { amount: 700, currency: 'eur' });
+});
+
+afterAll(async () => {
+  await app.close();
+  await acquirer.stop();
+});
+
+describe('dashboard sessions', () => {
+  it('refuses a request without a session, with a forged or expired one, or of an unknown user', async () => {
+    const userId = await newUser('owner-auth@example.com', [[shop.merchantId, 'owner']]);
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, 'session_missing'],
+      ['next-auth.session-token=not-a-token', 'session_invalid'],
+      [await cookieOf(userId, 'another-secret-another-secret-another-secret'), 'session_invalid'],
+      [await cookieOf(userId, TEST_SESSION_SECRET, -3_600), 'session_invalid'],
+      [await cookieOf('usr_doesnotexist000000000000'), 'session_invalid'],
+    ];
+    for (const [cookie, code] of cases) {
+      const response = await dashboard(cookie, shop.merchantId)(
+        'paymentIntents.list',
+        {},
+        { query: true },
+      );
+      expect(response.status).toBe(401);
+      expect(response.error).toMatchObject({ type: 'authentication_error', code });
+    }
+    // An API key is not a session.
+    const withKey = await client(base, shop.secretKey)(
+      'dashboard.paymentIntents.list',
+      {},
+      {
+        query: true,
+        headers: { 'kassa-merchant': shop.merchantId },
+      },
+    );
+    expect(withKey.status).toBe(401);
+  });
+
+  it('shows the user and their merchants; accepts a chunked cookie and the __Secure- name', async () => {
+    const userId = await newUser('two-shops@example.com', [
+      [shop.merchantId, 'viewer'],
+      [other.merchantId, 'admin'],
+    ]);
+    const token = (await cookieOf(userId)).split('=')[1] as string;
+    const session = await dashboard(`__Secure-next-auth.session-token=${token}`)(
+      'session',
+      {},
+      { query: true },
+    );
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({
+      user: { id: userId, email: 'two-shops@example.com' },
+      memberships: [
+        { merchant: shop.merchantId, role: 'viewer' },
+        { merchant: other.merchantId, role: 'admin' },
+      ],
+    });
+    const half = Math.ceil(token.length / 2);
+    const chunked = `next-auth.session-token.0=${token.slice(0, half)}; next-auth.session-token.1=${token.slice(half)}`;
+    expect((await dashboard(chunked)('session', {}, { query: true })).status).toBe(200);
+  });
+
+  it("scopes every read to the merchant in Kassa-Merchant, and to the user's memberships", async () => {
+    const userId = await newUser('viewer@example.com', [[shop.merchantId, 'viewer']]);
+    const cookie = await cookieOf(userId);
+    const list = await dashboard(cookie, shop.merchantId)<{ data: Array<{ id: string }> }>(
+      'paymentIntents.list',
+      {},
+      { query: true },
+    );
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((p) => p.id)).toEqual([paymentId]);
+    const retrieved = await dashboard(cookie, shop.merchantId)<{ amount_received: number }>(
+      'paymentIntents.retrieve',
+      { id: paymentId },
+      { query: true },
+    );
+    expect(retrieved.body.amount_received).toBe(5_000);
+
+    // Live mode is another book: nothing there.
+    const live = await dashboard(cookie, shop.merchantId, 'live')<{ data: unknown[] }>(
+      'paymentIntents.list',
+      {},
+      { query: true },
+    );
+    expect(live.body.data).toEqual([]);
+    const badMode = await dashboard(cookie, shop.merchantId, 'staging')(
+      'paymentIntents.list',
+      {},
+      { query: true },
+    );
+    expect(badMode.status).toBe(400);
+    expect(badMode.error).toMatchObject({ param: 'Kassa-Mode' });
+
+    // Another merchant: 403 whether it exists or not, never its data.
+    for (const merchant of [other.merchantId, 'mch_000000000000000000000000']) {
+      const foreign = await dashboard(cookie, merchant)('paymentIntents.list', {}, { query: true });
+      expect(foreign.status).toBe(403);
+      expect(foreign.error).toMatchObject({ type: 'permission_error', code: 'not_a_member' });
+    }
+    // No merchant header: 400 naming it.
+    const none = await dashboard(cookie)('paymentIntents.list', {}, { query: true });
+    expect(none.status).toBe(400);
+    expect(none.error).toMatchObject({ code: 'merchant_required', param: 'Kassa-Merchant' });
+    // Another merchant's payment through one's own membership: a plain 404.
+    const foreignPayment = (
+      await client(base, other.secretKey)<{ data: Array<{ id: string }> }>(
+        'paymentIntents.list',
+        {},
+        { query: true },
+      )
+    ).body.data[0]?.id as string;
+    const hidden = await dashboard(cookie, shop.merchantId)(
+      'paymentIntents.retrieve',
+      { id: foreignPayment },
+      { query: true },
+    );
+    expect(hidden.status).toBe(404);
+  });
+
+  it('lets owners, admins and developers refund, not viewers; the refund is idempotent and booked', async () => {
+    const viewer = await cookieOf(
+      await newUser('viewer-refund@example.com', [[shop.merchantId, 'viewer']]),
+    );
+    const denied = await dashboard(viewer, shop.merchantId)('refunds.create', {
+      payment_intent: paymentId,
+      amount: 1_000,
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.error).toMatchObject({ type: 'permission_error', code: 'role_insufficient' });
+
+    const admin = await cookieOf(
+      await newUser('admin-refund@example.com', [[shop.merchantId, 'admin']]),
+    );
+    const refund = () =>
+      dashboard(admin, shop.merchantId)<{ id: string; status: string; amount: number }>(
+        'refunds.create',
+        { payment_intent: paymentId, amount: 1_000 },
+        { idempotencyKey: 'dashboard-refund-1' },
+      );
+    const [first, second] = await Promise.all([refund(), refund()]);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: 'succeeded', amount: 1_000 });
+    expect(second.body.id).toBe(first.body.id);
+
+    const refunds = await dashboard(viewer, shop.merchantId)<{ data: Array<{ id: string }> }>(
+      'refunds.list',
+      {},
+      { query: true },
+    );
+    expect(refunds.body.data.map((r) => r.id)).toEqual([first.body.id]);
+    // Events name the user who acted.
+    const events = await dashboard(viewer, shop.merchantId)<{
+      data: Array<{ type: string; id: string }>;
+    }>('events.list', { type: 'charge.refunded' }, { query: true });
+    expect(events.body.data).toHaveLength(1);
+    const { rows } = await db.current.pool.query<{ metadata: { actor: string } }>(
+      'SELECT metadata FROM ledger_events WHERE id = $1',
+      [events.body.data[0]?.id],
+    );
+    expect(rows[0]?.metadata.actor).toMatch(/^user:usr_/);
+    const balance = await dashboard(viewer, shop.merchantId)<{
+      pending: Array<{ amount: number; currency: string }>;
+    }>('balance.retrieve', {}, { query: true });
+    expect(balance.status).toBe(200);
+    expect(balance.body.pending).toEqual([{ amount: 5_000 - 175 - 1_000, currency: 'eur' }]);
+  });
+});
