@@ -1,38 +1,10 @@
 import { query } from '@kassa/db';
 import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expireAuthorizations } from '../src/payments/recovery.ts';
-import {
-  cardNumbersOutsideVault,
-  client,
-  newMerchant,
-  startAcquirer,
-  startApi,
-  useApiDatabase,
-} from './support.ts';
+import { cardNumbersOutsideVault, client, newMerchant, usePaymentsApi } from './support.ts';
 
-const db = useApiDatabase();
-let app: FastifyInstance;
-let base: string;
-let logs: string[];
-let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
-let merchant: Awaited<ReturnType<typeof newMerchant>>;
-let call: ReturnType<typeof client>;
-let browser: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  acquirer = await startAcquirer(db.current);
-  ({ app, base, logs } = await startApi(db.current, { url: acquirer.url }));
-  merchant = await newMerchant(db.current);
-  call = client(base, merchant.secretKey);
-  browser = client(base, merchant.publishableKey);
-});
-
-afterAll(async () => {
-  await app.close();
-  await acquirer.stop();
-});
+const { db, env, call, browser } = usePaymentsApi();
 
 interface Payment {
   id: string;
@@ -74,7 +46,7 @@ async function pending() {
     db.current.pool,
     'merchant_pending',
     'USD',
-    merchant.merchantId,
+    env.merchant.merchantId,
     false,
   );
   return balanceOf(account, await getBalance(db.current.pool, account.id));
@@ -200,7 +172,9 @@ describe('authorization expiry', () => {
     );
     const late = await call('paymentIntents.capture', { id: payment.id });
     expect(late).toMatchObject({ status: 400, error: { code: 'charge_expired_for_capture' } });
-    expect(await expireAuthorizations(app.kassaServices, app.log)).toBeGreaterThanOrEqual(1);
+    expect(await expireAuthorizations(env.app.kassaServices, env.app.log)).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(await retrieve(payment.id)).toMatchObject({
       status: 'canceled',
       cancellation_reason: 'automatic',
@@ -257,7 +231,7 @@ describe('refunds', () => {
     );
     expect(retrieved.body).toEqual(first.body);
     const other = await newMerchant(db.current);
-    const theirs = await client(base, other.secretKey)(
+    const theirs = await client(env.base, other.secretKey)(
       'refunds.retrieve',
       { id: first.body.id },
       { query: true },
@@ -324,7 +298,7 @@ describe('balance and events', () => {
 
   it('the balance is what the ledger says, per currency and per mode', async () => {
     const fresh = await newMerchant(db.current);
-    const freshCall = client(base, fresh.secretKey);
+    const freshCall = client(env.base, fresh.secretKey);
     const empty = await freshCall('balance.retrieve', {}, { query: true });
     expect(empty.body).toEqual({ object: 'balance', livemode: false, available: [], pending: [] });
 
@@ -332,7 +306,7 @@ describe('balance and events', () => {
       amount: 10_000,
       currency: 'gbp',
     });
-    await client(base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
+    await client(env.base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
       client_secret: created.body.client_secret,
       payment_method_data: {
         type: 'card',
@@ -347,19 +321,23 @@ describe('balance and events', () => {
       available: [{ amount: 0, currency: 'gbp' }],
       pending: [{ amount: 10_000 - 320 - 1_000, currency: 'gbp' }],
     });
-    const live = await client(base, fresh.liveSecretKey)('balance.retrieve', {}, { query: true });
+    const live = await client(env.base, fresh.liveSecretKey)(
+      'balance.retrieve',
+      {},
+      { query: true },
+    );
     expect(live.body).toMatchObject({ livemode: true, available: [], pending: [] });
   });
 
   it('lists the merchant events newest first, by type or family, page by page', async () => {
     const fresh = await newMerchant(db.current);
-    const freshCall = client(base, fresh.secretKey);
+    const freshCall = client(env.base, fresh.secretKey);
     const created = await freshCall<Payment>(
       'paymentIntents.create',
       { amount: 2_500, currency: 'usd', capture_method: 'manual' },
       { idempotencyKey: 'evt-create' },
     );
-    await client(base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
+    await client(env.base, fresh.publishableKey)('checkout.paymentIntents.confirm', {
       client_secret: created.body.client_secret,
       payment_method_data: {
         type: 'card',
@@ -412,7 +390,7 @@ describe('balance and events', () => {
     expect(one.body).toEqual(first);
     const foreign = await call('events.retrieve', { id: first?.id }, { query: true });
     expect(foreign.status).toBe(404);
-    const liveEvents = await client(base, fresh.liveSecretKey)<Listed>(
+    const liveEvents = await client(env.base, fresh.liveSecretKey)<Listed>(
       'events.list',
       {},
       { query: true },
@@ -426,7 +404,7 @@ describe('balance and events', () => {
 describe('after all of it', () => {
   it('the ledger verifies and no card number is outside the vault', async () => {
     expect((await verifyLedger(db.current.pool)).problems).toEqual([]);
-    expect((await cardNumbersOutsideVault(db.current, logs)).found).toEqual([]);
+    expect((await cardNumbersOutsideVault(db.current, env.logs)).found).toEqual([]);
     expect(await retrieve((await authorized(100)).id)).toMatchObject({
       status: 'requires_capture',
     });

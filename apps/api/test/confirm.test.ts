@@ -1,37 +1,9 @@
 import { query } from '@kassa/db';
 import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cardNumbersOutsideVault,
-  client,
-  newMerchant,
-  startAcquirer,
-  startApi,
-  useApiDatabase,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { cardNumbersOutsideVault, usePaymentsApi } from './support.ts';
 
-const db = useApiDatabase();
-let app: FastifyInstance;
-let base: string;
-let logs: string[];
-let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
-let merchant: Awaited<ReturnType<typeof newMerchant>>;
-let call: ReturnType<typeof client>;
-let browser: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  acquirer = await startAcquirer(db.current);
-  ({ app, base, logs } = await startApi(db.current, { url: acquirer.url }));
-  merchant = await newMerchant(db.current);
-  call = client(base, merchant.secretKey);
-  browser = client(base, merchant.publishableKey);
-});
-
-afterAll(async () => {
-  await app.close();
-  await acquirer.stop();
-});
+const { db, env, call, browser } = usePaymentsApi();
 
 interface Payment {
   id: string;
@@ -77,7 +49,7 @@ const retrieve = async (id: string) =>
   (await call<Payment>('paymentIntents.retrieve', { id }, { query: true })).body;
 
 async function merchantBalance(code: 'merchant_pending', currency: string) {
-  const account = await accountFor(db.current.pool, code, currency, merchant.merchantId, false);
+  const account = await accountFor(db.current.pool, code, currency, env.merchant.merchantId, false);
   return balanceOf(account, await getBalance(db.current.pool, account.id));
 }
 
@@ -212,7 +184,7 @@ describe('3-D Secure', () => {
     });
     expect(confirmed.body).toMatchObject({ status: 'requires_action' });
     const url = confirmed.body.next_action?.redirect_to_url.url as string;
-    expect(url).toMatch(new RegExp(`^${acquirer.url}/3ds/auth_`));
+    expect(url).toMatch(new RegExp(`^${env.acquirer.url}/3ds/auth_`));
     expect(confirmed.body.next_action?.redirect_to_url.return_url).toBe(
       'https://shop.test/done?order=9',
     );
@@ -227,7 +199,7 @@ describe('3-D Secure', () => {
     expect(answered.status).toBe(303);
     const backToApi = answered.headers.get('location') as string;
     expect(backToApi).toMatch(/\/v1\/3ds\/return\/pa_/);
-    const returned = await fetch(backToApi.replace('http://127.0.0.1:4000', base), {
+    const returned = await fetch(backToApi.replace('http://127.0.0.1:4000', env.base), {
       redirect: 'manual',
     });
     expect(returned.status).toBe(303);
@@ -268,7 +240,7 @@ describe('after all of it', () => {
   it('the ledger verifies and no card number is outside the vault', async () => {
     const report = await verifyLedger(db.current.pool);
     expect(report.problems).toEqual([]);
-    const scan = await cardNumbersOutsideVault(db.current, logs);
+    const scan = await cardNumbersOutsideVault(db.current, env.logs);
     expect(scan.found).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { issueApiKey } from '@kassa/db';
 import { freePort, type TestDatabase, useTestDatabase } from '@kassa/db/testing';
 import { findCardNumbers, maskCardNumber, parseVaultKeys, VAULT_TABLES, Vault } from '@kassa/vault';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { AcquirerClient, type AcquirerClientOptions } from '../src/acquirer/client.ts';
 import { buildApiServer } from '../src/index.ts';
 
@@ -253,4 +253,36 @@ export function useApiDatabase() {
     expect(verify.stdout).toContain('Ledger verified');
   }, 60_000);
   return db;
+}
+
+type Client = ReturnType<typeof client>;
+
+/**
+ * A test file's whole payments setup: its database (with `kassa ledger verify` after), the
+ * acquirer simulator process, the API, one merchant, and callers with its secret key (`call`)
+ * and publishable key (`browser`). `env` fills in before the first test.
+ */
+export function usePaymentsApi() {
+  const db = useApiDatabase();
+  const env = {} as {
+    app: FastifyInstance;
+    base: string;
+    logs: string[];
+    acquirer: Awaited<ReturnType<typeof startAcquirer>>;
+    merchant: Awaited<ReturnType<typeof newMerchant>>;
+  };
+  beforeAll(async () => {
+    env.acquirer = await startAcquirer(db.current);
+    Object.assign(env, await startApi(db.current, { url: env.acquirer.url }));
+    env.merchant = await newMerchant(db.current);
+  });
+  afterAll(async () => {
+    await env.app?.close();
+    await env.acquirer?.stop();
+  });
+  const call: Client = (path, input, options) =>
+    client(env.base, env.merchant.secretKey)(path, input, options);
+  const browser: Client = (path, input, options) =>
+    client(env.base, env.merchant.publishableKey)(path, input, options);
+  return { db, env, call, browser };
 }

@@ -1,7 +1,7 @@
 import type { CancellationReason, PaymentIntent } from '@kassa/contracts';
 import type { Queryable } from '@kassa/db';
 import { release } from '@kassa/ledger';
-import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
+import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import type { Context } from '../trpc/init.ts';
@@ -11,14 +11,13 @@ import {
   holdAttempt,
   insertAttempt,
   isHeld,
-  loadAttempt,
   openAttempt,
   releaseAttempt,
   resolveAttempt,
 } from './attempts.ts';
-import { acquirerRefused, inProgress } from './capture.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { ledgerOptions } from './outcomes.ts';
+import { answerOrRefusal, failRefused, inProgress, lockForFinish } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
@@ -79,26 +78,15 @@ export function cancelStep(
     },
 
     async call({ attempt, authorizationId }) {
-      try {
-        return { authorization: await acquirer.void(authorizationId, attempt.id) };
-      } catch (error) {
-        if (error instanceof AcquirerRejectedError) return { rejected: error };
-        throw error;
-      }
+      return answerOrRefusal(
+        acquirer.void(authorizationId, attempt.id).then((authorization) => ({ authorization })),
+      );
     },
 
     async finish(tx, plan, outcome) {
-      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
-        forUpdate: true,
-      });
-      const attempt = await loadAttempt(tx, plan.attempt.id, true);
+      const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
       if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
-      if ('rejected' in outcome) {
-        await resolveAttempt(tx, attempt.id, 'failed', {
-          failure: { code: outcome.rejected.code, status: outcome.rejected.status },
-        });
-        throw acquirerRefused(outcome.rejected);
-      }
+      if ('rejected' in outcome) return failRefused(tx, attempt.id, outcome.rejected);
       const challenged = await openAttempt(tx, row.id, ['authorize']);
       if (challenged) {
         await resolveAttempt(tx, challenged.id, 'failed', { failure: { code: 'canceled' } });

@@ -1,6 +1,6 @@
 import type { PaymentIntent } from '@kassa/contracts';
-import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
-import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
+import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
+import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -9,35 +9,17 @@ import {
   holdAttempt,
   insertAttempt,
   isHeld,
-  loadAttempt,
   openAttempt,
   releaseAttempt,
   resolveAttempt,
 } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { bookCapture } from './outcomes.ts';
+import { answerOrRefusal, failRefused, inProgress, lockForFinish } from './steps.ts';
 import { loadPaymentIntent, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
 type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRejectedError };
-
-export const inProgress = (what: string) =>
-  new KassaApiError({
-    type: 'invalid_request_error',
-    code: 'payment_intent_unexpected_state',
-    message: `A ${what} of this payment is in progress; retrieve it in a moment.`,
-    status: 409,
-  });
-
-/** The acquirer refused an operation Kassa believed valid: the books and the acquirer disagree. */
-export const acquirerRefused = (error: AcquirerRejectedError) =>
-  new KassaApiError({
-    type: 'api_error',
-    code: 'acquirer_rejected',
-    message: `The card network refused the operation (${error.code}). Nothing changed; contact support if it persists.`,
-    status: 502,
-    committed: true,
-  });
 
 /**
  * paymentIntents.capture: capture all of an authorization, or `amount_to_capture` of it; the
@@ -92,28 +74,17 @@ export function captureStep(
     },
 
     async call({ attempt, authorizationId }) {
-      try {
-        return {
-          authorization: await acquirer.capture(authorizationId, attempt.id, attempt.amount),
-        };
-      } catch (error) {
-        if (error instanceof AcquirerRejectedError) return { rejected: error };
-        throw error;
-      }
+      return answerOrRefusal(
+        acquirer
+          .capture(authorizationId, attempt.id, attempt.amount)
+          .then((authorization) => ({ authorization })),
+      );
     },
 
     async finish(tx, plan, outcome) {
-      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
-        forUpdate: true,
-      });
-      const attempt = await loadAttempt(tx, plan.attempt.id, true);
+      const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
       if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
-      if ('rejected' in outcome) {
-        await resolveAttempt(tx, attempt.id, 'failed', {
-          failure: { code: outcome.rejected.code, status: outcome.rejected.status },
-        });
-        throw acquirerRefused(outcome.rejected);
-      }
+      if ('rejected' in outcome) return failRefused(tx, attempt.id, outcome.rejected);
       if (!row.hold_id) throw new Error(`payment ${row.id} has no hold to capture`);
       await bookCapture(tx, ctx, row, row.hold_id, attempt.amount);
       row.status = 'succeeded';

@@ -2,7 +2,7 @@ import type { billingDetailsInput, cardWithCvcInput } from '@kassa/contracts';
 import type { Transaction } from '@kassa/db';
 import { validateCard } from '@kassa/vault';
 import type { z } from 'zod';
-import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
+import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { invalidRequest, KassaApiError, notFound, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
@@ -14,13 +14,13 @@ import {
   holdAttempt,
   insertAttempt,
   isHeld,
-  loadAttempt,
   openAttempt,
   releaseAttempt,
   resolveAttempt,
 } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { applyAuthorization, failPayment } from './outcomes.ts';
+import { answerOrRefusal, lockForFinish } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
 export interface ConfirmRequest {
@@ -148,41 +148,37 @@ export function confirmStep<View>(
     },
 
     async call(plan) {
-      try {
-        if (plan.kind === 'sync') {
+      return answerOrRefusal(
+        (async () => {
+          if (plan.kind === 'sync') {
+            return {
+              authorization: await acquirer.retrieve(plan.attempt.acquirer_authorization_id ?? ''),
+            };
+          }
+          const { attempt } = plan;
+          const number = await vault.reveal(ctx.db.pool, plan.vaultCardId);
           return {
-            authorization: await acquirer.retrieve(plan.attempt.acquirer_authorization_id ?? ''),
+            authorization: await acquirer.authorize(attempt.id, {
+              amount: attempt.amount,
+              currency: attempt.currency,
+              capture: plan.capture,
+              merchant: attempt.merchant_id,
+              reference: attempt.payment_intent_id,
+              card: {
+                number,
+                exp_month: plan.expMonth,
+                exp_year: plan.expYear,
+                ...(plan.cvc && { cvc: plan.cvc }),
+              },
+              return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
+            }),
           };
-        }
-        const { attempt } = plan;
-        const number = await vault.reveal(ctx.db.pool, plan.vaultCardId);
-        return {
-          authorization: await acquirer.authorize(attempt.id, {
-            amount: attempt.amount,
-            currency: attempt.currency,
-            capture: plan.capture,
-            merchant: attempt.merchant_id,
-            reference: attempt.payment_intent_id,
-            card: {
-              number,
-              exp_month: plan.expMonth,
-              exp_year: plan.expYear,
-              ...(plan.cvc && { cvc: plan.cvc }),
-            },
-            return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
-          }),
-        };
-      } catch (error) {
-        if (error instanceof AcquirerRejectedError) return { rejected: error };
-        throw error;
-      }
+        })(),
+      );
     },
 
     async finish(tx, plan, outcome) {
-      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
-        forUpdate: true,
-      });
-      const attempt = await loadAttempt(tx, plan.attempt.id, true);
+      const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
       // Resolved meanwhile (by a retry, or the recovery sweep): the payment is as it is.
       if (!attempt || (attempt.status !== 'pending' && attempt.status !== 'requires_action')) {
         return view(row);

@@ -2,7 +2,7 @@ import { type createRefundInput, newId, type Refund } from '@kassa/contracts';
 import type { Queryable } from '@kassa/db';
 import { refund as bookRefund } from '@kassa/ledger';
 import type { z } from 'zod';
-import { type AcquirerRefund, AcquirerRejectedError } from '../acquirer/client.ts';
+import type { AcquirerRefund, AcquirerRejectedError } from '../acquirer/client.ts';
 import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import {
@@ -14,9 +14,9 @@ import {
   releaseAttempt,
   resolveAttempt,
 } from '../payments/attempts.ts';
-import { inProgress } from '../payments/capture.ts';
 import { recordPaymentIntentEvent } from '../payments/events.ts';
 import { ledgerOptions } from '../payments/outcomes.ts';
+import { answerOrRefusal, inProgress } from '../payments/steps.ts';
 import { loadPaymentIntent, savePaymentIntent } from '../payments/store.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -109,12 +109,9 @@ export function createRefundStep(
     },
 
     async call({ attempt, authorizationId }) {
-      try {
-        return { refund: await acquirer.refund(authorizationId, attempt.id, attempt.amount) };
-      } catch (error) {
-        if (error instanceof AcquirerRejectedError) return { rejected: error };
-        throw error;
-      }
+      return answerOrRefusal(
+        acquirer.refund(authorizationId, attempt.id, attempt.amount).then((refund) => ({ refund })),
+      );
     },
 
     async finish(tx, plan, outcome) {
