@@ -84,3 +84,5 @@ export const balanceSchema = z.object({
   pending: z.array(balanceAmountSchema),
 });
 export type Balance = z.infer<typeof balanceSchema>;
+
+export type ListEventsInput = NonNullable<z.input<typeof listEventsInput>>;

@@ -26,9 +26,9 @@ export function paginationShape<Id extends z.ZodType>(id: Id) {
 }
 
 /** A list can page one way at a time. */
-export function oneCursorOnly<T extends { starting_after?: unknown; ending_before?: unknown }>(
-  schema: z.ZodType<T>,
-) {
+export function oneCursorOnly<
+  S extends z.ZodType<{ starting_after?: unknown; ending_before?: unknown }>,
+>(schema: S) {
   return schema.refine((p) => !(p.starting_after && p.ending_before), {
     error: 'use starting_after or ending_before, not both',
     path: ['ending_before'],

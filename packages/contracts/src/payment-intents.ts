@@ -171,3 +171,9 @@ export const listPaymentIntentsInput = oneCursorOnly(
 ).default({ limit: 10 });
 
 export const paymentIntentListSchema = listOf(paymentIntentSchema);
+
+export type UpdatePaymentIntentInput = z.input<typeof updatePaymentIntentInput>;
+export type ConfirmPaymentIntentInput = z.input<typeof confirmPaymentIntentInput>;
+export type CapturePaymentIntentInput = z.input<typeof capturePaymentIntentInput>;
+export type CancelPaymentIntentInput = z.input<typeof cancelPaymentIntentInput>;
+export type ListPaymentIntentsInput = NonNullable<z.input<typeof listPaymentIntentsInput>>;

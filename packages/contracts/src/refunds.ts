@@ -50,3 +50,6 @@ export const listRefundsInput = oneCursorOnly(
 ).default({ limit: 10 });
 
 export const refundListSchema = listOf(refundSchema);
+
+export type CreateRefundInput = z.input<typeof createRefundInput>;
+export type ListRefundsInput = NonNullable<z.input<typeof listRefundsInput>>;

@@ -113,7 +113,11 @@ async function markCanceled(
   reason: string | null,
 ): Promise<void> {
   if (row.hold_id) {
-    await release(tx, { holdId: row.hold_id, merchantId: row.merchant_id }, ledgerOptions(ctx));
+    await release(
+      tx,
+      { holdId: row.hold_id, merchantId: row.merchant_id },
+      ledgerOptions(ctx, row.id),
+    );
     row.hold_id = null;
   }
   row.status = 'canceled';

@@ -67,7 +67,7 @@ export async function bookCapture(
       holdId,
       livemode: row.livemode,
     },
-    ledgerOptions(ctx),
+    ledgerOptions(ctx, row.id),
   );
   return fee;
 }
@@ -78,8 +78,9 @@ export async function bookCapture(
  * attempt, under the payment's row lock, after checking the attempt was still unresolved — so
  * it happens exactly once without one.
  */
-export function ledgerOptions(ctx: Context & { principal: Principal }) {
-  return { metadata: eventMetadata(ctx), accounts: ctx.services.accounts };
+/** How the payments book: who acted (metadata), which object (reference), cached accounts. */
+export function ledgerOptions(ctx: Context & { principal: Principal }, reference: string) {
+  return { metadata: eventMetadata(ctx), accounts: ctx.services.accounts, reference };
 }
 
 /**
@@ -111,7 +112,7 @@ export async function applyAuthorization(
       };
       if (authorization.status === 'captured') {
         const fee = platformFee(attempt.amount, await feeScheduleOf(tx, row.merchant_id));
-        await sale(tx, { ...money, fee }, ledgerOptions(ctx));
+        await sale(tx, { ...money, fee }, ledgerOptions(ctx, row.id));
         row.status = 'succeeded';
         row.amount_received = attempt.amount;
         row.amount_capturable = 0n;
@@ -119,7 +120,7 @@ export async function applyAuthorization(
         await savePaymentIntent(tx, row);
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.succeeded');
       } else {
-        const hold = await authorize(tx, money, ledgerOptions(ctx));
+        const hold = await authorize(tx, money, ledgerOptions(ctx, row.id));
         row.status = 'requires_capture';
         row.amount_capturable = attempt.amount;
         row.hold_id = hold.holdId;

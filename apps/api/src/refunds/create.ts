@@ -135,7 +135,7 @@ export function createRefundStep(
           amount: refund.amount,
           livemode: refund.livemode,
         },
-        ledgerOptions(ctx),
+        ledgerOptions(ctx, refund.id),
       );
       refund.status = 'succeeded';
       refund.version += 1;

@@ -23,6 +23,8 @@ export interface BookOptions {
   merchantId?: string | null;
   metadata?: EventMetadata;
   idempotencyKey?: string;
+  /** The business object the entry books (`pi_…`, `re_…`): kept in the entry's event data. */
+  reference?: string;
   /**
    * Where the chart functions look up (and remember) account ids; accounts never change once
    * opened, so a long-running process keeps one per database (see AccountCache).
@@ -163,7 +165,16 @@ export async function recordEntry(
     {
       stream: options.stream ?? `journal_entry:${entryId}`,
       expectedVersion: options.expectedVersion ?? (options.stream ? 'any' : 'no_stream'),
-      events: [{ type: entry.type, data: toEntryData(entry, entryId) as never, metadata }],
+      events: [
+        {
+          type: entry.type,
+          data: toEntryData(
+            options.reference ? { ...entry, reference: options.reference } : entry,
+            entryId,
+          ) as never,
+          metadata,
+        },
+      ],
       merchantId: options.merchantId ?? null,
     },
     JOURNAL,

@@ -32,6 +32,8 @@ export interface AccountOpenedData {
 export interface EntryData {
   entryId: string;
   code: string;
+  /** The business object the entry books (a payment `pi_…`, a refund `re_…`), if any. */
+  reference?: string;
   holdId?: string;
   legs: Array<{
     accountId: string;

@@ -1,0 +1,47 @@
+import { HttpClient, type KassaOptions } from './http.ts';
+import { BalanceResource, Events, PaymentIntents, PaymentMethods, Refunds } from './resources.ts';
+import { Webhooks } from './webhooks.ts';
+
+/**
+ * The Kassa API, for your server:
+ *
+ *   const kassa = new Kassa(process.env.KASSA_SECRET_KEY, { baseUrl: 'https://api.kassa.example' });
+ *   const payment = await kassa.paymentIntents.create({ amount: 1999, currency: 'eur' });
+ */
+export class Kassa {
+  readonly paymentIntents: PaymentIntents;
+  readonly refunds: Refunds;
+  readonly paymentMethods: PaymentMethods;
+  readonly events: Events;
+  readonly balance: BalanceResource;
+  readonly webhooks: Webhooks;
+
+  constructor(secretKey: string, options: KassaOptions = {}) {
+    const http = new HttpClient(secretKey, options);
+    this.paymentIntents = new PaymentIntents(http);
+    this.refunds = new Refunds(http);
+    this.paymentMethods = new PaymentMethods(http);
+    this.events = new Events(http);
+    this.balance = new BalanceResource(http);
+    this.webhooks = new Webhooks();
+  }
+}
+
+export default Kassa;
+
+export type {
+  Balance,
+  CancellationReason,
+  CardBrand,
+  Event,
+  EventType,
+  PaymentIntent,
+  PaymentIntentStatus,
+  PaymentMethod,
+  Refund,
+  RefundStatus,
+} from '@kassa/contracts';
+export * from './errors.ts';
+export { type KassaOptions, type RequestOptions, VERSION } from './http.ts';
+export { type ListPage, ListResult } from './pagination.ts';
+export { KassaSignatureVerificationError, Webhooks } from './webhooks.ts';

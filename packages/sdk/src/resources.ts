@@ -1,0 +1,121 @@
+import type {
+  Balance,
+  CancelPaymentIntentInput,
+  CapturePaymentIntentInput,
+  ConfirmPaymentIntentInput,
+  CreatePaymentIntentInput,
+  CreateRefundInput,
+  Event,
+  ListEventsInput,
+  ListPaymentIntentsInput,
+  ListRefundsInput,
+  PaymentIntent,
+  PaymentMethod,
+  Refund,
+  UpdatePaymentIntentInput,
+} from '@kassa/contracts';
+import type { HttpClient, RequestOptions } from './http.ts';
+import { type ListPage, ListResult } from './pagination.ts';
+
+type WithoutId<T> = Omit<T, 'id'>;
+type ReadOptions = Omit<RequestOptions, 'idempotencyKey'>;
+
+/** Payment intents: one per order or charge attempt, from creation to capture. */
+export class PaymentIntents {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreatePaymentIntentInput, options?: RequestOptions): Promise<PaymentIntent> {
+    return this.http.mutation('paymentIntents.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<PaymentIntent> {
+    return this.http.query('paymentIntents.retrieve', { id }, options);
+  }
+  update(
+    id: string,
+    params: WithoutId<UpdatePaymentIntentInput>,
+    options?: RequestOptions,
+  ): Promise<PaymentIntent> {
+    return this.http.mutation('paymentIntents.update', { ...params, id }, options);
+  }
+  confirm(
+    id: string,
+    params: WithoutId<ConfirmPaymentIntentInput> = {},
+    options?: RequestOptions,
+  ): Promise<PaymentIntent> {
+    return this.http.mutation('paymentIntents.confirm', { ...params, id }, options);
+  }
+  capture(
+    id: string,
+    params: WithoutId<CapturePaymentIntentInput> = {},
+    options?: RequestOptions,
+  ): Promise<PaymentIntent> {
+    return this.http.mutation('paymentIntents.capture', { ...params, id }, options);
+  }
+  cancel(
+    id: string,
+    params: WithoutId<CancelPaymentIntentInput> = {},
+    options?: RequestOptions,
+  ): Promise<PaymentIntent> {
+    return this.http.mutation('paymentIntents.cancel', { ...params, id }, options);
+  }
+  list(
+    params: ListPaymentIntentsInput = {},
+    options?: ReadOptions,
+  ): ListResult<PaymentIntent, ListPaymentIntentsInput> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<PaymentIntent>>('paymentIntents.list', page, options),
+      params,
+    );
+  }
+}
+
+/** Refunds of captured payments, in full or in parts. */
+export class Refunds {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreateRefundInput, options?: RequestOptions): Promise<Refund> {
+    return this.http.mutation('refunds.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<Refund> {
+    return this.http.query('refunds.retrieve', { id }, options);
+  }
+  list(params: ListRefundsInput = {}, options?: ReadOptions): ListResult<Refund, ListRefundsInput> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Refund>>('refunds.list', page, options),
+      params,
+    );
+  }
+}
+
+/** Cards tokenized by the checkout: brand, last 4, expiry, never the number. */
+export class PaymentMethods {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<PaymentMethod> {
+    return this.http.query('paymentMethods.retrieve', { id }, options);
+  }
+}
+
+/** What happened to your objects, as webhooks deliver it. */
+export class Events {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<Event> {
+    return this.http.query('events.retrieve', { id }, options);
+  }
+  list(params: ListEventsInput = {}, options?: ReadOptions): ListResult<Event, ListEventsInput> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Event>>('events.list', page, options),
+      params,
+    );
+  }
+}
+
+/** Your balance: available and pending, per currency, straight from the ledger. */
+export class BalanceResource {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(options?: ReadOptions): Promise<Balance> {
+    return this.http.query('balance.retrieve', {}, options);
+  }
+}
