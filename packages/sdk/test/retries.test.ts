@@ -1,6 +1,6 @@
-import { usePaymentsApi } from '@kassa/api/testing';
+import { startApi, usePaymentsApi } from '@kassa/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kassa } from '../src/index.ts';
+import { Kassa, KassaRateLimitError } from '../src/index.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 
 // Lost answers between the SDK and the API: the API did the work, the SDK never heard. The SDK
@@ -71,5 +71,40 @@ describe('a response lost after the API acted', () => {
         [created.id],
       ),
     ).toBe(1);
+  });
+});
+
+describe('429 rate_limit_error', () => {
+  it('waits as long as Retry-After says, then succeeds; without retries it throws with retryAfter', async () => {
+    const limited = await startApi(db.current, {}, { rateLimit: 4 });
+    try {
+      const patient = new Kassa(env.merchant.secretKey, {
+        baseUrl: limited.base,
+        maxNetworkRetries: 4,
+      });
+      const started = Date.now();
+      const balances = await Promise.all(
+        Array.from({ length: 10 }, () => patient.balance.retrieve()),
+      );
+      expect(balances).toHaveLength(10);
+      // 4 per second: the last ones waited for at least one Retry-After (1 s).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const impatient = new Kassa(env.merchant.secretKey, {
+        baseUrl: limited.base,
+        maxNetworkRetries: 0,
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, () => impatient.balance.retrieve()),
+      );
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+      expect(refused.length).toBeGreaterThanOrEqual(4);
+      expect(refused[0]).toBeInstanceOf(KassaRateLimitError);
+      expect(refused[0]).toMatchObject({ statusCode: 429, code: 'rate_limit' });
+      expect(refused[0].retryAfter).toBeGreaterThanOrEqual(1);
+    } finally {
+      await limited.app.close();
+    }
   });
 });
