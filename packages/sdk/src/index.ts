@@ -29,19 +29,8 @@ export class Kassa {
 
 export default Kassa;
 
-export type {
-  Balance,
-  CancellationReason,
-  CardBrand,
-  Event,
-  EventType,
-  PaymentIntent,
-  PaymentIntentStatus,
-  PaymentMethod,
-  Refund,
-  RefundStatus,
-} from '@kassa/contracts';
 export * from './errors.ts';
+export type * from './generated/types.ts';
 export { type KassaOptions, type RequestOptions, VERSION } from './http.ts';
 export { type ListPage, ListResult } from './pagination.ts';
 export { KassaSignatureVerificationError, Webhooks } from './webhooks.ts';

@@ -1,19 +1,19 @@
 import type {
   Balance,
-  CancelPaymentIntentInput,
-  CapturePaymentIntentInput,
-  ConfirmPaymentIntentInput,
-  CreatePaymentIntentInput,
-  CreateRefundInput,
+  CancelPaymentIntentParams,
+  CapturePaymentIntentParams,
+  ConfirmPaymentIntentParams,
+  CreatePaymentIntentParams,
+  CreateRefundParams,
   Event,
-  ListEventsInput,
-  ListPaymentIntentsInput,
-  ListRefundsInput,
+  ListEventsParams,
+  ListPaymentIntentsParams,
+  ListRefundsParams,
   PaymentIntent,
   PaymentMethod,
   Refund,
-  UpdatePaymentIntentInput,
-} from '@kassa/contracts';
+  UpdatePaymentIntentParams,
+} from './generated/types.ts';
 import type { HttpClient, RequestOptions } from './http.ts';
 import { type ListPage, ListResult } from './pagination.ts';
 
@@ -24,7 +24,7 @@ type ReadOptions = Omit<RequestOptions, 'idempotencyKey'>;
 export class PaymentIntents {
   constructor(private readonly http: HttpClient) {}
 
-  create(params: CreatePaymentIntentInput, options?: RequestOptions): Promise<PaymentIntent> {
+  create(params: CreatePaymentIntentParams, options?: RequestOptions): Promise<PaymentIntent> {
     return this.http.mutation('paymentIntents.create', params, options);
   }
   retrieve(id: string, options?: ReadOptions): Promise<PaymentIntent> {
@@ -32,36 +32,36 @@ export class PaymentIntents {
   }
   update(
     id: string,
-    params: WithoutId<UpdatePaymentIntentInput>,
+    params: WithoutId<UpdatePaymentIntentParams>,
     options?: RequestOptions,
   ): Promise<PaymentIntent> {
     return this.http.mutation('paymentIntents.update', { ...params, id }, options);
   }
   confirm(
     id: string,
-    params: WithoutId<ConfirmPaymentIntentInput> = {},
+    params: WithoutId<ConfirmPaymentIntentParams> = {},
     options?: RequestOptions,
   ): Promise<PaymentIntent> {
     return this.http.mutation('paymentIntents.confirm', { ...params, id }, options);
   }
   capture(
     id: string,
-    params: WithoutId<CapturePaymentIntentInput> = {},
+    params: WithoutId<CapturePaymentIntentParams> = {},
     options?: RequestOptions,
   ): Promise<PaymentIntent> {
     return this.http.mutation('paymentIntents.capture', { ...params, id }, options);
   }
   cancel(
     id: string,
-    params: WithoutId<CancelPaymentIntentInput> = {},
+    params: WithoutId<CancelPaymentIntentParams> = {},
     options?: RequestOptions,
   ): Promise<PaymentIntent> {
     return this.http.mutation('paymentIntents.cancel', { ...params, id }, options);
   }
   list(
-    params: ListPaymentIntentsInput = {},
+    params: ListPaymentIntentsParams = {},
     options?: ReadOptions,
-  ): ListResult<PaymentIntent, ListPaymentIntentsInput> {
+  ): ListResult<PaymentIntent, ListPaymentIntentsParams> {
     return new ListResult(
       (page) => this.http.query<ListPage<PaymentIntent>>('paymentIntents.list', page, options),
       params,
@@ -73,13 +73,16 @@ export class PaymentIntents {
 export class Refunds {
   constructor(private readonly http: HttpClient) {}
 
-  create(params: CreateRefundInput, options?: RequestOptions): Promise<Refund> {
+  create(params: CreateRefundParams, options?: RequestOptions): Promise<Refund> {
     return this.http.mutation('refunds.create', params, options);
   }
   retrieve(id: string, options?: ReadOptions): Promise<Refund> {
     return this.http.query('refunds.retrieve', { id }, options);
   }
-  list(params: ListRefundsInput = {}, options?: ReadOptions): ListResult<Refund, ListRefundsInput> {
+  list(
+    params: ListRefundsParams = {},
+    options?: ReadOptions,
+  ): ListResult<Refund, ListRefundsParams> {
     return new ListResult(
       (page) => this.http.query<ListPage<Refund>>('refunds.list', page, options),
       params,
@@ -103,7 +106,7 @@ export class Events {
   retrieve(id: string, options?: ReadOptions): Promise<Event> {
     return this.http.query('events.retrieve', { id }, options);
   }
-  list(params: ListEventsInput = {}, options?: ReadOptions): ListResult<Event, ListEventsInput> {
+  list(params: ListEventsParams = {}, options?: ReadOptions): ListResult<Event, ListEventsParams> {
     return new ListResult(
       (page) => this.http.query<ListPage<Event>>('events.list', page, options),
       params,

@@ -1,5 +1,5 @@
-import type { Event } from '@kassa/contracts';
 import { KassaError } from './errors.ts';
+import type { Event } from './generated/types.ts';
 
 /** The signature did not verify, the header is malformed, or the timestamp is too old. */
 export class KassaSignatureVerificationError extends KassaError {

@@ -1,0 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { generateTypes } from './types.ts';
+
+const target = new URL('../src/generated/types.ts', import.meta.url);
+await writeFile(target, await generateTypes());
+console.log(`wrote ${target.pathname}`);
