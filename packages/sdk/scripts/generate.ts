@@ -3,4 +3,4 @@ import { generateTypes } from './types.ts';
 
 const target = new URL('../src/generated/types.ts', import.meta.url);
 await writeFile(target, await generateTypes());
-console.log(`wrote ${target.pathname}`);
+process.stdout.write(`wrote ${target.pathname}\n`);
