@@ -11,7 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = `${root}dist`;
+// `--out <dir>` builds elsewhere (tests build into a folder of their own).
+const outIndex = process.argv.indexOf('--out');
+const dist = outIndex > 0 ? (process.argv[outIndex + 1] as string) : `${root}dist`;
 await rm(dist, { recursive: true, force: true });
 
 const common = {
@@ -27,7 +29,11 @@ await build({ ...common, format: 'cjs', outfile: `${dist}/index.cjs` });
 await build({ ...common, format: 'esm', minify: true, outfile: `${dist}/index.edge.min.mjs` });
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [tsc, '-p', `${root}tsconfig.build.json`, '--outDir', `${dist}/types`],
+  { stdio: 'inherit' },
+);
 // The sources import './x.ts'; declarations must say './x.js' for consumers to resolve them.
 for (const file of await readdir(`${dist}/types`, { recursive: true })) {
   if (!file.endsWith('.d.ts')) continue;
