@@ -37,7 +37,7 @@ export function registerThreeDSecureReturn(app: FastifyInstance, services: ApiSe
       const attempt = ATTEMPT_ID.test(request.params.attemptId)
         ? await loadAttempt(services.db.pool, request.params.attemptId)
         : undefined;
-      if (!attempt || attempt.kind !== 'authorize') {
+      if (attempt?.kind !== 'authorize') {
         return reply
           .code(404)
           .type('text/html; charset=utf-8')

@@ -1,23 +1,23 @@
 import type { CancellationReason, PaymentIntent } from '@kassa/contracts';
 import type { Queryable } from '@kassa/db';
 import { release } from '@kassa/ledger';
-import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
-import {
-  type AttemptRow,
-  holdAttempt,
-  insertAttempt,
-  isHeld,
-  openAttempt,
-  releaseAttempt,
-  resolveAttempt,
-} from './attempts.ts';
+import { insertAttempt, openAttempt, resolveAttempt } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { ledgerOptions } from './outcomes.ts';
-import { answerOrRefusal, failRefused, inProgress, lockForFinish } from './steps.ts';
+import {
+  type AuthorizationOutcome,
+  type AuthorizationPlan,
+  answerOrRefusal,
+  attemptAfterFailedCall,
+  failRefused,
+  inProgress,
+  lockForFinish,
+  resumeOpenAttempt,
+} from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
@@ -25,8 +25,6 @@ import { paymentIntentView } from './view.ts';
 const CANCELABLE_AT_ONCE = new Set(['requires_payment_method', 'requires_confirmation']);
 /** With an authorization at the acquirer: voided there first. */
 const CANCELABLE_BY_VOID = new Set(['requires_action', 'requires_capture']);
-
-type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRejectedError };
 
 /**
  * paymentIntents.cancel (and the expiry of an uncaptured authorization). Before any
@@ -37,19 +35,15 @@ type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRe
 export function cancelStep(
   ctx: Context & { principal: Principal },
   input: { id: string; cancellation_reason?: CancellationReason },
-): AcquirerStep<{ attempt: AttemptRow; authorizationId: string }, Outcome, PaymentIntent> {
+): AcquirerStep<AuthorizationPlan, AuthorizationOutcome, PaymentIntent> {
   const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
   const reason = input.cancellation_reason ?? null;
   return {
     needsAcquirer: false,
     async prepare(tx) {
       const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
-      const open = await openAttempt(tx, row.id, ['void']);
-      if (open) {
-        if (isHeld(open)) throw inProgress('cancellation');
-        await holdAttempt(tx, open.id, attemptLeaseMs);
-        return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
-      }
+      const resumed = await resumeOpenAttempt(tx, row, 'void', 'cancellation', attemptLeaseMs);
+      if (resumed) return resumed;
       const authorizing = await openAttempt(tx, row.id, ['authorize', 'capture']);
       if (authorizing?.status === 'pending') {
         throw inProgress(authorizing.kind === 'capture' ? 'capture' : 'confirmation');
@@ -96,13 +90,7 @@ export function cancelStep(
       return paymentIntentView(row, clientSecretKey);
     },
 
-    async abandon(tx, plan) {
-      await resolveAttempt(tx, plan.attempt.id, 'abandoned');
-    },
-
-    async release(tx, plan) {
-      await releaseAttempt(tx, plan.attempt.id);
-    },
+    ...attemptAfterFailedCall,
   };
 }
 

@@ -1,25 +1,22 @@
 import type { PaymentIntent } from '@kassa/contracts';
-import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
-import {
-  type AttemptRow,
-  holdAttempt,
-  insertAttempt,
-  isHeld,
-  openAttempt,
-  releaseAttempt,
-  resolveAttempt,
-} from './attempts.ts';
+import { insertAttempt, resolveAttempt } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { bookCapture } from './outcomes.ts';
-import { answerOrRefusal, failRefused, inProgress, lockForFinish } from './steps.ts';
+import {
+  type AuthorizationOutcome,
+  type AuthorizationPlan,
+  answerOrRefusal,
+  attemptAfterFailedCall,
+  failRefused,
+  lockForFinish,
+  resumeOpenAttempt,
+} from './steps.ts';
 import { loadPaymentIntent, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
-
-type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRejectedError };
 
 /**
  * paymentIntents.capture: capture all of an authorization, or `amount_to_capture` of it; the
@@ -29,17 +26,13 @@ type Outcome = { authorization: AcquirerAuthorization } | { rejected: AcquirerRe
 export function captureStep(
   ctx: Context & { principal: Principal },
   input: { id: string; amount_to_capture?: number },
-): AcquirerStep<{ attempt: AttemptRow; authorizationId: string }, Outcome, PaymentIntent> {
+): AcquirerStep<AuthorizationPlan, AuthorizationOutcome, PaymentIntent> {
   const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
   return {
     async prepare(tx) {
       const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
-      const open = await openAttempt(tx, row.id, ['capture']);
-      if (open) {
-        if (isHeld(open)) throw inProgress('capture');
-        await holdAttempt(tx, open.id, attemptLeaseMs);
-        return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
-      }
+      const resumed = await resumeOpenAttempt(tx, row, 'capture', 'capture', attemptLeaseMs);
+      if (resumed) return resumed;
       if (row.status !== 'requires_capture' || !row.acquirer_authorization_id) {
         throw unexpectedState('payment_intent', row.status, 'capture');
       }
@@ -99,12 +92,6 @@ export function captureStep(
       return paymentIntentView(row, clientSecretKey);
     },
 
-    async abandon(tx, plan) {
-      await resolveAttempt(tx, plan.attempt.id, 'abandoned');
-    },
-
-    async release(tx, plan) {
-      await releaseAttempt(tx, plan.attempt.id);
-    },
+    ...attemptAfterFailedCall,
   };
 }

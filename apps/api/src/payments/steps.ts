@@ -1,9 +1,18 @@
 import type { Queryable } from '@kassa/db';
-import { AcquirerRejectedError } from '../acquirer/client.ts';
+import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
 import { KassaApiError } from '../errors.ts';
 import type { Principal } from '../trpc/procedures.ts';
-import { type AttemptRow, loadAttempt, resolveAttempt } from './attempts.ts';
-import { loadPaymentIntent } from './store.ts';
+import {
+  type AttemptKind,
+  type AttemptRow,
+  holdAttempt,
+  isHeld,
+  loadAttempt,
+  openAttempt,
+  releaseAttempt,
+  resolveAttempt,
+} from './attempts.ts';
+import { loadPaymentIntent, type PaymentIntentRow } from './store.ts';
 
 // What the acquirer steps (confirm, capture, cancel, refund) share.
 
@@ -39,6 +48,45 @@ export async function answerOrRefusal<T>(
     throw error;
   }
 }
+
+/** A call on an existing authorization (capture, void): which attempt, on which authorization. */
+export interface AuthorizationPlan {
+  attempt: AttemptRow;
+  authorizationId: string;
+}
+
+/** What the acquirer said to a call on an authorization. */
+export type AuthorizationOutcome =
+  | { authorization: AcquirerAuthorization }
+  | { rejected: AcquirerRejectedError };
+
+/**
+ * The payment's attempt of `kind` still open, resumed: refused while another request holds it
+ * (409, `what` in progress), else taken over so its call is made again with the same key.
+ */
+export async function resumeOpenAttempt(
+  tx: Queryable,
+  row: PaymentIntentRow,
+  kind: AttemptKind,
+  what: string,
+  leaseMs: number,
+): Promise<{ plan: AuthorizationPlan } | undefined> {
+  const open = await openAttempt(tx, row.id, [kind]);
+  if (!open) return undefined;
+  if (isHeld(open)) throw inProgress(what);
+  await holdAttempt(tx, open.id, leaseMs);
+  return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
+}
+
+/** When the call never left (abandon) or its answer was lost (release): the attempt's fate. */
+export const attemptAfterFailedCall = {
+  async abandon(tx: Queryable, plan: { attempt: AttemptRow }) {
+    await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+  },
+  async release(tx: Queryable, plan: { attempt: AttemptRow }) {
+    await releaseAttempt(tx, plan.attempt.id);
+  },
+};
 
 /** The start of every `finish`: the payment under its row lock, then its attempt as it now is. */
 export async function lockForFinish(tx: Queryable, principal: Principal, planned: AttemptRow) {

@@ -11,12 +11,11 @@ import {
   insertAttempt,
   isHeld,
   loadAttempt,
-  releaseAttempt,
   resolveAttempt,
 } from '../payments/attempts.ts';
 import { recordPaymentIntentEvent } from '../payments/events.ts';
 import { ledgerOptions } from '../payments/outcomes.ts';
-import { answerOrRefusal, inProgress } from '../payments/steps.ts';
+import { answerOrRefusal, attemptAfterFailedCall, inProgress } from '../payments/steps.ts';
 import { loadPaymentIntent, savePaymentIntent } from '../payments/store.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -157,9 +156,7 @@ export function createRefundStep(
       await resolveAttempt(tx, plan.attempt.id, 'abandoned');
     },
 
-    async release(tx, plan) {
-      await releaseAttempt(tx, plan.attempt.id);
-    },
+    release: attemptAfterFailedCall.release,
   };
 }
 
