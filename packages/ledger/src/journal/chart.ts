@@ -122,6 +122,18 @@ async function legs(
   return out;
 }
 
+/** What capturing `amount` posts (capture and sale alike): receivable, merchant's share, fee. */
+function capturedLegs(p: {
+  amount: bigint;
+  fee: bigint;
+}): Array<[AccountCode, 'debit' | 'credit', bigint]> {
+  return [
+    ['acquirer_receivable', 'debit', p.amount],
+    ['merchant_pending', 'credit', p.amount - p.fee],
+    ['platform_fees', 'credit', p.fee],
+  ];
+}
+
 /** Authorization: the acquirer approved; reserve the amount until capture, release or expiry. */
 export async function authorize(
   tx: Queryable,
@@ -168,9 +180,7 @@ export async function capture(
         p.merchantId,
         p.livemode,
         options?.accounts,
-        ['acquirer_receivable', 'debit', p.amount],
-        ['merchant_pending', 'credit', p.amount - p.fee],
-        ['platform_fees', 'credit', p.fee],
+        ...capturedLegs(p),
       ),
     },
     { merchantId: p.merchantId, ...options },
@@ -182,15 +192,7 @@ export async function capture(
  * a capture, in one entry: no hold is placed, since nothing would ever be reserved.
  */
 export function sale(tx: Queryable, p: Money & { fee: bigint }, options?: BookOptions) {
-  return book(
-    tx,
-    'sale',
-    p,
-    options,
-    ['acquirer_receivable', 'debit', p.amount],
-    ['merchant_pending', 'credit', p.amount - p.fee],
-    ['platform_fees', 'credit', p.fee],
-  );
+  return book(tx, 'sale', p, options, ...capturedLegs(p));
 }
 
 /** Release: the authorization is canceled; its whole reservation is given back (in its own book). */
