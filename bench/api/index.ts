@@ -20,7 +20,7 @@ import { freePort } from '@kassa/db/testing';
 import { sealAll, verifyLedger } from '@kassa/ledger';
 import { newMasterKeySpec } from '@kassa/vault';
 import { ledgerWorkload } from '../ledger/workload.ts';
-import { benchDatabase, fmt, option, percentile } from '../lib.ts';
+import { benchDatabase, fmt, option, percentile, runFor } from '../lib.ts';
 
 const clients = option('clients', 32);
 const seconds = option('seconds', 15);
@@ -170,22 +170,16 @@ function postgresCpuSeconds(): number {
 async function run(durationSeconds: number, concurrency = clients) {
   const latencies: number[] = [];
   const payments: number[] = [];
-  const deadline = performance.now() + durationSeconds * 1000;
-  const started = performance.now();
   let n = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, client) => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        const confirmMs = await onePayment(client, n++);
-        if (typeof confirmMs === 'number') {
-          latencies.push(confirmMs);
-          payments.push(performance.now() - t);
-        }
-      }
-    }),
-  );
-  return { latencies, payments, elapsed: (performance.now() - started) / 1000 };
+  const { elapsed } = await runFor(concurrency, durationSeconds, async (client) => {
+    const t = performance.now();
+    const confirmMs = await onePayment(client, n++);
+    if (typeof confirmMs === 'number') {
+      latencies.push(confirmMs);
+      payments.push(performance.now() - t);
+    }
+  });
+  return { latencies, payments, elapsed };
 }
 
 console.log('bench/api');
@@ -262,18 +256,10 @@ console.log(
 // cost, with no work behind them. A payment needs 3 HTTP exchanges (create, confirm, the
 // acquirer call) and the SQL statements counted above.
 async function loop(concurrency: number, durationSeconds: number, work: () => Promise<unknown>) {
-  let count = 0;
-  const started = performance.now();
-  const deadline = started + durationSeconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        await work();
-        count += 1;
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
+  const { latencies, elapsed } = await runFor(concurrency, durationSeconds, async () => {
+    await work();
+  });
+  return latencies.length / elapsed;
 }
 const httpRate = await loop(clients, 3, async () => (await fetch(`${api}/healthz`)).arrayBuffer());
 const sqlRate = await loop(clients, 3, () => db.pool.query('SELECT $1::int', [1]));
