@@ -1,3 +1,4 @@
+import { parse as parseCookieHeader } from 'cookie';
 import { decode } from 'next-auth/jwt';
 import type pg from 'pg';
 
@@ -9,23 +10,12 @@ import type pg from 'pg';
  */
 export const SESSION_COOKIES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
 
-/** Cookies of a `Cookie` header, by name (first occurrence wins, values URI-decoded). */
+/**
+ * Cookies of a `Cookie` header, by name, parsed by the `cookie` package next-auth itself reads
+ * cookies with (first occurrence wins, values URI-decoded and unquoted).
+ */
 export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!name || cookies.has(name)) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      cookies.set(name, decodeURIComponent(value));
-    } catch {
-      cookies.set(name, value);
-    }
-  }
-  return cookies;
+  return new Map(Object.entries(parseCookieHeader(header ?? '')));
 }
 
 /**
