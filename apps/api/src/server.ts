@@ -3,6 +3,7 @@ import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
+import { WebhookSigner } from '@kassa/webhooks';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AcquirerClient } from './acquirer/client.ts';
@@ -87,6 +88,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     accounts: new AccountCache(),
     sessionSecret: options.sessionSecret,
+    webhookSigner: new WebhookSigner(options.secretKey),
   };
   app.decorate('kassaServices', services);
   await registerRateLimit(app, options.rateLimit ?? 200);

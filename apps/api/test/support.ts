@@ -262,7 +262,7 @@ type Client = ReturnType<typeof client>;
  * acquirer simulator process, the API, one merchant, and callers with its secret key (`call`)
  * and publishable key (`browser`). `env` fills in before the first test.
  */
-export function usePaymentsApi() {
+export function usePaymentsApi(options: { background?: boolean } = {}) {
   const db = useApiDatabase();
   const env = {} as {
     app: FastifyInstance;
@@ -273,7 +273,7 @@ export function usePaymentsApi() {
   };
   beforeAll(async () => {
     env.acquirer = await startAcquirer(db.current);
-    Object.assign(env, await startApi(db.current, { url: env.acquirer.url }));
+    Object.assign(env, await startApi(db.current, { url: env.acquirer.url }, options));
     env.merchant = await newMerchant(db.current);
   });
   afterAll(async () => {

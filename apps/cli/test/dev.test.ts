@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashApiKey } from '@kassa/db';
 import { freePort, scratchDataDir } from '@kassa/db/testing';
@@ -63,7 +65,12 @@ async function startDevAndFindApi() {
         encoding: 'utf8',
       }).trim(),
     );
-  return { kassa, apiPid: pid('api/src/main.ts'), acquirerPid: pid('acquirer-sim/src/main.ts') };
+  return {
+    kassa,
+    apiPid: pid('api/src/main.ts'),
+    acquirerPid: pid('acquirer-sim/src/main.ts'),
+    webhooksPid: pid('workers/src/webhooks/main.ts'),
+  };
 }
 
 const isAlive = (pid: number) => {
@@ -140,6 +147,29 @@ describe('kassa dev (npm start)', () => {
       });
       return (await response.json()) as { result?: { data: Record<string, string> } };
     };
+    // A webhook endpoint of the merchant's, which the webhooks worker under kassa dev delivers to.
+    const deliveries: Array<{ signature: string; type: string }> = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        deliveries.push({
+          signature: String(request.headers['kassa-signature']),
+          type: JSON.parse(body).type,
+        });
+        response.writeHead(200).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const hook = await trpc('webhookEndpoints.create', firstKeys.secret as string, {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      enabled_events: ['payment_intent.succeeded'],
+    });
+    expect(hook.result?.data.secret).toMatch(/^whsec_/);
+
     const created = await trpc('paymentIntents.create', firstKeys.secret as string, {
       amount: 1_999,
       currency: 'eur',
@@ -152,6 +182,12 @@ describe('kassa dev (npm start)', () => {
       },
     });
     expect(paid.result?.data).toMatchObject({ id: created.result?.data.id, status: 'succeeded' });
+    while (deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(deliveries[0]).toMatchObject({
+      type: 'payment_intent.succeeded',
+      signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/),
+    });
+    receiver.close();
 
     // Ctrl-C stops the API, then the database, and exits cleanly.
     expect(await stop(kassa)).toBe(0);
@@ -191,9 +227,9 @@ describe('kassa dev (npm start)', () => {
   });
 
   it('if kassa itself is killed outright, the processes it started shut down too', async () => {
-    const { kassa, apiPid, acquirerPid } = await startDevAndFindApi();
+    const { kassa, apiPid, acquirerPid, webhooksPid } = await startDevAndFindApi();
     kassa.child.kill('SIGKILL');
-    while (isAlive(apiPid) || isAlive(acquirerPid)) {
+    while (isAlive(apiPid) || isAlive(acquirerPid) || isAlive(webhooksPid)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // PostgreSQL, in its own process group, outlives a SIGKILL of its owner; the next start

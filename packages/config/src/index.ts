@@ -58,3 +58,15 @@ export const vaultVariables = [
   'KASSA_VAULT_KEYS',
   'KASSA_VAULT_FINGERPRINT_KEY',
 ] as const;
+
+export const webhooksWorkerVariables = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  ...databaseVariables,
+  'KASSA_SECRET_KEY',
+  'WEBHOOK_TIMEOUT_MS',
+  'WEBHOOK_MAX_ATTEMPTS',
+  'WEBHOOK_RETRY_BASE_MS',
+  'WEBHOOK_RETRY_CAP_MS',
+  'WEBHOOK_CONCURRENCY',
+] as const;

@@ -231,6 +231,39 @@ export const variables = {
     expected: 'milliseconds, an integer from 0 to 600000',
     example: '# API_SHUTDOWN_GRACE_MS=10000',
   }),
+  WEBHOOK_TIMEOUT_MS: variable({
+    schema: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    description:
+      'Webhooks worker: how long an endpoint has to answer a delivery before the attempt counts as failed.',
+    expected: 'milliseconds, an integer from 100 to 60000',
+    example: '# WEBHOOK_TIMEOUT_MS=10000',
+  }),
+  WEBHOOK_MAX_ATTEMPTS: variable({
+    schema: z.coerce.number().int().min(1).max(50).default(16),
+    description:
+      'Webhooks worker: attempts per delivery before it is dead-lettered (with the default backoff, about a day and a half).',
+    expected: 'an integer from 1 to 50',
+    example: '# WEBHOOK_MAX_ATTEMPTS=16',
+  }),
+  WEBHOOK_RETRY_BASE_MS: variable({
+    schema: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+    description:
+      'Webhooks worker: the wait after the first failed attempt; it doubles with each failure (with jitter) up to WEBHOOK_RETRY_CAP_MS.',
+    expected: 'milliseconds, an integer from 10 to 3600000',
+    example: '# WEBHOOK_RETRY_BASE_MS=10000',
+  }),
+  WEBHOOK_RETRY_CAP_MS: variable({
+    schema: z.coerce.number().int().min(10).max(86_400_000).default(21_600_000),
+    description: 'Webhooks worker: the longest wait between two attempts of a delivery.',
+    expected: 'milliseconds, an integer from 10 to 86400000',
+    example: '# WEBHOOK_RETRY_CAP_MS=21600000',
+  }),
+  WEBHOOK_CONCURRENCY: variable({
+    schema: z.coerce.number().int().min(1).max(1000).default(20),
+    description: 'Webhooks worker: deliveries each worker process sends at the same time.',
+    expected: 'an integer from 1 to 1000',
+    example: '# WEBHOOK_CONCURRENCY=20',
+  }),
 } as const;
 
 export type VariableName = keyof typeof variables;

@@ -42,6 +42,32 @@ export const eventSchema = z.object({
 });
 export type Event = z.infer<typeof eventSchema>;
 
+/** An event as the ledger's log stores it (`ledger_events`). */
+export interface LoggedEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: { requestId?: string; idempotencyKey?: string };
+  occurred_at: Date;
+}
+
+/** The merchant's view of a logged event: what events.retrieve returns and webhooks carry. */
+export function eventFromLog(row: LoggedEvent): Event {
+  const { object, ...rest } = row.data as { object: Record<string, unknown> };
+  return {
+    id: row.id,
+    object: 'event',
+    type: row.type,
+    created: Math.floor(row.occurred_at.getTime() / 1000),
+    livemode: object.livemode === true,
+    data: { object, ...rest },
+    request: {
+      id: row.metadata.requestId ?? null,
+      idempotency_key: row.metadata.idempotencyKey ?? null,
+    },
+  };
+}
+
 export const retrieveEventInput = z.object({ id: eventId }).strict();
 
 /** `type` is one type, or a family with a wildcard: `payment_intent.*`. */

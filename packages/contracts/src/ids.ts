@@ -18,6 +18,8 @@ export const idPrefixes = {
   refund: 're',
   vaultCard: 'vc',
   paymentAttempt: 'pa',
+  webhookEndpoint: 'we',
+  webhookDelivery: 'whd',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -9,3 +9,4 @@ export * from './money.ts';
 export * from './payment-intents.ts';
 export * from './payment-methods.ts';
 export * from './refunds.ts';
+export * from './webhook-endpoints.ts';

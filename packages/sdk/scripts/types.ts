@@ -10,14 +10,20 @@ import {
   confirmPaymentIntentInput,
   createPaymentIntentInput,
   createRefundInput,
+  createWebhookEndpointInput,
+  deletedWebhookEndpointSchema,
   eventSchema,
   listEventsInput,
   listPaymentIntentsInput,
   listRefundsInput,
+  listWebhookEndpointsInput,
   paymentIntentSchema,
   paymentMethodSchema,
   refundSchema,
+  rollWebhookEndpointSecretInput,
   updatePaymentIntentInput,
+  updateWebhookEndpointInput,
+  webhookEndpointSchema,
 } from '@kassa/contracts';
 import { compile } from 'json-schema-to-typescript';
 import { z } from 'zod';
@@ -37,6 +43,27 @@ const types: Array<[name: string, schema: z.ZodType, io: 'input' | 'output', doc
   ['CreateRefundParams', createRefundInput, 'input', 'refunds.create'],
   ['ListRefundsParams', listRefundsInput, 'input', 'refunds.list'],
   ['ListEventsParams', listEventsInput, 'input', 'events.list'],
+  [
+    'WebhookEndpoint',
+    webhookEndpointSchema,
+    'output',
+    'Where Kassa sends your events; `secret` only on create and rollSecret.',
+  ],
+  [
+    'DeletedWebhookEndpoint',
+    deletedWebhookEndpointSchema,
+    'output',
+    'What webhookEndpoints.del answers.',
+  ],
+  ['CreateWebhookEndpointParams', createWebhookEndpointInput, 'input', 'webhookEndpoints.create'],
+  ['UpdateWebhookEndpointParams', updateWebhookEndpointInput, 'input', 'webhookEndpoints.update'],
+  [
+    'RollWebhookEndpointSecretParams',
+    rollWebhookEndpointSecretInput,
+    'input',
+    'webhookEndpoints.rollSecret',
+  ],
+  ['ListWebhookEndpointsParams', listWebhookEndpointsInput, 'input', 'webhookEndpoints.list'],
 ];
 
 /** The contents of src/generated/types.ts. */
@@ -53,6 +80,7 @@ export async function generateTypes(): Promise<string> {
       await compile(json as never, name, {
         bannerComment: '',
         additionalProperties: false,
+        ignoreMinAndMaxItems: true,
         format: true,
       }),
     );

@@ -1,5 +1,12 @@
 import { HttpClient, type KassaOptions } from './http.ts';
-import { BalanceResource, Events, PaymentIntents, PaymentMethods, Refunds } from './resources.ts';
+import {
+  BalanceResource,
+  Events,
+  PaymentIntents,
+  PaymentMethods,
+  Refunds,
+  WebhookEndpoints,
+} from './resources.ts';
 import { Webhooks } from './webhooks.ts';
 
 /**
@@ -14,6 +21,7 @@ export class Kassa {
   readonly paymentMethods: PaymentMethods;
   readonly events: Events;
   readonly balance: BalanceResource;
+  readonly webhookEndpoints: WebhookEndpoints;
   readonly webhooks: Webhooks;
 
   constructor(secretKey: string, options: KassaOptions = {}) {
@@ -23,6 +31,7 @@ export class Kassa {
     this.paymentMethods = new PaymentMethods(http);
     this.events = new Events(http);
     this.balance = new BalanceResource(http);
+    this.webhookEndpoints = new WebhookEndpoints(http);
     this.webhooks = new Webhooks();
   }
 }

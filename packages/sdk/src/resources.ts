@@ -5,14 +5,20 @@ import type {
   ConfirmPaymentIntentParams,
   CreatePaymentIntentParams,
   CreateRefundParams,
+  CreateWebhookEndpointParams,
+  DeletedWebhookEndpoint,
   Event,
   ListEventsParams,
   ListPaymentIntentsParams,
   ListRefundsParams,
+  ListWebhookEndpointsParams,
   PaymentIntent,
   PaymentMethod,
   Refund,
+  RollWebhookEndpointSecretParams,
   UpdatePaymentIntentParams,
+  UpdateWebhookEndpointParams,
+  WebhookEndpoint,
 } from './generated/types.ts';
 import type { HttpClient, RequestOptions } from './http.ts';
 import { type ListPage, ListResult } from './pagination.ts';
@@ -120,5 +126,48 @@ export class BalanceResource {
 
   retrieve(options?: ReadOptions): Promise<Balance> {
     return this.http.query('balance.retrieve', {}, options);
+  }
+}
+
+/**
+ * Where Kassa sends your events. The signing secret (`whsec_...`) is in the answer of `create`
+ * and `rollSecret` only: store it with your server's secrets and verify deliveries with
+ * `kassa.webhooks.constructEvent`.
+ */
+export class WebhookEndpoints {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreateWebhookEndpointParams, options?: RequestOptions): Promise<WebhookEndpoint> {
+    return this.http.mutation('webhookEndpoints.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<WebhookEndpoint> {
+    return this.http.query('webhookEndpoints.retrieve', { id }, options);
+  }
+  update(
+    id: string,
+    params: WithoutId<UpdateWebhookEndpointParams>,
+    options?: RequestOptions,
+  ): Promise<WebhookEndpoint> {
+    return this.http.mutation('webhookEndpoints.update', { ...params, id }, options);
+  }
+  /** A new secret; the old one keeps signing beside it for `expires_in_hours` (default 24). */
+  rollSecret(
+    id: string,
+    params: WithoutId<RollWebhookEndpointSecretParams> = {},
+    options?: RequestOptions,
+  ): Promise<WebhookEndpoint> {
+    return this.http.mutation('webhookEndpoints.rollSecret', { ...params, id }, options);
+  }
+  del(id: string, options?: RequestOptions): Promise<DeletedWebhookEndpoint> {
+    return this.http.mutation('webhookEndpoints.del', { id }, options);
+  }
+  list(
+    params: ListWebhookEndpointsParams = {},
+    options?: ReadOptions,
+  ): ListResult<WebhookEndpoint, ListWebhookEndpointsParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<WebhookEndpoint>>('webhookEndpoints.list', page, options),
+      params,
+    );
   }
 }

@@ -16,6 +16,9 @@ agree<Same<Sdk.CreatePaymentIntentParams, Contracts.CreatePaymentIntentInput>>()
 agree<Same<Sdk.UpdatePaymentIntentParams, Contracts.UpdatePaymentIntentInput>>();
 agree<Same<Sdk.CreateRefundParams, Contracts.CreateRefundInput>>();
 agree<Same<Sdk.ListPaymentIntentsParams, Contracts.ListPaymentIntentsInput>>();
+agree<Same<Sdk.WebhookEndpoint, Contracts.WebhookEndpoint>>();
+agree<Same<Sdk.CreateWebhookEndpointParams, Contracts.CreateWebhookEndpointInput>>();
+agree<Same<Sdk.UpdateWebhookEndpointParams, Contracts.UpdateWebhookEndpointInput>>();
 
 describe('generated types', () => {
   it('src/generated/types.ts is what the contracts generate today', async () => {

@@ -1,16 +1,11 @@
-import type { Event, listEventsInput } from '@kassa/contracts';
+import { type Event, eventFromLog, type LoggedEvent, type listEventsInput } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
 import type { z } from 'zod';
 import { notFound } from '../errors.ts';
 import type { Principal } from '../trpc/procedures.ts';
 
-interface EventRow {
+interface EventRow extends LoggedEvent {
   seq: bigint;
-  id: string;
-  type: string;
-  data: { object: Record<string, unknown> & { livemode?: boolean } } & Record<string, unknown>;
-  metadata: { requestId?: string; idempotencyKey?: string };
-  occurred_at: Date;
 }
 
 /**
@@ -19,22 +14,6 @@ interface EventRow {
  */
 const VISIBLE = `merchant_id = $1 AND type NOT LIKE 'ledger.%'
   AND (data->'object'->>'livemode')::boolean = $2`;
-
-export function eventView(row: EventRow): Event {
-  const { object, ...rest } = row.data;
-  return {
-    id: row.id,
-    object: 'event',
-    type: row.type,
-    created: Math.floor(row.occurred_at.getTime() / 1000),
-    livemode: object.livemode === true,
-    data: { object, ...rest },
-    request: {
-      id: row.metadata.requestId ?? null,
-      idempotency_key: row.metadata.idempotencyKey ?? null,
-    },
-  };
-}
 
 export async function loadEvent(
   db: Queryable,
@@ -94,5 +73,5 @@ export async function listEvents(
   const hasMore = rows.length > input.limit;
   const page = rows.slice(0, input.limit);
   if (backwards) page.reverse();
-  return { object: 'list', data: page.map(eventView), has_more: hasMore };
+  return { object: 'list', data: page.map(eventFromLog), has_more: hasMore };
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DatabaseClients } from '@kassa/db';
 import type { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
+import type { WebhookSigner } from '@kassa/webhooks';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { AcquirerClient } from '../acquirer/client.ts';
@@ -33,6 +34,8 @@ export interface ApiServices {
   sessionSecret: string;
   /** Ledger account ids, remembered (accounts never change once opened). */
   accounts: AccountCache;
+  /** Derives webhook endpoints' signing secrets (shown on create and on a roll). */
+  webhookSigner: WebhookSigner;
 }
 
 /** What every procedure sees; the middleware chains add who is calling. */

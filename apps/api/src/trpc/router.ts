@@ -6,6 +6,7 @@ import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { refundsRouter } from './routers/refunds.ts';
 import { systemRouter } from './routers/system.ts';
+import { webhookEndpointsRouter } from './routers/webhook-endpoints.ts';
 
 /**
  * The root router: one small router per resource, assembled here. Merchant procedures take a
@@ -19,6 +20,7 @@ export const appRouter = router({
   refunds: refundsRouter,
   events: eventsRouter,
   balance: balanceRouter,
+  webhookEndpoints: webhookEndpointsRouter,
   checkout: checkoutRouter,
   dashboard: dashboardRouter,
 });

@@ -115,6 +115,7 @@ function printBanner(
   say(
     `  Acquirer (sim)   http://${config.ACQUIRER_HOST}:${config.ACQUIRER_PORT}  (test cards: apps/acquirer-sim/README.md)`,
   );
+  say('  Webhooks worker  running (endpoints: webhookEndpoints.create; docs/webhooks.md)');
   say(
     `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,
   );

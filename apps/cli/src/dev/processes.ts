@@ -24,7 +24,7 @@ export interface PlatformSettings {
 
 /**
  * Every process of the platform, in start order. Later issues add checkout, the dashboard and
- * workers here; each gets the database URL, the generated secrets and its own port.
+ * the other workers here; each gets the database URL, the generated secrets and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
   const env = {
@@ -55,6 +55,12 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         ACQUIRER_URL: acquirerUrl,
       },
       readyUrl: `http://${settings.apiHost}:${settings.apiPort}/readyz`,
+    },
+    {
+      // Signs and sends webhook deliveries; no port of its own.
+      name: 'webhooks',
+      ...typescriptEntry('@kassa/workers/webhooks/main'),
+      env,
     },
   ];
 }

@@ -251,3 +251,121 @@ export interface ListEventsParams {
   };
   type?: string;
 }
+
+/**
+ * Where Kassa sends your events; `secret` only on create and rollSecret.
+ */
+export interface WebhookEndpoint {
+  id: string;
+  object: "webhook_endpoint";
+  url: string;
+  description: string | null;
+  enabled_events: string[];
+  status: "enabled" | "disabled";
+  metadata: {
+    [k: string]: string;
+  };
+  livemode: boolean;
+  created: number;
+  secret?: string;
+}
+
+/**
+ * What webhookEndpoints.del answers.
+ */
+export interface DeletedWebhookEndpoint {
+  id: string;
+  object: "webhook_endpoint";
+  deleted: true;
+}
+
+/**
+ * webhookEndpoints.create
+ */
+export interface CreateWebhookEndpointParams {
+  url: string;
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  enabled_events: (
+    | (
+        | "payment_intent.created"
+        | "payment_intent.updated"
+        | "payment_intent.processing"
+        | "payment_intent.requires_action"
+        | "payment_intent.amount_capturable_updated"
+        | "payment_intent.succeeded"
+        | "payment_intent.payment_failed"
+        | "payment_intent.canceled"
+        | "charge.refunded"
+        | "refund.created"
+        | "refund.updated"
+        | "refund.failed"
+      )
+    | ("payment_intent.*" | "charge.*" | "refund.*")
+    | "*"
+  )[];
+  description?: string;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * webhookEndpoints.update
+ */
+export interface UpdateWebhookEndpointParams {
+  id: string;
+  url?: string;
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  enabled_events?: (
+    | (
+        | "payment_intent.created"
+        | "payment_intent.updated"
+        | "payment_intent.processing"
+        | "payment_intent.requires_action"
+        | "payment_intent.amount_capturable_updated"
+        | "payment_intent.succeeded"
+        | "payment_intent.payment_failed"
+        | "payment_intent.canceled"
+        | "charge.refunded"
+        | "refund.created"
+        | "refund.updated"
+        | "refund.failed"
+      )
+    | ("payment_intent.*" | "charge.*" | "refund.*")
+    | "*"
+  )[];
+  description?: string | null;
+  disabled?: boolean;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * webhookEndpoints.rollSecret
+ */
+export interface RollWebhookEndpointSecretParams {
+  id: string;
+  expires_in_hours?: number;
+}
+
+/**
+ * webhookEndpoints.list
+ */
+export interface ListWebhookEndpointsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+}

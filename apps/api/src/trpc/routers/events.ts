@@ -1,7 +1,7 @@
-import { listEventsInput, retrieveEventInput } from '@kassa/contracts';
+import { eventFromLog, listEventsInput, retrieveEventInput } from '@kassa/contracts';
 import { z } from 'zod';
 import { retrieveBalance } from '../../balance/balance.ts';
-import { eventView, listEvents, loadEvent } from '../../events/store.ts';
+import { listEvents, loadEvent } from '../../events/store.ts';
 import { router } from '../init.ts';
 import { merchantProcedure } from '../procedures.ts';
 
@@ -9,7 +9,7 @@ export const eventsRouter = router({
   retrieve: merchantProcedure
     .input(retrieveEventInput)
     .query(async ({ ctx, input }) =>
-      eventView(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
+      eventFromLog(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
     ),
   list: merchantProcedure
     .input(listEventsInput)

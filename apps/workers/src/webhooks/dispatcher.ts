@@ -1,0 +1,204 @@
+import { eventFromLog, type LoggedEvent } from '@kassa/contracts';
+import { query } from '@kassa/db';
+import { signatureHeader, type WebhookSigner } from '@kassa/webhooks';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface DispatcherOptions {
+  /** How long an endpoint has to answer. */
+  timeoutMs: number;
+  /** Attempts before a delivery is dead-lettered. */
+  maxAttempts: number;
+  /** Wait after the first failure; doubles per failure, with jitter, up to `retryCapMs`. */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** Fallback poll for due retries (new deliveries wake the dispatcher at once). */
+  pollMs?: number;
+  log: Logger;
+}
+
+interface DueDelivery {
+  id: string;
+  event_id: string;
+  attempts: number;
+  url: string;
+  secret_salt: string;
+  previous_secret_salt: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+/**
+ * The wait before attempt `attempts + 1`: `base * 2^(attempts-1)` capped, then scaled by a random
+ * factor in [0.5, 1) so that endpoints which failed together do not retry together.
+ */
+export function retryDelayMs(
+  attempts: number,
+  baseMs: number,
+  capMs: number,
+  random = Math.random,
+): number {
+  const exponential = Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exponential * (0.5 + random() / 2));
+}
+
+/**
+ * The second half of webhook delivery: takes due deliveries (FOR UPDATE SKIP LOCKED, so several
+ * workers share the work), POSTs each event as JSON signed with `Kassa-Signature`, and records
+ * the outcome. A 2xx answer succeeds the delivery; anything else (another status, a redirect, a
+ * timeout, a refused connection) schedules the next attempt with exponential backoff, until the
+ * last attempt fails and the delivery is dead-lettered (`dead`).
+ *
+ * Claiming an attempt moves `next_attempt_at` past the timeout: it is the attempt's lease, so an
+ * attempt lost with a crashed worker is made again (deliveries are at least once; receivers
+ * dedupe on the event id).
+ */
+export class WebhookDispatcher {
+  private running = false;
+  private wakeUp: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly signer: WebhookSigner,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New deliveries are due now: look at once instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Claims and sends one batch; returns how many deliveries it attempted. */
+  async runOnce(): Promise<number> {
+    const due = await this.claim(this.options.concurrency);
+    await Promise.all(due.map((delivery) => this.attempt(delivery)));
+    return due.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.runOnce();
+      } catch (err) {
+        this.options.log.error({ err }, 'webhook dispatch failed');
+      }
+      if (sent > 0 || !this.running) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private claim(limit: number): Promise<DueDelivery[]> {
+    const leaseMs = this.options.timeoutMs + 30_000;
+    return query<DueDelivery>(
+      this.pool,
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d
+           JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+          ORDER BY d.next_attempt_at LIMIT $1
+          FOR UPDATE OF d SKIP LOCKED)
+       UPDATE webhook_deliveries d
+          SET attempts = d.attempts + 1, last_attempt_at = now(),
+              next_attempt_at = now() + make_interval(secs => $2 / 1000.0), updated_at = now()
+         FROM due, webhook_endpoints e
+        WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING d.id, d.event_id, d.attempts, e.url, e.secret_salt, e.previous_secret_salt,
+                 e.previous_secret_expires_at`,
+      [limit, leaseMs],
+    );
+  }
+
+  private async attempt(delivery: DueDelivery): Promise<void> {
+    const [event] = await query<LoggedEvent>(
+      this.pool,
+      'SELECT id, type, data, metadata, occurred_at FROM ledger_events WHERE id = $1',
+      [delivery.event_id],
+    );
+    const outcome = event
+      ? await this.send(delivery, JSON.stringify(eventFromLog(event)))
+      : ({ ok: false, status: null, error: 'event not found' } as const);
+    await this.record(delivery, outcome);
+  }
+
+  private async send(delivery: DueDelivery, body: string): Promise<Outcome> {
+    const secrets = this.signer.secretsOf({
+      secretSalt: delivery.secret_salt,
+      previousSecretSalt: delivery.previous_secret_salt,
+      previousExpiresAt: delivery.previous_secret_expires_at,
+    });
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'Kassa-Webhooks/1.0',
+          'kassa-signature': signatureHeader(body, secrets),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await response.body?.cancel().catch(() => {});
+      if (response.status >= 200 && response.status < 300)
+        return { ok: true, status: response.status };
+      return { ok: false, status: response.status, error: `HTTP ${response.status}` };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const message =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.options.timeoutMs} ms`
+          : (cause ?? (error as Error).message);
+      return { ok: false, status: null, error: message };
+    }
+  }
+
+  private async record(delivery: DueDelivery, outcome: Outcome): Promise<void> {
+    const { log, maxAttempts, retryBaseMs, retryCapMs } = this.options;
+    if (outcome.ok) {
+      await this.pool.query(
+        `UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL,
+           last_response_status = $2, last_error = NULL, updated_at = now()
+         WHERE id = $1 AND status = 'pending'`,
+        [delivery.id, outcome.status],
+      );
+      log.debug({ delivery: delivery.id, attempts: delivery.attempts }, 'webhook delivered');
+      return;
+    }
+    const dead = delivery.attempts >= maxAttempts;
+    const delayMs = retryDelayMs(delivery.attempts, retryBaseMs, retryCapMs);
+    await this.pool.query(
+      `UPDATE webhook_deliveries SET status = $2,
+         next_attempt_at = CASE WHEN $2 = 'dead' THEN NULL ELSE now() + make_interval(secs => $3 / 1000.0) END,
+         last_response_status = $4, last_error = $5, updated_at = now()
+       WHERE id = $1 AND status = 'pending'`,
+      [delivery.id, dead ? 'dead' : 'pending', delayMs, outcome.status, outcome.error],
+    );
+    const fields = { delivery: delivery.id, attempts: delivery.attempts, error: outcome.error };
+    if (dead) log.warn(fields, 'webhook delivery dead-lettered');
+    else log.info({ ...fields, retryInMs: delayMs }, 'webhook attempt failed');
+  }
+}

@@ -1,0 +1,56 @@
+import type { EventBus, Subscription } from '@kassa/ledger';
+import { WebhookSigner } from '@kassa/webhooks';
+import type pg from 'pg';
+import { type DispatcherOptions, WebhookDispatcher } from './dispatcher.ts';
+import { fanOut } from './fan-out.ts';
+
+export { type DispatcherOptions, retryDelayMs, WebhookDispatcher } from './dispatcher.ts';
+export { fanOut } from './fan-out.ts';
+
+/** The consumer group of the webhooks worker on the event bus. */
+export const WEBHOOKS_GROUP = 'webhooks';
+
+export interface WebhooksWorker {
+  dispatcher: WebhookDispatcher;
+  subscription: Subscription;
+  stop(): Promise<void>;
+}
+
+/**
+ * The webhooks worker: consumes the bus (group `webhooks`, from the beginning of the log, so
+ * nothing is missed by a worker deployed after the API) into pending deliveries, and runs the
+ * dispatcher that sends them. Any number of workers can run: the bus shares partitions among
+ * them and the dispatcher's claims skip each other's rows.
+ */
+export async function startWebhooksWorker(options: {
+  pool: pg.Pool;
+  bus: EventBus;
+  platformSecret: string;
+  dispatcher: DispatcherOptions;
+}): Promise<WebhooksWorker> {
+  const dispatcher = new WebhookDispatcher(
+    options.pool,
+    new WebhookSigner(options.platformSecret),
+    options.dispatcher,
+  );
+  dispatcher.start();
+  const subscription = await options.bus.subscribe(
+    WEBHOOKS_GROUP,
+    async (event) => {
+      if ((await fanOut(options.pool, event)) > 0) dispatcher.wake();
+    },
+    {
+      startFrom: 'beginning',
+      onError: (err, event) =>
+        options.dispatcher.log.error({ err, event: event.id }, 'webhook fan-out failed'),
+    },
+  );
+  return {
+    dispatcher,
+    subscription,
+    async stop() {
+      await subscription.stop();
+      await dispatcher.stop();
+    },
+  };
+}

@@ -1,0 +1,380 @@
+import { newMerchant, TEST_SECRET_KEY, usePaymentsApi } from '@kassa/api/testing';
+import { PostgresBus } from '@kassa/ledger';
+import { Kassa, type WebhookEndpoint } from '@kassa/sdk';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  type DispatcherOptions,
+  fanOut,
+  retryDelayMs,
+  startWebhooksWorker,
+  type WebhooksWorker,
+} from '../src/webhooks/index.ts';
+import { eventually, startReceiver } from './receiver.ts';
+
+// The webhooks worker against the real API (with its ledger sealer running), the real bus on
+// the test database, and merchants' endpoints as real HTTP servers. Every delivery is verified
+// the way a merchant verifies it: with the SDK's constructEvent and the secret the API gave.
+const { db, env, browser } = usePaymentsApi({ background: true });
+const kassa = () => new Kassa(env.merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
+const log = pino({ level: 'silent' });
+const fast: DispatcherOptions = {
+  timeoutMs: 2_000,
+  maxAttempts: 3,
+  retryBaseMs: 50,
+  retryCapMs: 200,
+  concurrency: 10,
+  pollMs: 50,
+  log,
+};
+
+const workers: WebhooksWorker[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+async function startWorker(options: Partial<DispatcherOptions> = {}) {
+  const bus = new PostgresBus(db.current.pool, { pollMs: 50 });
+  const worker = await startWebhooksWorker({
+    pool: db.current.pool,
+    bus,
+    platformSecret: TEST_SECRET_KEY,
+    dispatcher: { ...fast, ...options },
+  });
+  workers.push(worker);
+  cleanups.push(() => bus.close());
+  return worker;
+}
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function endpointFor(url: string, events: string[] = ['*'], k = kassa()) {
+  return k.webhookEndpoints.create({
+    url,
+    enabled_events: events as WebhookEndpoint['enabled_events'] as never,
+  });
+}
+const verify = (body: string, header: string | string[] | undefined, secret: string) =>
+  kassa().webhooks.constructEvent(body, header as string | undefined, secret);
+
+async function deliveriesOf(endpointId: string) {
+  const { rows } = await db.current.pool.query<{
+    event_id: string;
+    event_type: string;
+    status: string;
+    attempts: number;
+    last_response_status: number | null;
+    last_error: string | null;
+  }>(
+    `SELECT event_id, event_type, status, attempts, last_response_status, last_error
+       FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at`,
+    [endpointId],
+  );
+  return rows;
+}
+
+describe('webhook delivery', () => {
+  it('delivers every event of a payment, signed with the endpoint secret', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const endpoint = await endpointFor(receiver.url);
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    await startWorker();
+
+    const payment = await kassa().paymentIntents.create({ amount: 1_250, currency: 'eur' });
+    await browser('checkout.paymentIntents.confirm', {
+      client_secret: payment.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+      },
+    });
+    const types = await eventually(() => {
+      const seen = receiver.events().filter((e) => JSON.stringify(e).includes(payment.id));
+      return seen.length === 2 && seen.map((e) => e.type);
+    });
+    // Deliveries are not ordered across events: receivers order by the object's state.
+    expect(types.sort()).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
+
+    for (const delivery of receiver.received) {
+      const event = await verify(
+        delivery.body,
+        delivery.headers['kassa-signature'],
+        endpoint.secret as string,
+      );
+      expect(event.object).toBe('event');
+      expect(delivery.headers['content-type']).toBe('application/json; charset=utf-8');
+      // The body is the event exactly as events.retrieve returns it.
+      expect(event).toEqual(await kassa().events.retrieve(event.id));
+      // Card data in a delivery: at most BIN and last 4.
+      expect(delivery.body).not.toContain('4242424242424242');
+    }
+    await eventually(async () =>
+      (await deliveriesOf(endpoint.id)).every((d) => d.status === 'succeeded' && d.attempts === 1),
+    );
+  });
+
+  it('retries a failing endpoint with backoff and the same event, then succeeds', async () => {
+    const receiver = await startReceiver((_delivery, index) => (index < 2 ? 503 : 200));
+    cleanups.push(receiver.close);
+    const endpoint = await endpointFor(receiver.url, ['payment_intent.created']);
+    await startWorker();
+    await kassa().paymentIntents.create({ amount: 500, currency: 'eur' });
+
+    const [delivery] = await eventually(async () => {
+      const rows = await deliveriesOf(endpoint.id);
+      return rows[0]?.status === 'succeeded' && rows;
+    });
+    expect(delivery).toMatchObject({ attempts: 3, last_response_status: 200, last_error: null });
+    const ids = receiver.events().map((e) => e.id);
+    expect(ids).toEqual([ids[0], ids[0], ids[0]]);
+    for (const d of receiver.received)
+      await verify(d.body, d.headers['kassa-signature'], endpoint.secret as string);
+    // Backoff: each retry waited at least half its exponential delay (50 ms, then 100 ms).
+    const [a, b, c] = receiver.received.map((d) => d.at) as [number, number, number];
+    expect(b - a).toBeGreaterThanOrEqual(25);
+    expect(c - b).toBeGreaterThanOrEqual(50);
+  });
+
+  it('dead-letters a delivery after the last attempt: errors, timeouts, redirects, refused connections', async () => {
+    const errors = await startReceiver(() => 500);
+    const hangs = await startReceiver(() => 'hang');
+    const redirects = await startReceiver(() => 302);
+    cleanups.push(errors.close, hangs.close, redirects.close);
+    const closed = await startReceiver();
+    await closed.close(); // nothing listens on its port any more
+    const endpoints = await Promise.all(
+      [errors.url, hangs.url, redirects.url, closed.url].map((url) =>
+        endpointFor(url, ['payment_intent.created']),
+      ),
+    );
+    await startWorker({ timeoutMs: 300 });
+    await kassa().paymentIntents.create({ amount: 700, currency: 'eur' });
+
+    const outcomes = await eventually(async () => {
+      const rows = await Promise.all(endpoints.map(async (e) => (await deliveriesOf(e.id))[0]));
+      return rows.every((r) => r?.status === 'dead') && rows;
+    });
+    expect(outcomes.map((r) => [r?.attempts, r?.last_response_status])).toEqual([
+      [3, 500],
+      [3, null],
+      [3, 302],
+      [3, null],
+    ]);
+    expect(outcomes[0]?.last_error).toBe('HTTP 500');
+    expect(outcomes[1]?.last_error).toBe('no answer within 300 ms');
+    expect(outcomes[3]?.last_error).toBe('ECONNREFUSED');
+    expect(errors.received).toHaveLength(3);
+  });
+
+  it('sends only the subscribed types, only to the merchant and mode of the event', async () => {
+    const refundsOnly = await startReceiver();
+    const family = await startReceiver();
+    const otherMerchant = await startReceiver();
+    cleanups.push(refundsOnly.close, family.close, otherMerchant.close);
+    await endpointFor(refundsOnly.url, ['refund.*']);
+    await endpointFor(family.url, ['payment_intent.*']);
+    const other = await newMerchant(db.current);
+    await endpointFor(otherMerchant.url, ['*'], new Kassa(other.secretKey, { baseUrl: env.base }));
+    await startWorker();
+
+    const payment = await kassa().paymentIntents.create({ amount: 900, currency: 'eur' });
+    await eventually(() => family.events().some((e) => JSON.stringify(e).includes(payment.id)));
+    // Whatever reached the bus by now has been fanned out: give the dispatcher a moment more.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(refundsOnly.received).toHaveLength(0);
+    expect(otherMerchant.received).toHaveLength(0);
+  });
+
+  it('skips disabled endpoints and sends what waited once re-enabled', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const endpoint = await endpointFor(receiver.url, ['payment_intent.created']);
+    await kassa().webhookEndpoints.update(endpoint.id, { disabled: true });
+    await startWorker();
+    await kassa().paymentIntents.create({ amount: 300, currency: 'eur' });
+    // Disabled when the event happened: nothing is owed to it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await deliveriesOf(endpoint.id)).toHaveLength(0);
+
+    await kassa().webhookEndpoints.update(endpoint.id, { disabled: false });
+    await kassa().paymentIntents.create({ amount: 301, currency: 'eur' });
+    await eventually(() => receiver.received.length === 1);
+  });
+
+  it('signs with the old and the new secret while a roll lasts', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const endpoint = await endpointFor(receiver.url, ['payment_intent.created']);
+    const rolled = await kassa().webhookEndpoints.rollSecret(endpoint.id, { expires_in_hours: 1 });
+    expect(rolled.secret).toMatch(/^whsec_/);
+    expect(rolled.secret).not.toBe(endpoint.secret);
+    await startWorker();
+    await kassa().paymentIntents.create({ amount: 400, currency: 'eur' });
+    const [delivery] = await eventually(() => receiver.received.length > 0 && receiver.received);
+    const header = delivery?.headers['kassa-signature'] as string;
+    expect(header.match(/v1=/g)).toHaveLength(2);
+    await verify(delivery?.body as string, header, endpoint.secret as string);
+    await verify(delivery?.body as string, header, rolled.secret as string);
+    await expect(verify(delivery?.body as string, header, 'whsec_other')).rejects.toThrow();
+
+    // A roll with no overlap: the old secret stops at once.
+    const again = await kassa().webhookEndpoints.rollSecret(endpoint.id, { expires_in_hours: 0 });
+    await kassa().paymentIntents.create({ amount: 401, currency: 'eur' });
+    const second = await eventually(() => receiver.received[1]);
+    const secondHeader = second.headers['kassa-signature'] as string;
+    expect(secondHeader.match(/v1=/g)).toHaveLength(1);
+    await verify(second.body, secondHeader, again.secret as string);
+    await expect(verify(second.body, secondHeader, rolled.secret as string)).rejects.toThrow();
+  });
+
+  it('two workers share the work: every delivery sent once, fan-out idempotent on redelivery', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const endpoint = await endpointFor(receiver.url, ['payment_intent.created']);
+    await startWorker();
+    await startWorker();
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        kassa().paymentIntents.create({ amount: 1_000 + i, currency: 'eur' }),
+      ),
+    );
+    await eventually(async () => {
+      const rows = await deliveriesOf(endpoint.id);
+      return rows.length === 20 && rows.every((r) => r.status === 'succeeded');
+    });
+    const ids = receiver.events().map((e) => e.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    const objects = receiver
+      .events()
+      .map((e) => (e as unknown as { data: { object: { id: string } } }).data.object.id);
+    expect(new Set(objects)).toEqual(new Set(created.map((p) => p.id)));
+
+    // The bus redelivers an event (at least once): no second delivery is owed.
+    const { rows } = await db.current.pool.query('SELECT * FROM ledger_events WHERE id = $1', [
+      ids[0],
+    ]);
+    const row = rows[0];
+    const again = await fanOut(db.current.pool, {
+      ...row,
+      merchantId: row.merchant_id,
+      occurredAt: row.occurred_at,
+      position: row.position,
+      partitionKey: row.merchant_id,
+    });
+    expect(again).toBe(0);
+  });
+});
+
+describe('webhook endpoints API', () => {
+  it('create, retrieve, update, list, delete; the secret only on create and roll', async () => {
+    const k = kassa();
+    const created = await k.webhookEndpoints.create(
+      {
+        url: 'https://merchant.example/hooks',
+        enabled_events: ['payment_intent.succeeded', 'refund.*'],
+        description: 'orders',
+        metadata: { team: 'payments' },
+      },
+      { idempotencyKey: 'we-create-1' },
+    );
+    expect(created).toMatchObject({
+      object: 'webhook_endpoint',
+      status: 'enabled',
+      enabled_events: ['payment_intent.succeeded', 'refund.*'],
+      livemode: false,
+    });
+    // An idempotent replay answers the same endpoint, secret included (derived, not stored).
+    const replay = await k.webhookEndpoints.create(
+      {
+        url: 'https://merchant.example/hooks',
+        enabled_events: ['payment_intent.succeeded', 'refund.*'],
+        description: 'orders',
+        metadata: { team: 'payments' },
+      },
+      { idempotencyKey: 'we-create-1' },
+    );
+    expect(replay).toEqual(created);
+    const retrieved = await k.webhookEndpoints.retrieve(created.id);
+    expect(retrieved.secret).toBeUndefined();
+    expect(retrieved).toEqual({ ...created, secret: undefined });
+    const updated = await k.webhookEndpoints.update(created.id, {
+      url: 'https://merchant.example/hooks/v2',
+      description: null,
+    });
+    expect(updated).toMatchObject({ url: 'https://merchant.example/hooks/v2', description: null });
+    expect((await k.webhookEndpoints.list({ limit: 100 })).data.map((e) => e.id)).toContain(
+      created.id,
+    );
+    // Nowhere in the database is the secret.
+    const dump = await db.current.pool.query(
+      `SELECT (SELECT json_agg(w) FROM webhook_endpoints w)::text AS endpoints,
+              (SELECT json_agg(k) FROM api_idempotency_keys k)::text AS keys`,
+    );
+    expect(JSON.stringify(dump.rows)).not.toContain(created.secret);
+
+    expect(await k.webhookEndpoints.del(created.id)).toEqual({
+      id: created.id,
+      object: 'webhook_endpoint',
+      deleted: true,
+    });
+    await expect(k.webhookEndpoints.retrieve(created.id)).rejects.toMatchObject({
+      code: 'resource_missing',
+      statusCode: 404,
+    });
+  });
+
+  it('refuses bad input with a code and the parameter; live endpoints need public https', async () => {
+    const k = kassa();
+    const cases: Array<[unknown, string]> = [
+      [{ url: 'ftp://x.example', enabled_events: ['*'] }, 'url'],
+      [{ url: 'https://x.example', enabled_events: [] }, 'enabled_events'],
+      [{ url: 'https://x.example', enabled_events: ['payment_intent.nope'] }, 'enabled_events.0'],
+    ];
+    for (const [params, param] of cases) {
+      await expect(k.webhookEndpoints.create(params as never)).rejects.toMatchObject({
+        type: 'invalid_request_error',
+        param,
+      });
+    }
+    const live = new Kassa(env.merchant.liveSecretKey, { baseUrl: env.base });
+    for (const url of [
+      'http://merchant.example/hooks',
+      'https://127.0.0.1/hooks',
+      'https://localhost/x',
+    ]) {
+      await expect(
+        live.webhookEndpoints.create({ url, enabled_events: ['*'] }),
+      ).rejects.toMatchObject({ code: 'url_invalid', param: 'url' });
+    }
+    const ok = await live.webhookEndpoints.create({
+      url: 'https://merchant.example/hooks',
+      enabled_events: ['*'],
+    });
+    expect(ok.livemode).toBe(true);
+    // Another merchant's endpoint is not found, in either mode.
+    const other = await newMerchant(db.current);
+    await expect(
+      new Kassa(other.secretKey, { baseUrl: env.base }).webhookEndpoints.retrieve(ok.id),
+    ).rejects.toMatchObject({ statusCode: 404 });
+    await expect(kassa().webhookEndpoints.retrieve(ok.id)).rejects.toMatchObject({
+      statusCode: 404,
+    });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from the base up to the cap, with jitter between half and all of it', () => {
+    const max = (n: number) => retryDelayMs(n, 10_000, 21_600_000, () => 0.999_999);
+    const min = (n: number) => retryDelayMs(n, 10_000, 21_600_000, () => 0);
+    expect([1, 2, 3, 4].map(max)).toEqual([10_000, 20_000, 40_000, 80_000]);
+    expect([1, 2, 3, 4].map(min)).toEqual([5_000, 10_000, 20_000, 40_000]);
+    expect(max(30)).toBeLessThanOrEqual(21_600_000);
+    expect(max(30)).toBeGreaterThan(21_599_000);
+    expect(min(30)).toBe(10_800_000);
+  });
+});
+
+afterAll(async () => {
+  for (const worker of workers) await worker.stop();
+});
