@@ -1,6 +1,6 @@
-// Webhook verification with Web Crypto. Deliveries signed by the platform's webhooks worker
-// (not built yet) will be verified here too; until then the signature is computed from the
-// documented scheme with Node's own HMAC, independently of the SDK.
+// Webhook verification with Web Crypto, against signatures computed from the documented scheme
+// with Node's own HMAC, independently of the SDK. Deliveries signed by the platform's webhooks
+// worker are verified in platform-webhooks.test.ts.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Kassa, KassaSignatureVerificationError } from '../src/index.ts';
