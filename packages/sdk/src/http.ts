@@ -1,3 +1,4 @@
+import { uuid } from './crypto.ts';
 import { errorFromBody, KassaConnectionError, type KassaError } from './errors.ts';
 
 export const VERSION = '0.1.0';
@@ -31,17 +32,6 @@ const INITIAL_DELAY_MS = 500;
 const MAX_DELAY_MS = 5_000;
 /** A Retry-After longer than this is not waited for: the error is thrown instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
-
-/** A random UUID from Web Crypto (every runtime the SDK supports has it on globalThis). */
-function uuid(): string {
-  const crypto = globalThis.crypto;
-  if (crypto?.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s, … capped at 5 s, each × [0.5, 1). */
 export function backoffDelay(retry: number, random = Math.random): number {
@@ -90,10 +80,10 @@ export class HttpClient {
     return this.send<T>('GET', path, input, options);
   }
 
-  mutation<T>(path: string, input: unknown, options: RequestOptions = {}): Promise<T> {
+  async mutation<T>(path: string, input: unknown, options: RequestOptions = {}): Promise<T> {
     return this.send<T>('POST', path, input, {
       ...options,
-      idempotencyKey: options.idempotencyKey ?? `kassa-sdk-${uuid()}`,
+      idempotencyKey: options.idempotencyKey ?? `kassa-sdk-${await uuid()}`,
     });
   }
 

@@ -1,3 +1,4 @@
+import { webCrypto } from './crypto.ts';
 import { KassaError } from './errors.ts';
 import type { Event } from './generated/types.ts';
 
@@ -11,14 +12,15 @@ export class KassaSignatureVerificationError extends KassaError {
 const encoder = new TextEncoder();
 
 async function hmacHex(secret: string, payload: string): Promise<string> {
-  const key = await globalThis.crypto.subtle.importKey(
+  const { subtle } = await webCrypto();
+  const key = await subtle.importKey(
     'raw',
     encoder.encode(secret),
     { name: 'HMAC', hash: 'SHA-256' },
     false,
     ['sign'],
   );
-  const signature = await globalThis.crypto.subtle.sign('HMAC', key, encoder.encode(payload));
+  const signature = await subtle.sign('HMAC', key, encoder.encode(payload));
   return [...new Uint8Array(signature)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -5,18 +5,19 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TEST_SECRET_KEY, usePaymentsApi } from '@kassa/api/testing';
 import { freePort } from '@kassa/db/testing';
-import { PostgresBus } from '@kassa/ledger';
-import { startWebhooksWorker } from '@kassa/workers/webhooks';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kassa } from '../src/index.ts';
 
-// Deliveries signed by the platform itself: the real webhooks worker sends the events of a real
-// payment to the SDK's example receiver (examples/webhook-receiver.ts, its own process), which
-// verifies them with constructEvent and the secret webhookEndpoints.create returned.
+// Deliveries signed by the platform itself: the webhooks worker process (apps/workers, started
+// as `kassa dev` starts it) sends the events of a real payment to the SDK's example receiver
+// (examples/webhook-receiver.ts, its own process), which verifies them with constructEvent and
+// the secret webhookEndpoints.create returned.
 const { db, env, browser } = usePaymentsApi({ background: true });
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const receiverPath = fileURLToPath(new URL('../examples/webhook-receiver.ts', import.meta.url));
+const workerPath = fileURLToPath(
+  new URL('../../../apps/workers/src/webhooks/main.ts', import.meta.url),
+);
 const stops: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
@@ -50,25 +51,25 @@ describe('webhooks signed by the platform', () => {
     });
     const received = await startExampleReceiver(endpoint.secret as string, port);
 
-    const bus = new PostgresBus(db.current.pool, { pollMs: 50 });
-    const worker = await startWebhooksWorker({
-      pool: db.current.pool,
-      bus,
-      platformSecret: TEST_SECRET_KEY,
-      dispatcher: {
-        timeoutMs: 5_000,
-        maxAttempts: 2,
-        retryBaseMs: 100,
-        retryCapMs: 200,
-        concurrency: 5,
-        pollMs: 50,
-        log: pino({ level: 'silent' }),
+    const worker = spawn(process.execPath, ['--import', tsx, workerPath], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        DATABASE_URL: db.current.url,
+        KASSA_SECRET_KEY: TEST_SECRET_KEY,
+        WEBHOOK_RETRY_BASE_MS: '100',
+        WEBHOOK_MAX_ATTEMPTS: '2',
       },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    stops.push(
-      () => bus.close(),
-      () => worker.stop(),
-    );
+    stops.push(async () => {
+      const exited = once(worker, 'exit');
+      worker.kill('SIGTERM');
+      await exited;
+    });
+    const workerLog = createInterface({ input: worker.stdout as NodeJS.ReadableStream });
+    for await (const line of workerLog) if (line.includes('webhooks worker started')) break;
+    worker.stdout?.resume(); // keep draining its logs
 
     const payment = await kassa.paymentIntents.create({ amount: 4_200, currency: 'eur' });
     await browser('checkout.paymentIntents.confirm', {
