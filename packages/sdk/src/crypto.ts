@@ -1,4 +1,5 @@
-let nodeWebCrypto: Promise<Crypto> | undefined;
+type WebCrypto = typeof globalThis.crypto;
+let nodeWebCrypto: Promise<WebCrypto> | undefined;
 
 /**
  * Web Crypto. Every runtime the SDK supports has it on `globalThis`, except Node 18 without
@@ -6,11 +7,11 @@ let nodeWebCrypto: Promise<Crypto> | undefined;
  * only in that case. The specifier is computed so that bundlers for browsers and edge runtimes
  * do not follow it (and the build stays free of Node built-ins).
  */
-export function webCrypto(): Promise<Crypto> {
+export function webCrypto(): Promise<WebCrypto> {
   if (globalThis.crypto?.subtle) return Promise.resolve(globalThis.crypto);
   const specifier = ['node', 'crypto'].join(':');
   nodeWebCrypto ??= import(/* webpackIgnore: true */ /* @vite-ignore */ specifier).then(
-    (module: { webcrypto: Crypto }) => module.webcrypto,
+    (module) => (module as { webcrypto: unknown }).webcrypto as WebCrypto,
   );
   return nodeWebCrypto;
 }
