@@ -1,6 +1,7 @@
 import { Sealer } from '@kassa/ledger';
 import { Cron } from 'croner';
 import type { FastifyBaseLogger } from 'fastify';
+import { expireDueCheckoutSessions } from './checkout-sessions/expire.ts';
 import { pruneIdempotencyKeys } from './idempotency.ts';
 import { expireAuthorizations, resumeUnresolvedAttempts } from './payments/recovery.ts';
 import type { ApiServices } from './trpc/init.ts';
@@ -12,6 +13,7 @@ import type { ApiServices } from './trpc/init.ts';
  * - the ledger sealer (chains committed events, folds balances);
  * - every 2 s, the recovery sweep of acquirer attempts whose answer was lost;
  * - every minute, the expiry of authorizations not captured in time;
+ * - every 30 s, the expiry of checkout sessions past their expires_at;
  * - every hour, the pruning of Idempotency-Keys older than 24 hours.
  *
  * Scheduling is croner's, with `protect` so that a slow run is never overlapped by the next.
@@ -33,6 +35,9 @@ export function startBackgroundJobs(services: ApiServices, log: FastifyBaseLogge
     ),
     new Cron('0 * * * * *', options('authorization-expiry'), () =>
       expireAuthorizations(services, log).then(() => {}),
+    ),
+    new Cron('*/30 * * * * *', options('checkout-session-expiry'), () =>
+      expireDueCheckoutSessions(services, log).then(() => {}),
     ),
     new Cron('0 17 * * * *', options('idempotency-pruning'), () =>
       pruneIdempotencyKeys(services.db.pool).then(() => {}),

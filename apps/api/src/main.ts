@@ -33,6 +33,7 @@ const app = await buildApiServer({
     maxConcurrent: config.ACQUIRER_MAX_CONCURRENT,
   }),
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
+  checkoutUrl: config.CHECKOUT_URL,
   background: true,
   rateLimit: config.API_RATE_LIMIT,
 });

@@ -28,6 +28,8 @@ export interface ApiServerOptions {
   acquirer: AcquirerClient;
   /** Where browsers reach this API; default http://<listening address>. */
   publicUrl: string;
+  /** Where the hosted checkout runs (CHECKOUT_URL): checkout sessions' `url` points there. */
+  checkoutUrl?: string;
   /** Run the sealer and the sweeps in this process (the API process does; most tests do not). */
   background?: boolean;
   /** Requests per second per API key (API_RATE_LIMIT); default 200. */
@@ -86,6 +88,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     acquirer: options.acquirer,
     attemptLeaseMs: options.acquirer.longestCallMs,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
+    checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
+    secretKey: options.secretKey,
     accounts: new AccountCache(),
     sessionSecret: options.sessionSecret,
     webhookSigner: new WebhookSigner(options.secretKey),

@@ -175,7 +175,12 @@ export async function newMerchant(db: TestDatabase) {
     data: { id: newId('merchant'), name: 'Test merchant' },
   });
   const key = (kind: 'secret' | 'publishable', mode: 'test' | 'live') =>
-    issueApiKey(db.prisma, { merchantId: merchant.id, kind, mode }).then((k) => k.secret);
+    issueApiKey(db.prisma, {
+      merchantId: merchant.id,
+      kind,
+      mode,
+      platformSecret: TEST_SECRET_KEY,
+    }).then((k) => k.secret);
   return {
     merchantId: merchant.id,
     secretKey: await key('secret', 'test'),

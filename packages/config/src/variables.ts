@@ -127,6 +127,13 @@ export const variables = {
     expected: 'an http:// or https:// URL, e.g. https://api.pay.example.com',
     example: '# API_PUBLIC_URL=http://127.0.0.1:4000',
   }),
+  CHECKOUT_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+    description:
+      'Where shoppers reach the hosted checkout: checkout sessions send them to CHECKOUT_URL/pay/<session id>.',
+    expected: 'an http:// or https:// URL, e.g. https://pay.example.com',
+    example: '# CHECKOUT_URL=http://127.0.0.1:3000',
+  }),
   ACQUIRER_URL: variable({
     schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4100'),
     description:

@@ -16,6 +16,8 @@ export const eventTypes = [
   'refund.created',
   'refund.updated',
   'refund.failed',
+  'checkout.session.completed',
+  'checkout.session.expired',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -20,6 +20,7 @@ export const idPrefixes = {
   paymentAttempt: 'pa',
   webhookEndpoint: 'we',
   webhookDelivery: 'whd',
+  checkoutSession: 'cs',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

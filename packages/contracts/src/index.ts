@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
+export * from './checkout-sessions.ts';
 export * from './currencies.ts';
 export * from './errors.ts';
 export * from './events.ts';

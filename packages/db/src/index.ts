@@ -1,4 +1,9 @@
-export { hashApiKey, type IssuedApiKey, issueApiKey } from './api-keys.ts';
+export {
+  derivePublishableKey,
+  hashApiKey,
+  type IssuedApiKey,
+  issueApiKey,
+} from './api-keys.ts';
 export {
   createDatabaseClients,
   type DatabaseClientOptions,

@@ -7,12 +7,15 @@ import {
   balanceSchema,
   cancelPaymentIntentInput,
   capturePaymentIntentInput,
+  checkoutSessionSchema,
   confirmPaymentIntentInput,
+  createCheckoutSessionInput,
   createPaymentIntentInput,
   createRefundInput,
   createWebhookEndpointInput,
   deletedWebhookEndpointSchema,
   eventSchema,
+  listCheckoutSessionsInput,
   listEventsInput,
   listPaymentIntentsInput,
   listRefundsInput,
@@ -64,6 +67,14 @@ const types: Array<[name: string, schema: z.ZodType, io: 'input' | 'output', doc
     'webhookEndpoints.rollSecret',
   ],
   ['ListWebhookEndpointsParams', listWebhookEndpointsInput, 'input', 'webhookEndpoints.list'],
+  [
+    'CheckoutSession',
+    checkoutSessionSchema,
+    'output',
+    'A hosted payment page for one order: send the shopper to `url`.',
+  ],
+  ['CreateCheckoutSessionParams', createCheckoutSessionInput, 'input', 'checkoutSessions.create'],
+  ['ListCheckoutSessionsParams', listCheckoutSessionsInput, 'input', 'checkoutSessions.list'],
 ];
 
 /** The contents of src/generated/types.ts. */

@@ -1,6 +1,7 @@
 import { HttpClient, type KassaOptions } from './http.ts';
 import {
   BalanceResource,
+  CheckoutSessions,
   Events,
   PaymentIntents,
   PaymentMethods,
@@ -22,6 +23,7 @@ export class Kassa {
   readonly events: Events;
   readonly balance: BalanceResource;
   readonly webhookEndpoints: WebhookEndpoints;
+  readonly checkoutSessions: CheckoutSessions;
   readonly webhooks: Webhooks;
 
   constructor(secretKey: string, options: KassaOptions = {}) {
@@ -32,6 +34,7 @@ export class Kassa {
     this.events = new Events(http);
     this.balance = new BalanceResource(http);
     this.webhookEndpoints = new WebhookEndpoints(http);
+    this.checkoutSessions = new CheckoutSessions(http);
     this.webhooks = new Webhooks();
   }
 }

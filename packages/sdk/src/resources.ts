@@ -2,12 +2,15 @@ import type {
   Balance,
   CancelPaymentIntentParams,
   CapturePaymentIntentParams,
+  CheckoutSession,
   ConfirmPaymentIntentParams,
+  CreateCheckoutSessionParams,
   CreatePaymentIntentParams,
   CreateRefundParams,
   CreateWebhookEndpointParams,
   DeletedWebhookEndpoint,
   Event,
+  ListCheckoutSessionsParams,
   ListEventsParams,
   ListPaymentIntentsParams,
   ListRefundsParams,
@@ -167,6 +170,34 @@ export class WebhookEndpoints {
   ): ListResult<WebhookEndpoint, ListWebhookEndpointsParams> {
     return new ListResult(
       (page) => this.http.query<ListPage<WebhookEndpoint>>('webhookEndpoints.list', page, options),
+      params,
+    );
+  }
+}
+
+/**
+ * Hosted checkout: create a session for an order, send the shopper to its `url`, and learn the
+ * outcome from the `checkout.session.completed` webhook (or by retrieving the session).
+ */
+export class CheckoutSessions {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreateCheckoutSessionParams, options?: RequestOptions): Promise<CheckoutSession> {
+    return this.http.mutation('checkoutSessions.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<CheckoutSession> {
+    return this.http.query('checkoutSessions.retrieve', { id }, options);
+  }
+  /** Ends an open session: it can no longer be paid, and its payment is canceled. */
+  expire(id: string, options?: RequestOptions): Promise<CheckoutSession> {
+    return this.http.mutation('checkoutSessions.expire', { id }, options);
+  }
+  list(
+    params: ListCheckoutSessionsParams = {},
+    options?: ReadOptions,
+  ): ListResult<CheckoutSession, ListCheckoutSessionsParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<CheckoutSession>>('checkoutSessions.list', page, options),
       params,
     );
   }

@@ -143,6 +143,48 @@ describe('errors', () => {
   });
 });
 
+describe('checkout sessions', () => {
+  it('create, retrieve, list, pay on the page, expire', async () => {
+    const k = kassa();
+    const session = await k.checkoutSessions.create(
+      {
+        line_items: [{ name: 'Tea', quantity: 3, unit_amount: 400 }],
+        currency: 'eur',
+        success_url: 'https://shop.example/thanks',
+        cancel_url: 'https://shop.example/cart',
+      },
+      { idempotencyKey: 'sdk-session-1' },
+    );
+    expect(session).toMatchObject({
+      status: 'open',
+      amount_total: 1_200,
+      payment_status: 'unpaid',
+    });
+    expect(session.url).toMatch(/\/pay\/cs_/);
+    expect(await k.checkoutSessions.retrieve(session.id)).toEqual(session);
+    // The shopper pays on the hosted page, which acts with the session's client secret.
+    await payByCard(session.client_secret as string);
+    expect(await k.checkoutSessions.retrieve(session.id)).toMatchObject({
+      status: 'complete',
+      payment_status: 'paid',
+    });
+    const open = await k.checkoutSessions.create({
+      amount: 500,
+      currency: 'eur',
+      success_url: 'https://shop.example/thanks',
+      cancel_url: 'https://shop.example/cart',
+    });
+    expect((await k.checkoutSessions.expire(open.id)).status).toBe('expired');
+    const listed = await k.checkoutSessions.list({ limit: 100 }).autoPagingToArray({ limit: 100 });
+    expect(listed.map((s) => [s.id, s.status])).toEqual(
+      expect.arrayContaining([
+        [session.id, 'complete'],
+        [open.id, 'expired'],
+      ]),
+    );
+  });
+});
+
 describe('pagination', () => {
   it('iterates every object across pages, newest first, and collects up to a limit', async () => {
     const k = kassa();

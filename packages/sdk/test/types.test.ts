@@ -17,6 +17,8 @@ agree<Same<Sdk.UpdatePaymentIntentParams, Contracts.UpdatePaymentIntentInput>>()
 agree<Same<Sdk.CreateRefundParams, Contracts.CreateRefundInput>>();
 agree<Same<Sdk.ListPaymentIntentsParams, Contracts.ListPaymentIntentsInput>>();
 agree<Same<Sdk.WebhookEndpoint, Contracts.WebhookEndpoint>>();
+agree<Same<Sdk.CheckoutSession, Contracts.CheckoutSession>>();
+agree<Same<Sdk.CreateCheckoutSessionParams, Contracts.CreateCheckoutSessionInput>>();
 agree<Same<Sdk.CreateWebhookEndpointParams, Contracts.CreateWebhookEndpointInput>>();
 agree<Same<Sdk.UpdateWebhookEndpointParams, Contracts.UpdateWebhookEndpointInput>>();
 

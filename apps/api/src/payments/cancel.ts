@@ -94,7 +94,7 @@ export function cancelStep(
   };
 }
 
-async function markCanceled(
+export async function markCanceled(
   tx: Queryable,
   ctx: Context & { principal: Principal },
   row: PaymentIntentRow,

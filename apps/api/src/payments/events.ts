@@ -1,5 +1,6 @@
 import type { Queryable } from '@kassa/db';
 import { appendToStream, type EventMetadata, type JsonObject } from '@kassa/ledger';
+import { completeCheckoutSessionOf } from '../checkout-sessions/complete.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
 import type { PaymentIntentRow } from './store.ts';
@@ -44,4 +45,7 @@ export async function recordPaymentIntentEvent(
       },
     ],
   });
+  if (type === 'payment_intent.succeeded' || type === 'payment_intent.amount_capturable_updated') {
+    await completeCheckoutSessionOf(tx, ctx, row);
+  }
 }

@@ -30,6 +30,10 @@ export interface ApiServices {
   attemptLeaseMs: number;
   /** Where browsers reach the API (3-D Secure returns). */
   publicUrl: string;
+  /** Where the hosted checkout runs: `<checkoutUrl>/pay/<session id>`. */
+  checkoutUrl: string;
+  /** KASSA_SECRET_KEY, from which publishable keys are derived (the checkout page shows them). */
+  secretKey: string;
   /** NEXTAUTH_SECRET: decrypts the dashboard's next-auth session cookies. */
   sessionSecret: string;
   /** Ledger account ids, remembered (accounts never change once opened). */

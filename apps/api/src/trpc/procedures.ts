@@ -7,7 +7,7 @@ import {
   sessionUserId,
 } from '../auth/dashboard-session.ts';
 import { KassaApiError, notFound } from '../errors.ts';
-import { paymentIntentOfClientSecret } from '../payments/client-secret.ts';
+import { objectOfClientSecret } from '../payments/client-secret.ts';
 import { type Context, middleware, publicProcedure } from './init.ts';
 
 /** The merchant and mode a request acts for. Every query is scoped by both. */
@@ -26,6 +26,8 @@ export interface CheckoutPrincipal extends Principal {
   kind: 'publishable';
   /** The one payment this request may read, tokenize a card for, and confirm. */
   paymentIntentId: string;
+  /** When the client secret is a checkout session's: that session (its payment is the one). */
+  checkoutSessionId?: string;
 }
 
 const authenticationError = (code: string, message: string, param?: string) =>
@@ -69,21 +71,51 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
   const principal = await authenticate(ctx, 'publishable');
   const raw = (await getRawInput()) as { client_secret?: unknown } | undefined;
   const secret = typeof raw?.client_secret === 'string' ? raw.client_secret : undefined;
-  const paymentIntentId =
-    secret && paymentIntentOfClientSecret(ctx.services.clientSecretKey, secret);
-  if (!paymentIntentId) {
+  const objectId = secret && objectOfClientSecret(ctx.services.clientSecretKey, secret);
+  if (!objectId) {
     throw authenticationError(
       'client_secret_invalid',
-      'The client_secret is missing or is not the client secret of a payment.',
+      'The client_secret is missing or is not the client secret of a payment or checkout session.',
       'client_secret',
     );
   }
-  const { rows } = await ctx.db.pool.query(
-    'SELECT 1 FROM payment_intents WHERE id = $1 AND merchant_id = $2 AND livemode = $3',
-    [paymentIntentId, principal.merchantId, principal.livemode],
-  );
-  if (rows.length === 0) throw notFound('payment_intent', paymentIntentId, 'client_secret');
-  const checkout: CheckoutPrincipal = { ...principal, kind: 'publishable', paymentIntentId };
+  let paymentIntentId = objectId;
+  let checkoutSessionId: string | undefined;
+  if (objectId.startsWith('cs_')) {
+    const { rows } = await ctx.db.pool.query<{
+      payment_intent_id: string;
+      status: string;
+      expired: boolean;
+    }>(
+      `SELECT payment_intent_id, status, expires_at <= now() AS expired FROM checkout_sessions
+        WHERE id = $1 AND merchant_id = $2 AND livemode = $3`,
+      [objectId, principal.merchantId, principal.livemode],
+    );
+    const session = rows[0];
+    if (!session) throw notFound('checkout_session', objectId, 'client_secret');
+    if (session.status === 'expired' || (session.status === 'open' && session.expired)) {
+      throw new KassaApiError({
+        type: 'invalid_request_error',
+        code: 'checkout_session_expired',
+        message: 'This checkout session has expired: it can no longer be paid.',
+        param: 'client_secret',
+      });
+    }
+    paymentIntentId = session.payment_intent_id;
+    checkoutSessionId = objectId;
+  } else {
+    const { rows } = await ctx.db.pool.query(
+      'SELECT 1 FROM payment_intents WHERE id = $1 AND merchant_id = $2 AND livemode = $3',
+      [paymentIntentId, principal.merchantId, principal.livemode],
+    );
+    if (rows.length === 0) throw notFound('payment_intent', paymentIntentId, 'client_secret');
+  }
+  const checkout: CheckoutPrincipal = {
+    ...principal,
+    kind: 'publishable',
+    paymentIntentId,
+    ...(checkoutSessionId && { checkoutSessionId }),
+  };
   return next({ ctx: { ...ctx, principal: checkout } });
 });
 

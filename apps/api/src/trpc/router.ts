@@ -1,5 +1,6 @@
 import { router } from './init.ts';
 import { checkoutRouter } from './routers/checkout.ts';
+import { checkoutSessionsRouter } from './routers/checkout-sessions.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   events: eventsRouter,
   balance: balanceRouter,
   webhookEndpoints: webhookEndpointsRouter,
+  checkoutSessions: checkoutSessionsRouter,
   checkout: checkoutRouter,
   dashboard: dashboardRouter,
 });

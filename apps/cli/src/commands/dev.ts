@@ -58,8 +58,10 @@ export async function devCommand(): Promise<number> {
   say(style('bold', 'Starting Kassa…'));
   try {
     database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
-    const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
     const secrets = await localSecrets(config.KASSA_DATA_DIR);
+    const keys = interrupted
+      ? undefined
+      : await prepareDatabase(database.url, config, secrets.KASSA_SECRET_KEY);
     for (const spec of platformProcesses({
       databaseUrl: database.url,
       apiHost: config.API_HOST,
@@ -89,12 +91,16 @@ export async function devCommand(): Promise<number> {
   return exitCode;
 }
 
-async function prepareDatabase(url: string, config: Config<(typeof devVariables)[number]>) {
+async function prepareDatabase(
+  url: string,
+  config: Config<(typeof devVariables)[number]>,
+  platformSecret: string,
+) {
   const db = createDatabaseClients(url, { poolMax: 2, applicationName: 'kassa-dev' });
   try {
     const applied = await migrate(db.pool, { log: (m) => say(style('dim', `  ${m}`)) });
     if (applied.length > 0) say(style('dim', `  applied ${applied.length} migration(s)`));
-    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url);
+    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url, platformSecret);
   } finally {
     await db.close();
   }

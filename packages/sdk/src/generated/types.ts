@@ -302,8 +302,10 @@ export interface CreateWebhookEndpointParams {
         | "refund.created"
         | "refund.updated"
         | "refund.failed"
+        | "checkout.session.completed"
+        | "checkout.session.expired"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*")
     | "*"
   )[];
   description?: string;
@@ -336,8 +338,10 @@ export interface UpdateWebhookEndpointParams {
         | "refund.created"
         | "refund.updated"
         | "refund.failed"
+        | "checkout.session.completed"
+        | "checkout.session.expired"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*")
     | "*"
   )[];
   description?: string | null;
@@ -368,4 +372,78 @@ export interface ListWebhookEndpointsParams {
     lt?: number;
     lte?: number;
   };
+}
+
+/**
+ * A hosted payment page for one order: send the shopper to `url`.
+ */
+export interface CheckoutSession {
+  id: string;
+  object: "checkout_session";
+  status: "open" | "complete" | "expired";
+  payment_status: "unpaid" | "paid";
+  amount_total: number;
+  currency: string;
+  line_items: {
+    name: string;
+    quantity: number;
+    unit_amount: number;
+    amount_total: number;
+  }[];
+  customer_email: string | null;
+  capture_method: "automatic" | "manual";
+  success_url: string;
+  cancel_url: string;
+  url: string | null;
+  client_secret: string | null;
+  payment_intent: string;
+  expires_at: number;
+  completed_at: number | null;
+  metadata: {
+    [k: string]: string;
+  };
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * checkoutSessions.create
+ */
+export interface CreateCheckoutSessionParams {
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  line_items?: {
+    name: string;
+    quantity?: number;
+    unit_amount: number;
+  }[];
+  amount?: number;
+  currency: string;
+  success_url: string;
+  cancel_url: string;
+  customer_email?: string;
+  capture_method?: "automatic" | "manual";
+  expires_at?: number;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * checkoutSessions.list
+ */
+export interface ListCheckoutSessionsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  status?: "open" | "complete" | "expired";
+  payment_intent?: string;
 }

@@ -1,15 +1,17 @@
 import {
   confirmCheckoutPaymentIntentInput,
   createPaymentMethodInput,
+  retrieveCheckoutPageInput,
   retrieveCheckoutPaymentIntentInput,
 } from '@kassa/contracts';
+import { checkoutPage } from '../../checkout-sessions/page.ts';
 import { runAcquirerMutation, runMutation } from '../../idempotency.ts';
 import { paymentMethodView } from '../../payment-methods/store.ts';
 import { tokenizeCard } from '../../payment-methods/tokenize.ts';
 import { confirmStep } from '../../payments/confirm.ts';
 import { loadPaymentIntent } from '../../payments/store.ts';
 import { checkoutPaymentIntentView } from '../../payments/view.ts';
-import { router } from '../init.ts';
+import { publicProcedure, router } from '../init.ts';
 import { checkoutProcedure } from '../procedures.ts';
 
 /**
@@ -17,6 +19,12 @@ import { checkoutProcedure } from '../procedures.ts';
  * read that payment, tokenize a card for it, and (with the acquirer) confirm it.
  */
 export const checkoutRouter = router({
+  sessions: router({
+    /** The hosted page's view of its session, by id alone (see checkout-sessions/page.ts). */
+    retrieve: publicProcedure
+      .input(retrieveCheckoutPageInput)
+      .query(({ ctx, input }) => checkoutPage(ctx.db.pool, ctx.services, input.id)),
+  }),
   paymentIntents: router({
     retrieve: checkoutProcedure
       .input(retrieveCheckoutPaymentIntentInput)
