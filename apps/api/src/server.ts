@@ -8,6 +8,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AcquirerClient } from './acquirer/client.ts';
 import { startBackgroundJobs } from './background.ts';
+import { registerCheckoutCors } from './http/cors.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
@@ -95,6 +96,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     webhookSigner: new WebhookSigner(options.secretKey),
   };
   app.decorate('kassaServices', services);
+  await registerCheckoutCors(app, services.checkoutUrl);
   await registerRateLimit(app, options.rateLimit ?? 200);
   registerThreeDSecureReturn(app, services);
   if (options.background) {

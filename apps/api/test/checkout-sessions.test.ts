@@ -301,6 +301,26 @@ describe('checkout sessions', () => {
     );
   });
 
+  it('answers cross-origin requests only from the checkout origin, only on checkout procedures', async () => {
+    const preflight = (path: string, origin: string) =>
+      fetch(`${env.base}/trpc/${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        },
+      });
+    const allowed = await preflight('checkout.paymentIntents.confirm', 'http://127.0.0.1:3000');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:3000');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+    const elsewhere = await preflight('checkout.paymentIntents.confirm', 'https://evil.example');
+    expect(elsewhere.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    const merchantApi = await preflight('paymentIntents.create', 'http://127.0.0.1:3000');
+    expect(merchantApi.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('another merchant can neither read a session nor pay it with its own key', async () => {
     const session = await newSession();
     const other = await newMerchant(db.current);
