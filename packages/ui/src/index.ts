@@ -1,0 +1,9 @@
+export {
+  type CardNumberState,
+  declineMessage,
+  formatExpiry,
+  readCardNumber,
+  readExpiry,
+} from './card.ts';
+export { CardNumberInput, Money, StatusBadge } from './components.tsx';
+export { currencyExponent, formatMoney, minorToDecimal } from './money.ts';

@@ -1,0 +1,85 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import {
+  CardNumberInput,
+  declineMessage,
+  formatExpiry,
+  formatMoney,
+  Money,
+  minorToDecimal,
+  readCardNumber,
+  readExpiry,
+  StatusBadge,
+} from '../src/index.ts';
+
+describe('money', () => {
+  it('formats minor units in the currency exponent without floats', () => {
+    expect(minorToDecimal(5_390, 'eur')).toBe('53.90');
+    expect(minorToDecimal(5, 'usd')).toBe('0.05');
+    expect(minorToDecimal(1_200, 'JPY')).toBe('1200');
+    expect(minorToDecimal(1_500, 'KWD')).toBe('1.500');
+    expect(minorToDecimal(99_999_999_999_999_999n, 'USD')).toBe('999999999999999.99');
+    expect(formatMoney(5_390, 'eur')).toBe('€53.90');
+    expect(formatMoney(1_200, 'jpy')).toBe('¥1,200');
+    expect(formatMoney(1_500, 'kwd')).toBe('KWD\u00a01.500');
+    expect(formatMoney(123_456, 'eur', 'de-DE')).toBe('1.234,56\u00a0€');
+    // Beyond 2^53: exact, where a float would round.
+    expect(formatMoney(9_007_199_254_740_993n, 'usd')).toBe('$90,071,992,547,409.93');
+  });
+});
+
+describe('card input', () => {
+  it('groups digits, tells the brand, checks length and Luhn', () => {
+    expect(readCardNumber('4242424242424242')).toMatchObject({
+      formatted: '4242 4242 4242 4242',
+      brand: 'Visa',
+      complete: true,
+      invalid: false,
+      cvcLength: 3,
+    });
+    expect(readCardNumber('3782 8224 6310 005')).toMatchObject({
+      formatted: '3782 822463 10005',
+      brand: 'American Express',
+      complete: true,
+      cvcLength: 4,
+    });
+    // A Visa number may still grow to 19 digits, so a failing Luhn at 16 is incomplete, not over.
+    expect(readCardNumber('4242424242424241')).toMatchObject({ complete: false });
+    expect(readCardNumber('0000')).toMatchObject({ brand: null, invalid: true });
+    expect(readCardNumber('4242')).toMatchObject({ complete: false, invalid: false });
+  });
+
+  it('reads and formats the expiry; refuses past months', () => {
+    expect(formatExpiry('1234')).toBe('12 / 34');
+    expect(formatExpiry('1')).toBe('1');
+    expect(readExpiry('12 / 34')).toEqual({ month: 12, year: 2034 });
+    expect(readExpiry('01 / 20')).toBeNull();
+    expect(readExpiry('13 / 30')).toBeNull();
+  });
+
+  it('puts declines in plain words', () => {
+    expect(declineMessage('card_declined', 'insufficient_funds')).toBe(
+      'Your card has insufficient funds.',
+    );
+    expect(declineMessage('card_declined', 'stolen_card')).toBe('Your card was declined.');
+    expect(declineMessage('whatever', undefined)).toBe('Your card was declined.');
+  });
+});
+
+describe('components', () => {
+  it('render money, a status in words, and the card number grouped with its brand', () => {
+    expect(renderToStaticMarkup(createElement(Money, { amount: 5_390, currency: 'eur' }))).toBe(
+      '<span class="kassa-money">€53.90</span>',
+    );
+    expect(renderToStaticMarkup(createElement(StatusBadge, { status: 'complete' }))).toContain(
+      'Paid',
+    );
+    const html = renderToStaticMarkup(
+      createElement(CardNumberInput, { value: '378282246310005', onCardChange: () => {}, id: 'n' }),
+    );
+    expect(html).toContain('value="3782 822463 10005"');
+    expect(html).toContain('autoComplete="cc-number"');
+    expect(html).toContain('American Express');
+  });
+});
