@@ -124,7 +124,7 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
 export async function startApi(
   db: TestDatabase,
   acquirer: Parameters<typeof testServices>[0] = {},
-  options: { background?: boolean; rateLimit?: number } = {},
+  options: { background?: boolean; rateLimit?: number; checkoutUrl?: string; port?: number } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -136,11 +136,14 @@ export async function startApi(
   const app = await buildApiServer({
     db,
     ...testServices(acquirer),
+    // On a known port, browsers coming back from 3-D Secure reach this API.
+    ...(options.port && { publicUrl: `http://127.0.0.1:${options.port}` }),
     logger: { level: 'trace', stream },
     background: options.background,
     rateLimit: options.rateLimit ?? 100_000,
+    checkoutUrl: options.checkoutUrl,
   });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, base, logs };
 }
 
@@ -267,7 +270,9 @@ type Client = ReturnType<typeof client>;
  * acquirer simulator process, the API, one merchant, and callers with its secret key (`call`)
  * and publishable key (`browser`). `env` fills in before the first test.
  */
-export function usePaymentsApi(options: { background?: boolean } = {}) {
+export function usePaymentsApi(
+  options: { background?: boolean; checkoutUrl?: string; port?: number } = {},
+) {
   const db = useApiDatabase();
   const env = {} as {
     app: FastifyInstance;

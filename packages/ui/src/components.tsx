@@ -1,4 +1,4 @@
-import type { ChangeEvent, InputHTMLAttributes } from 'react';
+import type { ChangeEvent, InputHTMLAttributes, Ref } from 'react';
 import { readCardNumber } from './card.ts';
 import { formatMoney } from './money.ts';
 
@@ -38,6 +38,7 @@ export function CardNumberInput(
   props: Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value'> & {
     value: string;
     onCardChange: (state: ReturnType<typeof readCardNumber>) => void;
+    ref?: Ref<HTMLInputElement>;
   },
 ) {
   const { value, onCardChange, ...rest } = props;
