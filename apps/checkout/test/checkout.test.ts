@@ -97,8 +97,8 @@ describe('the hosted checkout', () => {
     const response = await page.goto(session.url as string);
     await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
     expect(await page.getByText('Espresso beans, 1 kg').isVisible()).toBe(true);
-    expect(await page.locator('h1').innerText()).toContain('€53.90');
-    expect(await payButton(page).innerText()).toBe('Pay €53.90');
+    expect(await page.locator('h1').textContent()).toContain('€53.90');
+    expect(await payButton(page).textContent()).toBe('Pay €53.90');
     expect(await page.getByLabel('Email').inputValue()).toBe('ada@example.com');
 
     // The security headers of a payment page.
@@ -120,7 +120,7 @@ describe('the hosted checkout', () => {
 
     await page.getByLabel('Card number').fill(TEST_CARD);
     expect(await page.getByLabel('Card number').inputValue()).toBe('4242 4242 4242 4242');
-    expect(await page.locator('.kassa-card-brand').innerText()).toBe('Visa');
+    expect(await page.locator('.kassa-card-brand').textContent()).toBe('Visa');
     await fillCard(page, { number: TEST_CARD });
     await Promise.all([page.waitForURL(`${shop.url}/thanks**`), payButton(page).click()]);
     expect(page.url()).toBe(`${shop.url}/thanks?session=${session.id}`);
