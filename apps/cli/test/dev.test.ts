@@ -21,6 +21,7 @@ beforeAll(async () => {
     KASSA_EMBEDDED_PG_PORT: String(await freePort()),
     API_PORT: String(await freePort()),
     ACQUIRER_PORT: String(await freePort()),
+    CHECKOUT_URL: `http://127.0.0.1:${await freePort()}`,
     DATABASE_URL: '',
     LOG_LEVEL: 'info',
   };
@@ -70,6 +71,7 @@ async function startDevAndFindApi() {
     apiPid: pid('api/src/main.ts'),
     acquirerPid: pid('acquirer-sim/src/main.ts'),
     webhooksPid: pid('workers/src/webhooks/main.ts'),
+    checkoutPid: pid('checkout/scripts/run-next.mjs'),
   };
 }
 
@@ -189,6 +191,19 @@ describe('kassa dev (npm start)', () => {
     });
     receiver.close();
 
+    // The hosted checkout runs too: a session's page shows its order.
+    const session = await trpc('checkoutSessions.create', firstKeys.secret as string, {
+      amount: 4_200,
+      currency: 'eur',
+      success_url: 'https://shop.example/thanks',
+      cancel_url: 'https://shop.example/cart',
+    });
+    expect(session.result?.data.url).toBe(`${env.CHECKOUT_URL}/pay/${session.result?.data.id}`);
+    const pay = await fetch(session.result?.data.url as string);
+    expect(pay.status).toBe(200);
+    expect(await pay.text()).toContain('€42.00');
+    expect(output).toContain(`Checkout         ${env.CHECKOUT_URL}/pay/`);
+
     // Ctrl-C stops the API, then the database, and exits cleanly.
     expect(await stop(kassa)).toBe(0);
     expect(kassa.output()).toContain('Kassa stopped.');
@@ -227,9 +242,9 @@ describe('kassa dev (npm start)', () => {
   });
 
   it('if kassa itself is killed outright, the processes it started shut down too', async () => {
-    const { kassa, apiPid, acquirerPid, webhooksPid } = await startDevAndFindApi();
+    const { kassa, apiPid, acquirerPid, webhooksPid, checkoutPid } = await startDevAndFindApi();
     kassa.child.kill('SIGKILL');
-    while (isAlive(apiPid) || isAlive(acquirerPid) || isAlive(webhooksPid)) {
+    while ([apiPid, acquirerPid, webhooksPid, checkoutPid].some(isAlive)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // PostgreSQL, in its own process group, outlives a SIGKILL of its owner; the next start

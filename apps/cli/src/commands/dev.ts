@@ -14,6 +14,7 @@ const devVariables = [
   'ACQUIRER_HOST',
   'ACQUIRER_PORT',
   'API_SHUTDOWN_GRACE_MS',
+  'CHECKOUT_URL',
 ] as const;
 
 /**
@@ -68,6 +69,7 @@ export async function devCommand(): Promise<number> {
       apiPort: config.API_PORT,
       acquirerHost: config.ACQUIRER_HOST,
       acquirerPort: config.ACQUIRER_PORT,
+      checkoutUrl: config.CHECKOUT_URL,
       logLevel: config.LOG_LEVEL,
       secrets,
     })) {
@@ -120,6 +122,9 @@ function printBanner(
   );
   say(
     `  Acquirer (sim)   http://${config.ACQUIRER_HOST}:${config.ACQUIRER_PORT}  (test cards: apps/acquirer-sim/README.md)`,
+  );
+  say(
+    `  Checkout         ${config.CHECKOUT_URL.replace(/\/$/, '')}/pay/<session id>  (create one with checkoutSessions.create; development mode)`,
   );
   say('  Webhooks worker  running (endpoints: webhookEndpoints.create; docs/webhooks.md)');
   say(

@@ -18,6 +18,7 @@ export interface PlatformSettings {
   apiPort: number;
   acquirerHost: string;
   acquirerPort: number;
+  checkoutUrl: string;
   logLevel: string;
   secrets: LocalSecrets;
 }
@@ -53,8 +54,30 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         API_HOST: settings.apiHost,
         API_PORT: String(settings.apiPort),
         ACQUIRER_URL: acquirerUrl,
+        CHECKOUT_URL: settings.checkoutUrl,
       },
       readyUrl: `http://${settings.apiHost}:${settings.apiPort}/readyz`,
+    },
+    {
+      // The hosted checkout, in Next.js development mode (pages compile on first visit).
+      name: 'checkout',
+      command: process.execPath,
+      args: [
+        fileURLToPath(import.meta.resolve('@kassa/checkout/scripts/run-next.mjs')),
+        'dev',
+        '--port',
+        new URL(settings.checkoutUrl).port || '3000',
+        '--hostname',
+        new URL(settings.checkoutUrl).hostname,
+      ],
+      cwd: fileURLToPath(new URL('.', import.meta.resolve('@kassa/checkout/package.json'))),
+      env: {
+        ...env,
+        NEXT_TELEMETRY_DISABLED: '1',
+        KASSA_API_URL: `http://${settings.apiHost}:${settings.apiPort}`,
+        API_PUBLIC_URL: `http://${settings.apiHost}:${settings.apiPort}`,
+      },
+      readyUrl: `${settings.checkoutUrl.replace(/\/$/, '')}/healthz`,
     },
     {
       // Signs and sends webhook deliveries; no port of its own.

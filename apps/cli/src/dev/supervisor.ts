@@ -8,6 +8,8 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env: Record<string, string | undefined>;
+  /** Working directory (default: kassa's own). */
+  cwd?: string;
   /** Polled until it answers 200; the process counts as started only then. */
   readyUrl?: string;
 }
@@ -41,6 +43,7 @@ export class Supervisor {
   async start(spec: ProcessSpec, readyTimeoutMs = 60_000): Promise<void> {
     const child = spawn(spec.command, spec.args, {
       env: spec.env,
+      cwd: spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
