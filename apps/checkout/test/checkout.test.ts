@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { usePaymentsApi } from '@kassa/api/testing';
@@ -78,6 +79,32 @@ async function openTab(viewport: keyof typeof viewports = 'desktop') {
 }
 
 const payButton = (page: Page) => page.getByRole('button', { name: /^Pay / });
+
+/**
+ * axe-core (WCAG 2.1 A and AA rules, colour contrast included) run in the page. The page's own
+ * CSP would refuse the injected script, so this tab bypasses CSP; every other tab keeps it.
+ */
+async function accessibilityViolations(
+  url: string,
+  viewport: keyof typeof viewports,
+  prepare?: (page: Page) => Promise<void>,
+) {
+  const context = await browser.newContext({ viewport: viewports[viewport], bypassCSP: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(url);
+  await prepare?.(page);
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axe);
+  const result = (await page.evaluate(() =>
+    (globalThis as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }),
+  )) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+  return result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
 
 describe('the hosted checkout', () => {
   it('pays with 4242…: lands on success_url; session, payment, ledger and event agree', async () => {
@@ -274,6 +301,29 @@ describe('the hosted checkout', () => {
       status: 'succeeded',
       amount_received: 5_390,
     });
+  });
+
+  it('passes axe-core (WCAG 2.1 AA, contrast included) in every state, at both widths', async () => {
+    const session = await newSession();
+    const expired = await newSession();
+    await kassa().checkoutSessions.expire(expired.id);
+    for (const viewport of ['desktop', 'mobile'] as const) {
+      expect(await accessibilityViolations(session.url as string, viewport)).toEqual([]);
+      expect(
+        await accessibilityViolations(session.url as string, viewport, async (page) => {
+          await fillCard(page, { number: '4000000000009995' });
+          await payButton(page).click();
+          await page.getByRole('alert').getByText('insufficient funds').waitFor();
+        }),
+      ).toEqual([]);
+      expect(
+        await accessibilityViolations(session.url as string, viewport, async (page) => {
+          await payButton(page).click();
+          await page.getByText('Check the highlighted fields.').waitFor();
+        }),
+      ).toEqual([]);
+      expect(await accessibilityViolations(expired.url as string, viewport)).toEqual([]);
+    }
   });
 
   it('can be used with the keyboard alone', async () => {
