@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,11 +12,19 @@ export const appDir = join(import.meta.dirname, '..');
 export const screenshotDir = join(appDir, 'test-results', 'screenshots');
 
 /**
- * The production build (`next build`, run by the package's test script first) served by
- * `next start`, as it runs in production. Its output is kept so tests can read its logs.
+ * The production build served by `next start`, as it runs in production. Turbo builds it before
+ * the tests (`@kassa/checkout#test` depends on `build`); run alone without a build, the tests
+ * build it first. Its output is kept so tests can read its logs.
  */
 export async function startCheckout(port: number, apiUrl: string) {
   const next = createRequire(join(appDir, 'package.json')).resolve('next/dist/bin/next');
+  if (!existsSync(join(appDir, '.next', 'BUILD_ID'))) {
+    execFileSync(process.execPath, [next, 'build'], {
+      cwd: appDir,
+      stdio: 'inherit',
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+  }
   const output: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
