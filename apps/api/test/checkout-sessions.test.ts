@@ -143,6 +143,7 @@ describe('checkout sessions', () => {
       expires_at: session.expires_at,
       livemode: false,
       payment_intent_status: 'requires_payment_method',
+      payment_in_progress: false,
       publishable_key: env.merchant.publishableKey,
       client_secret: session.client_secret,
     });

@@ -151,6 +151,7 @@ describe('the hosted checkout', () => {
     await fillCard(page, { number: TEST_CARD });
     await Promise.all([page.waitForURL(`${shop.url}/thanks**`), payButton(page).click()]);
     expect(page.url()).toBe(`${shop.url}/thanks?session=${session.id}`);
+    await screenshot(page, 'success-url-desktop');
 
     const done = await kassa().checkoutSessions.retrieve(session.id);
     expect(done).toMatchObject({ status: 'complete', payment_status: 'paid' });
@@ -210,6 +211,41 @@ describe('the hosted checkout', () => {
     expect(await page.getByLabel('Expiry (MM / YY)').getAttribute('aria-invalid')).toBe('true');
     expect(requests.slice(before).filter((r) => r.url.startsWith(env.base))).toEqual([]);
     await screenshot(page, 'invalid-fields-desktop');
+    await page.setViewportSize(viewports.mobile);
+    await screenshot(page, 'invalid-fields-mobile');
+  });
+
+  it('shows that it is working while the API answers, and the way back to the shop', async () => {
+    const session = await newSession();
+    for (const viewport of ['desktop', 'mobile'] as const) {
+      const { page } = await openTab(viewport);
+      // Hold the confirm call so the in-flight state can be seen.
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(`${env.base}/trpc/checkout.paymentIntents.confirm`, async (route) => {
+        await held;
+        await route.abort();
+      });
+      await page.goto(session.url as string);
+      await fillCard(page, { number: TEST_CARD });
+      await payButton(page).click();
+      const busy = page.getByRole('button', { name: 'Processing…' });
+      await busy.waitFor();
+      expect(await busy.isDisabled()).toBe(true);
+      expect(await busy.getAttribute('aria-busy')).toBe('true');
+      await screenshot(page, `processing-${viewport}`);
+      release();
+      await page.getByText('We could not reach the payment service').waitFor();
+    }
+    const { page } = await openTab();
+    await page.goto(session.url as string);
+    await Promise.all([
+      page.waitForURL(`${shop.url}/cart`),
+      page.getByRole('link', { name: /Back to Test merchant/ }).click(),
+    ]);
+    expect((await kassa().checkoutSessions.retrieve(session.id)).status).toBe('open');
   });
 
   it('3-D Secure: the challenge; approve pays, fail shows an error and the form again', async () => {
@@ -220,6 +256,9 @@ describe('the hosted checkout', () => {
     await payButton(page).click();
     await page.getByRole('heading', { name: 'Confirm your payment' }).waitFor();
     await screenshot(page, 'three-d-secure-challenge-desktop');
+    await page.setViewportSize(viewports.mobile);
+    await screenshot(page, 'three-d-secure-challenge-mobile');
+    await page.setViewportSize(viewports.desktop);
     await Promise.all([
       page.waitForURL(`${shop.url}/thanks**`),
       page.getByRole('button', { name: 'Approve' }).click(),
@@ -232,11 +271,12 @@ describe('the hosted checkout', () => {
     await fillCard(tab.page, { number: '4000002500003155' });
     await payButton(tab.page).click();
     await tab.page.getByRole('heading', { name: 'Confirm your payment' }).waitFor();
-    await screenshot(tab.page, 'three-d-secure-challenge-mobile');
     await tab.page.getByRole('button', { name: 'Fail' }).click();
     await tab.page.getByRole('alert').getByText('We could not verify your card').waitFor();
     expect(tab.page.url()).toContain(`/pay/${failing.id}`);
     await screenshot(tab.page, 'three-d-secure-failed-mobile');
+    await tab.page.setViewportSize(viewports.desktop);
+    await screenshot(tab.page, 'three-d-secure-failed-desktop');
     expect((await kassa().checkoutSessions.retrieve(failing.id)).status).toBe('open');
   });
 
@@ -263,6 +303,8 @@ describe('the hosted checkout', () => {
     await page.goto(paid.url as string);
     await page.getByRole('heading', { name: 'This order is already paid' }).waitFor();
     await screenshot(page, 'already-paid-desktop');
+    await page.setViewportSize(viewports.mobile);
+    await screenshot(page, 'already-paid-mobile');
   });
 
   it('double submit and two tabs make one payment', async () => {
@@ -275,7 +317,8 @@ describe('the hosted checkout', () => {
     }
     // Press twice in one tab and once in the other, at the same time.
     await Promise.all([payButton(first.page).dblclick(), payButton(second.page).click()]);
-    // Each tab ends on the merchant's thank-you page, or (the one that lost) finds the order paid.
+    // Each tab ends on the merchant's thank-you page: the one that lost follows the winner's
+    // payment to its end (or, arriving after it, finds the order paid).
     const outcomes = await Promise.all(
       [first.page, second.page].map((page) =>
         Promise.any([

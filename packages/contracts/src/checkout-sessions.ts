@@ -129,6 +129,8 @@ export const checkoutPageSchema = z.object({
   expires_at: z.number().int(),
   livemode: z.boolean(),
   payment_intent_status: z.enum(paymentIntentStatuses),
+  /** A confirmation (from any tab) is with the card network right now. */
+  payment_in_progress: z.boolean(),
   publishable_key: z.string().nullable(),
   client_secret: z.string().nullable(),
 });

@@ -18,10 +18,17 @@ export async function checkoutPage(
   id: string,
 ): Promise<CheckoutPage> {
   const [row] = await query<
-    CheckoutSessionRow & { merchant_name: string; payment_status: string; past_expiry: boolean }
+    CheckoutSessionRow & {
+      merchant_name: string;
+      payment_status: string;
+      past_expiry: boolean;
+      in_progress: boolean;
+    }
   >(
     db,
-    `SELECT s.*, m.name AS merchant_name, p.status AS payment_status, s.expires_at <= now() AS past_expiry
+    `SELECT s.*, m.name AS merchant_name, p.status AS payment_status, s.expires_at <= now() AS past_expiry,
+            EXISTS (SELECT 1 FROM payment_attempts a WHERE a.payment_intent_id = p.id
+                     AND a.kind = 'authorize' AND a.status IN ('pending', 'requires_action')) AS in_progress
        FROM checkout_sessions s
        JOIN merchants m ON m.id = s.merchant_id
        JOIN payment_intents p ON p.id = s.payment_intent_id
@@ -44,6 +51,7 @@ export async function checkoutPage(
     expires_at: Math.floor(row.expires_at.getTime() / 1000),
     livemode: row.livemode,
     payment_intent_status: row.payment_status as CheckoutPage['payment_intent_status'],
+    payment_in_progress: row.in_progress,
     publishable_key: open ? await publishableKeyOf(db, services, row) : null,
     client_secret: open ? clientSecretFor(services.clientSecretKey, row.id) : null,
   };

@@ -73,6 +73,34 @@ export function PayForm(props: Props) {
     return { data: body.result?.data, error: body.error?.data };
   }
 
+  /**
+   * Watches the session until the payment another tab started settles: paid → the merchant's
+   * success page (true); expired → the expired page (true); back to needing a card → false.
+   */
+  async function followOtherPayment(): Promise<boolean> {
+    const input = encodeURIComponent(JSON.stringify({ id: props.sessionId }));
+    for (let i = 0; i < 120; i += 1) {
+      const { data } = await call<{
+        status: string;
+        payment_intent_status: string;
+        payment_in_progress: boolean;
+      }>(`checkout.sessions.retrieve?input=${input}`);
+      if (data?.status === 'complete') {
+        window.location.assign(props.successUrl);
+        return true;
+      }
+      if (data?.status === 'expired') {
+        window.location.reload();
+        return true;
+      }
+      // Nothing in flight and the payment needs a card again: the other tab's card was declined.
+      if (data?.payment_intent_status === 'requires_payment_method' && !data.payment_in_progress)
+        return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+  }
+
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     if (inFlight.current) return;
@@ -109,12 +137,14 @@ export function PayForm(props: Props) {
         window.location.assign(challenge);
         return;
       }
-      if (
-        error?.code === 'payment_intent_unexpected_state' ||
-        error?.code === 'checkout_session_expired'
-      ) {
-        // Paid (or being paid) in another tab, or too late: the page says which.
-        window.location.reload();
+      if (error?.code === 'checkout_session_expired') {
+        window.location.reload(); // the page says it expired
+        return;
+      }
+      if (error?.code === 'payment_intent_unexpected_state') {
+        // Paid, or being paid, in another tab: follow that payment to its end.
+        if (await followOtherPayment()) return;
+        setMessage('Your payment in another window did not go through. You can try again here.');
         return;
       }
       setMessage(
