@@ -2,12 +2,11 @@ import type { CheckoutSession } from '@kassa/contracts';
 import { type Queryable, query, withTransaction } from '@kassa/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { unexpectedState } from '../errors.ts';
-import { newRequestId } from '../http/request-id.ts';
 import { openAttempt } from '../payments/attempts.ts';
 import { markCanceled } from '../payments/cancel.ts';
 import { inProgress } from '../payments/steps.ts';
 import { loadPaymentIntent } from '../payments/store.ts';
-import { systemContext } from '../payments/system-context.ts';
+import { sweepEach } from '../payments/system-context.ts';
 import type { ApiServices, Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
 import {
@@ -55,22 +54,15 @@ export async function expireDueCheckoutSessions(
       WHERE status = 'open' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
     [limit],
   );
-  let expired = 0;
-  for (const session of due) {
-    const ctx = systemContext(
-      services,
-      { merchantId: session.merchant_id, livemode: session.livemode },
-      'system:checkout_expiry',
-      log,
-      newRequestId(),
-    );
-    try {
-      await withTransaction(services.db.pool, (tx) => expireCheckoutSession(tx, ctx, session.id));
-      expired += 1;
-    } catch (err) {
-      log.debug({ err, session: session.id }, 'checkout session not expired yet');
-    }
-  }
+  const expired = await sweepEach(
+    services,
+    log,
+    due,
+    'system:checkout_expiry',
+    (ctx, session) =>
+      withTransaction(services.db.pool, (tx) => expireCheckoutSession(tx, ctx, session.id)),
+    (session, err) => log.debug({ err, session: session.id }, 'checkout session not expired yet'),
+  );
   if (expired > 0) log.info({ expired }, 'expired checkout sessions');
   return expired;
 }

@@ -1,7 +1,7 @@
 import type { CheckoutSession, CheckoutSessionStatus, LineItem } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import type { Queryable } from '@kassa/db';
 import { appendToStream, type JsonObject } from '@kassa/ledger';
-import { notFound } from '../errors.ts';
+import { loadOwned } from '../owned.ts';
 import { clientSecretFor } from '../payments/client-secret.ts';
 import { eventMetadata } from '../payments/events.ts';
 import type { ApiServices, Context } from '../trpc/init.ts';
@@ -95,14 +95,13 @@ export async function loadCheckoutSession(
   id: string,
   options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<CheckoutSessionRow> {
-  const [row] = await query<CheckoutSessionRow>(
+  return loadOwned<CheckoutSessionRow>(
     db,
-    `SELECT ${SESSION_COLUMNS} FROM checkout_sessions WHERE id = $1 AND merchant_id = $2 AND livemode = $3
-     ${options.forUpdate ? 'FOR UPDATE' : ''}`,
-    [id, principal.merchantId, principal.livemode],
+    principal,
+    { table: 'checkout_sessions', columns: SESSION_COLUMNS, what: 'checkout_session' },
+    id,
+    options,
   );
-  if (!row) throw notFound('checkout_session', id, options.param);
-  return row;
 }
 
 /**

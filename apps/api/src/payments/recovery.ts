@@ -9,7 +9,7 @@ import type { AttemptKind } from './attempts.ts';
 import { cancelStep } from './cancel.ts';
 import { captureStep } from './capture.ts';
 import { confirmStep } from './confirm.ts';
-import { systemContext } from './system-context.ts';
+import { sweepEach, systemContext } from './system-context.ts';
 
 interface Unresolved {
   id: string;
@@ -85,26 +85,19 @@ export async function expireAuthorizations(
       WHERE status = 'requires_capture' AND capture_before < now() ORDER BY capture_before LIMIT $1`,
     [limit],
   );
-  let expired = 0;
-  for (const payment of due) {
-    const ctx = systemContext(
-      services,
-      { merchantId: payment.merchant_id, livemode: payment.livemode },
-      'system:authorization_expiry',
-      log,
-      newRequestId(),
-    );
-    try {
-      await runAcquirerMutation(
+  return sweepEach(
+    services,
+    log,
+    due,
+    'system:authorization_expiry',
+    (ctx, payment) =>
+      runAcquirerMutation(
         ctx,
         'expiry.cancel',
         { id: payment.id },
         cancelStep(ctx, { id: payment.id, cancellation_reason: 'automatic' }),
-      );
-      expired += 1;
-    } catch (error) {
-      log.warn({ payment: payment.id, err: error }, 'could not expire an authorization');
-    }
-  }
-  return expired;
+      ),
+    (payment, error) =>
+      log.warn({ payment: payment.id, err: error }, 'could not expire an authorization'),
+  );
 }

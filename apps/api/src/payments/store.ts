@@ -1,6 +1,7 @@
 import type { PaymentIntentStatus } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
-import { KassaApiError, notFound } from '../errors.ts';
+import type { Queryable } from '@kassa/db';
+import { KassaApiError } from '../errors.ts';
+import { loadOwned } from '../owned.ts';
 import type { Principal } from '../trpc/procedures.ts';
 
 /** A row of the payment_intents read model. */
@@ -44,14 +45,13 @@ export async function loadPaymentIntent(
   id: string,
   options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<PaymentIntentRow> {
-  const [row] = await query<PaymentIntentRow>(
+  return loadOwned<PaymentIntentRow>(
     db,
-    `SELECT ${COLUMNS} FROM payment_intents WHERE id = $1 AND merchant_id = $2 AND livemode = $3
-     ${options.forUpdate ? 'FOR UPDATE' : ''}`,
-    [id, principal.merchantId, principal.livemode],
+    principal,
+    { table: 'payment_intents', columns: COLUMNS, what: 'payment_intent' },
+    id,
+    options,
   );
-  if (!row) throw notFound('payment_intent', id, options.param);
-  return row;
 }
 
 export async function insertPaymentIntent(tx: Queryable, row: PaymentIntentRow): Promise<void> {

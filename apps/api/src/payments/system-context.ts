@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { newRequestId } from '../http/request-id.ts';
 import type { ApiServices, Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
 
@@ -28,4 +29,36 @@ export function systemContext(
       actor,
     },
   };
+}
+
+/**
+ * A sweep's loop: `work` for each row, each under a system context of the row's merchant and
+ * mode (and a request id of its own). A failure is given to `failed` (to log) and left for the
+ * next sweep. Returns how many rows the work succeeded for.
+ */
+export async function sweepEach<Row extends { merchant_id: string; livemode: boolean }>(
+  services: ApiServices,
+  log: FastifyBaseLogger,
+  rows: readonly Row[],
+  actor: string,
+  work: (ctx: Context & { principal: Principal }, row: Row) => Promise<unknown>,
+  failed: (row: Row, error: unknown) => void,
+): Promise<number> {
+  let done = 0;
+  for (const row of rows) {
+    const ctx = systemContext(
+      services,
+      { merchantId: row.merchant_id, livemode: row.livemode },
+      actor,
+      log,
+      newRequestId(),
+    );
+    try {
+      await work(ctx, row);
+      done += 1;
+    } catch (error) {
+      failed(row, error);
+    }
+  }
+  return done;
 }

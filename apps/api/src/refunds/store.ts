@@ -1,7 +1,7 @@
 import type { Refund, RefundStatus } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import type { Queryable } from '@kassa/db';
 import { appendToStream } from '@kassa/ledger';
-import { notFound } from '../errors.ts';
+import { loadOwned } from '../owned.ts';
 import { eventMetadata } from '../payments/events.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -59,14 +59,13 @@ export async function loadRefund(
   id: string,
   options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<RefundRow> {
-  const [row] = await query<RefundRow>(
+  return loadOwned<RefundRow>(
     db,
-    `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2 AND livemode = $3
-     ${options.forUpdate ? 'FOR UPDATE' : ''}`,
-    [id, principal.merchantId, principal.livemode],
+    principal,
+    { table: 'refunds', columns: REFUND_COLUMNS, what: 'refund' },
+    id,
+    options,
   );
-  if (!row) throw notFound('refund', id, options.param);
-  return row;
 }
 
 export function refundView(row: RefundRow): Refund {

@@ -10,8 +10,9 @@ import {
 import { type Queryable, query, type Transaction } from '@kassa/db';
 import { WebhookSigner } from '@kassa/webhooks';
 import type { z } from 'zod';
-import { invalidRequest, notFound } from '../errors.ts';
+import { invalidRequest } from '../errors.ts';
 import { keysetPage } from '../lists.ts';
+import { loadOwned } from '../owned.ts';
 import { withoutEmptyValues } from '../payments/create.ts';
 import type { Context } from '../trpc/init.ts';
 import type { Principal } from '../trpc/procedures.ts';
@@ -75,14 +76,13 @@ export async function loadWebhookEndpoint(
   id: string,
   options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<EndpointRow> {
-  const [row] = await query<EndpointRow>(
+  return loadOwned<EndpointRow>(
     db,
-    `SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND livemode = $3
-     ${options.forUpdate ? 'FOR UPDATE' : ''}`,
-    [id, principal.merchantId, principal.livemode],
+    principal,
+    { table: 'webhook_endpoints', columns: COLUMNS, what: 'webhook endpoint' },
+    id,
+    options,
   );
-  if (!row) throw notFound('webhook endpoint', id, options.param);
-  return row;
 }
 
 /** The endpoint with its current signing secret: what create and rollSecret answer. */
