@@ -208,6 +208,11 @@ describe('the hosted checkout', () => {
     await payButton(page).click();
     await page.getByText('Check the highlighted fields.').waitFor();
     expect(await page.getByLabel('Card number').getAttribute('aria-invalid')).toBe('true');
+    // Focus moves to the first wrong field, whose error is its description.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe(
+      'cc-number',
+    );
+    expect(await page.getByLabel('Card number').getAttribute('aria-describedby')).toBeTruthy();
     expect(await page.getByLabel('Expiry (MM / YY)').getAttribute('aria-invalid')).toBe('true');
     expect(requests.slice(before).filter((r) => r.url.startsWith(env.base))).toEqual([]);
     await screenshot(page, 'invalid-fields-desktop');
@@ -413,5 +418,7 @@ describe('the hosted checkout', () => {
       `${JSON.stringify({ ...report, files: scripts }, null, 2)}\n`,
     );
     expect(report.scripts).toBeGreaterThan(0);
+    // No third-party scripts: every one comes from the checkout's own origin.
+    expect(scripts.filter((script) => !script.url.startsWith(`${checkout.url}/`))).toEqual([]);
   });
 });

@@ -106,8 +106,12 @@ export function PayForm(props: Props) {
     if (inFlight.current) return;
     const found = validate();
     setErrors(found);
-    if (Object.keys(found).length > 0) {
+    const firstWrong = (['email', 'number', 'expiry', 'cvc', 'name', 'postal'] as const).find(
+      (field) => found[field],
+    );
+    if (firstWrong) {
       setMessage('Check the highlighted fields.');
+      document.getElementById(`${ids.form}-${firstWrong}`)?.focus();
       return;
     }
     inFlight.current = true;
