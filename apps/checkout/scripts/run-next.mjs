@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
+// The pay page's form script is bundled outside Next (see build-client.mjs).
+if (['dev', 'build'].includes(process.argv[2] ?? '')) await import('./build-client.mjs');
 const child = spawn(process.execPath, [next, ...process.argv.slice(2)], { stdio: 'inherit' });
 const stop = () => {
   if (child.exitCode === null) child.kill('SIGTERM');

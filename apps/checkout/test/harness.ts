@@ -19,6 +19,9 @@ export const screenshotDir = join(appDir, 'test-results', 'screenshots');
 export async function startCheckout(port: number, apiUrl: string) {
   const next = createRequire(join(appDir, 'package.json')).resolve('next/dist/bin/next');
   if (!existsSync(join(appDir, '.next', 'BUILD_ID'))) {
+    execFileSync(process.execPath, [join(appDir, 'scripts', 'build-client.mjs')], {
+      stdio: 'inherit',
+    });
     execFileSync(process.execPath, [next, 'build'], {
       cwd: appDir,
       stdio: 'inherit',

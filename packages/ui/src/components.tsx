@@ -62,3 +62,23 @@ export function CardNumberInput(
     </span>
   );
 }
+
+/**
+ * The card number field as server-rendered markup, for pages without React on the client: the
+ * same input and brand slot as CardNumberInput, uncontrolled, for a script to enhance with
+ * readCardNumber (the hosted checkout's pay-form script does).
+ */
+export function CardNumberField(props: InputHTMLAttributes<HTMLInputElement> & { id: string }) {
+  return (
+    <span className="kassa-card-number">
+      <input
+        {...props}
+        type="text"
+        inputMode="numeric"
+        autoComplete="cc-number"
+        spellCheck={false}
+      />
+      <span className="kassa-card-brand" id={`${props.id}-brand`} aria-live="polite" />
+    </span>
+  );
+}
