@@ -292,6 +292,7 @@ describe('the hosted checkout', () => {
       const { page } = await openTab(viewport);
       await page.goto(expired.url as string);
       await page.getByRole('heading', { name: 'This payment page has expired' }).waitFor();
+      expect(await page.locator('.kassa-status').textContent()).toBe('Expired');
       expect(await payButton(page).count()).toBe(0);
       await screenshot(page, `expired-${viewport}`);
 
@@ -307,6 +308,7 @@ describe('the hosted checkout', () => {
     await Promise.all([page.waitForURL(`${shop.url}/thanks**`), payButton(page).click()]);
     await page.goto(paid.url as string);
     await page.getByRole('heading', { name: 'This order is already paid' }).waitFor();
+    expect(await page.locator('.kassa-status').textContent()).toBe('Paid');
     await screenshot(page, 'already-paid-desktop');
     await page.setViewportSize(viewports.mobile);
     await screenshot(page, 'already-paid-mobile');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckoutPage } from '@kassa/contracts';
-import { CardNumberField, declineMessage, formatMoney, Money } from '@kassa/ui';
+import { CardNumberField, declineMessage, formatMoney, Money, StatusBadge } from '@kassa/ui';
 import type { GetServerSideProps } from 'next';
 import { loadSession, publicApiUrl } from '../../../lib/session.ts';
 
@@ -98,6 +98,7 @@ export default function PayPage({ session, apiUrl, nonce, script: src, error }: 
   if (session.status === 'complete') {
     return (
       <main className="notice">
+        <StatusBadge status="complete" />
         <h1>This order is already paid</h1>
         <p>
           {session.merchant_name} has received your payment of{' '}
@@ -115,6 +116,7 @@ export default function PayPage({ session, apiUrl, nonce, script: src, error }: 
   if (session.status === 'expired') {
     return (
       <main className="notice">
+        <StatusBadge status="expired" />
         <h1>This payment page has expired</h1>
         <p>No payment was taken. Go back to {session.merchant_name} to start again.</p>
         <p>
