@@ -1,4 +1,9 @@
-import { acquirerSimVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
+import {
+  acquirerSimVariables,
+  loadConfigOrExit,
+  loadDotEnv,
+  stopWithSupervisor,
+} from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { buildAcquirerServer } from './server.ts';
 import { ensureSchema } from './store.ts';
@@ -41,10 +46,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void app.close().then(() => process.exit(0));
   });
 }
-// Started by `kassa dev` (with an IPC channel): stop when the supervisor goes away.
-if (process.send) {
-  process.channel?.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-}
+stopWithSupervisor();
 
 await app.listen({ host: config.ACQUIRER_HOST, port: config.ACQUIRER_PORT });

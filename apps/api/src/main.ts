@@ -1,9 +1,9 @@
-import { apiVariables, loadConfigOrExit, loadDotEnv } from '@kassa/config';
+import { apiVariables, loadConfigOrExit, loadDotEnv, stopWithSupervisor } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import { AcquirerClient } from './acquirer/client.ts';
 import { buildApiServer } from './server.ts';
-import { installGracefulShutdown, stopWithSupervisor } from './shutdown.ts';
+import { installGracefulShutdown } from './shutdown.ts';
 
 // The API process. Started by `kassa dev` with DATABASE_URL set; started alone without it, it
 // uses (or starts) the embedded PostgreSQL. It never migrates: `kassa db migrate` does, and

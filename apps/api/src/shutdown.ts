@@ -14,13 +14,3 @@ export function installGracefulShutdown(app: FastifyInstance, graceMs: number): 
     app.log.info('shut down cleanly');
   });
 }
-
-/**
- * Under `kassa dev` the process has an IPC channel to its supervisor. When that closes (the
- * supervisor exited, even by SIGKILL), shut down as on SIGTERM instead of lingering on the port.
- */
-export function stopWithSupervisor(): void {
-  if (!process.send) return;
-  process.channel?.unref(); // the channel alone must not keep the process alive
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-}

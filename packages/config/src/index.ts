@@ -7,6 +7,7 @@ export {
   loadConfigOrExit,
   loadDotEnv,
 } from './load.ts';
+export { stopWithSupervisor } from './supervisor.ts';
 export { type Variable, type VariableName, type VariableValue, variables } from './variables.ts';
 export { workspaceRoot } from './workspace.ts';
 

@@ -1,4 +1,9 @@
-import { loadConfigOrExit, loadDotEnv, webhooksWorkerVariables } from '@kassa/config';
+import {
+  loadConfigOrExit,
+  loadDotEnv,
+  stopWithSupervisor,
+  webhooksWorkerVariables,
+} from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { PostgresBus } from '@kassa/ledger';
 import closeWithGrace from 'close-with-grace';
@@ -8,15 +13,10 @@ import { startWebhooksWorker } from './index.ts';
 // The webhooks worker process. Started by `kassa dev` with DATABASE_URL set; started alone
 // without it, it uses (or starts) the embedded PostgreSQL. It needs the KASSA_SECRET_KEY of the
 // API: the endpoints' signing secrets are derived from it.
-// Under `kassa dev`: stop when the supervisor goes away, as on SIGTERM. Registered first, so a
-// supervisor that dies while this process is still starting is not missed (until the graceful
-// handler below is installed, SIGTERM simply ends the process).
-// A supervisor that went away before this line ran emitted 'disconnect' to no one: check first.
-if (process.send) {
-  if (!process.connected) process.exit(0);
-  process.channel?.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-}
+// Under `kassa dev`: stop when the supervisor goes away. Called first, so a supervisor that dies
+// while this process is still starting is not missed (until the graceful handler below is
+// installed, SIGTERM simply ends the process).
+stopWithSupervisor();
 loadDotEnv();
 const config = loadConfigOrExit(webhooksWorkerVariables);
 // Logs go through process.stdout, not pino's sonic-boom: when the reader of stdout is gone (the
