@@ -120,7 +120,8 @@ export async function closeCheckoutSession(
     `UPDATE checkout_sessions SET status = $2, completed_at = $3, updated_at = now() WHERE id = $1`,
     [row.id, row.status, row.completed_at],
   );
-  const { client_secret: _, url: __, ...object } = checkoutSessionView(row, ctx.services);
+  // Closed, the view shows neither the page's url nor its client secret.
+  const object = checkoutSessionView(row, ctx.services);
   await appendToStream(tx, {
     stream: `checkout_session:${row.id}`,
     expectedVersion: 'any',
@@ -128,7 +129,7 @@ export async function closeCheckoutSession(
     events: [
       {
         type: status === 'complete' ? 'checkout.session.completed' : 'checkout.session.expired',
-        data: { object: { ...object, url: null, client_secret: null } as unknown as JsonObject },
+        data: { object: object as unknown as JsonObject },
         metadata: eventMetadata(ctx),
       },
     ],
