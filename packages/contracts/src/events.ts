@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from './ids.ts';
-import { createdRangeSchema, listOf, oneCursorOnly } from './lists.ts';
+import { listOf, oneCursorOnly, paginationShape } from './lists.ts';
 
 /** The event types a merchant sees (webhooks carry the same). */
 export const eventTypes = [
@@ -76,15 +76,7 @@ export const retrieveEventInput = z.object({ id: eventId }).strict();
 export const listEventsInput = oneCursorOnly(
   z
     .object({
-      limit: z
-        .number()
-        .int()
-        .min(1, { error: 'must be between 1 and 100' })
-        .max(100, { error: 'must be between 1 and 100' })
-        .default(10),
-      starting_after: eventId.optional(),
-      ending_before: eventId.optional(),
-      created: createdRangeSchema.optional(),
+      ...paginationShape(eventId),
       type: z
         .string()
         .regex(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, {
