@@ -134,17 +134,7 @@ export function confirmStep<View>(
         },
         attemptLeaseMs,
       );
-      return {
-        plan: {
-          kind: 'authorize',
-          attempt,
-          vaultCardId: pm.vault_card_id,
-          expMonth: pm.exp_month,
-          expYear: pm.exp_year,
-          capture: row.capture_method === 'automatic',
-          cvc,
-        },
-      };
+      return { plan: planOf(attempt, pm, row, cvc) };
     },
 
     async call(plan) {
@@ -233,6 +223,16 @@ export async function authorizePlan(
   );
   const pm = rows[0];
   if (!pm) throw new Error(`attempt ${attempt.id} names no payment method`);
+  return planOf(attempt, pm, row, cvc);
+}
+
+/** The authorization to ask the acquirer for: the attempt's card, and capture at once or not. */
+function planOf(
+  attempt: AttemptRow,
+  pm: { vault_card_id: string; exp_month: number; exp_year: number },
+  row: PaymentIntentRow,
+  cvc: string | undefined,
+): ConfirmPlan {
   return {
     kind: 'authorize',
     attempt,
