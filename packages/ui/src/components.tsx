@@ -1,5 +1,4 @@
-import type { ChangeEvent, InputHTMLAttributes, Ref } from 'react';
-import { readCardNumber } from './card.ts';
+import type { InputHTMLAttributes } from 'react';
 import { formatMoney } from './money.ts';
 
 /** An amount of minor units, formatted for its currency (see formatMoney). */
@@ -30,42 +29,8 @@ export function StatusBadge(props: { status: string }) {
 }
 
 /**
- * The card number field: groups the digits as the brand prints them, names the brand as soon as
- * the first digits tell it, and reports what it understood. `autoComplete="cc-number"` lets the
- * browser fill it; `inputMode="numeric"` brings up a number pad on phones.
- */
-export function CardNumberInput(
-  props: Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value'> & {
-    value: string;
-    onCardChange: (state: ReturnType<typeof readCardNumber>) => void;
-    ref?: Ref<HTMLInputElement>;
-  },
-) {
-  const { value, onCardChange, ...rest } = props;
-  const state = readCardNumber(value);
-  return (
-    <span className="kassa-card-number">
-      <input
-        {...rest}
-        type="text"
-        inputMode="numeric"
-        autoComplete="cc-number"
-        spellCheck={false}
-        value={state.formatted}
-        onChange={(event: ChangeEvent<HTMLInputElement>) =>
-          onCardChange(readCardNumber(event.target.value))
-        }
-      />
-      <span className="kassa-card-brand" aria-live="polite">
-        {state.brand ?? ''}
-      </span>
-    </span>
-  );
-}
-
-/**
- * The card number field as server-rendered markup, for pages without React on the client: the
- * same input and brand slot as CardNumberInput, uncontrolled, for a script to enhance with
+ * The card number field as server-rendered markup: an uncontrolled input with the card
+ * autocomplete and a number pad on phones, and a slot for the brand, for a script to enhance with
  * readCardNumber (the hosted checkout's pay-form script does).
  */
 export function CardNumberField(props: InputHTMLAttributes<HTMLInputElement> & { id: string }) {

@@ -5,5 +5,5 @@ export {
   readCardNumber,
   readExpiry,
 } from './card.ts';
-export { CardNumberField, CardNumberInput, Money, StatusBadge } from './components.tsx';
+export { CardNumberField, Money, StatusBadge } from './components.tsx';
 export { currencyExponent, formatMoney, minorToDecimal } from './money.ts';
