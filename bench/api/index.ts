@@ -128,7 +128,7 @@ async function onePayment(client: number, n: number) {
       card: {
         number,
         exp_month: 12,
-        exp_year: 2034,
+        exp_year: new Date().getUTCFullYear() + 5,
         cvc: number.startsWith('37') ? '1234' : '123',
       },
     },

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { randomBase62 } from '@kassa/contracts';
+import { type Clock, randomBase62, systemClock } from '@kassa/contracts';
 import { type Transaction, withTransaction } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -36,6 +36,8 @@ export interface AcquirerOptions {
   logger?: boolean | { level: string };
   /** The acquirer's own fee on captures, in basis points (rounded half up). */
   feeBps?: number;
+  /** The clock card expiries are judged by; the system clock by default. */
+  clock?: Clock;
 }
 
 const MAX_AMOUNT = 99_999_999;
@@ -125,6 +127,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export async function buildAcquirerServer(options: AcquirerOptions): Promise<FastifyInstance> {
   const { pool, publicUrl } = options;
   const feeBps = BigInt(options.feeBps ?? 100);
+  const clock = options.clock ?? systemClock;
   const behaviour: Behaviour = {
     latencyMs: options.behaviour?.latencyMs ?? [0, 0],
     faultRate: options.behaviour?.faultRate ?? 0,
@@ -288,7 +291,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
         throw new SimError(503, 'service_unavailable', 'The issuer is unavailable (simulated).');
       }
       return once(request, reply, async (tx) => {
-        const now = new Date();
+        const now = clock.now();
         const expired =
           input.card.exp_year < now.getUTCFullYear() ||
           (input.card.exp_year === now.getUTCFullYear() &&

@@ -54,7 +54,7 @@ const authorization = (number: string, extra: Record<string, unknown> = {}) => (
   capture: true,
   merchant: 'mch_test',
   reference: `pi_${Math.random().toString(36).slice(2)}`,
-  card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
   ...extra,
 });
 
@@ -286,8 +286,13 @@ describe('idempotency under faults', () => {
 
 describe('settlement report', () => {
   it("lists the day's captures and refunds with fees and nets that add up", async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    const response = await fetch(`${base}/v1/settlements/${today}`, {
+    // Every operation so far, moved (in order) onto one fixed day: the report must not depend on
+    // the day, or the minute before midnight, that the test runs.
+    await db.current.pool.query(
+      `UPDATE acquirer_sim.operations SET created_at = timestamptz '2030-06-15 08:00:00+00'
+         + (created_at - (SELECT min(created_at) FROM acquirer_sim.operations))`,
+    );
+    const response = await fetch(`${base}/v1/settlements/2030-06-15`, {
       headers: { authorization: `Bearer ${API_KEY}` },
     });
     expect(response.headers.get('content-type')).toContain('text/csv');
@@ -310,7 +315,7 @@ describe('settlement report', () => {
       `SELECT count(*)::int AS n FROM acquirer_sim.operations WHERE type IN ('capture', 'refund')`,
     );
     expect(rows).toHaveLength(counted[0].n);
-    const yesterday = await fetch(`${base}/v1/settlements/2000-01-01`, {
+    const yesterday = await fetch(`${base}/v1/settlements/2030-06-14`, {
       headers: { authorization: `Bearer ${API_KEY}` },
     });
     expect((await yesterday.text()).trim().split('\r\n')).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { AccountCache } from '@kassa/ledger';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
     | FastifyServerOptions['logger'];
   /** Migrations this code expects; read from packages/db by default. */
   migrations?: MigrationFile[];
+  /** The one clock the domain reads (expiries, created times); the system clock by default. */
+  clock?: Clock;
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
@@ -83,6 +86,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   const services: ApiServices = {
     db: options.db,
+    clock: options.clock ?? systemClock,
     clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
     requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
     vault: options.vault,

@@ -31,7 +31,7 @@ async function authorized(amount: number, number = '4242424242424242', capture =
     client_secret: created.body.client_secret,
     payment_method_data: {
       type: 'card',
-      card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+      card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
     },
   });
   expect(confirmed.status, JSON.stringify(confirmed.error)).toBe(200);
@@ -152,7 +152,11 @@ describe('capture', () => {
       client_secret: created.body.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4000002500003155', exp_month: 12, exp_year: 2034 },
+        card: {
+          number: '4000002500003155',
+          exp_month: 12,
+          exp_year: new Date().getUTCFullYear() + 5,
+        },
       },
     });
     expect(confirmed.body.status).toBe('requires_action');
@@ -310,7 +314,12 @@ describe('balance and events', () => {
       client_secret: created.body.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+        card: {
+          number: '4242424242424242',
+          exp_month: 12,
+          exp_year: new Date().getUTCFullYear() + 5,
+          cvc: '123',
+        },
       },
     });
     await freshCall('refunds.create', { payment_intent: created.body.id, amount: 1_000 });
@@ -341,7 +350,12 @@ describe('balance and events', () => {
       client_secret: created.body.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+        card: {
+          number: '4242424242424242',
+          exp_month: 12,
+          exp_year: new Date().getUTCFullYear() + 5,
+          cvc: '123',
+        },
       },
     });
     await freshCall('paymentIntents.capture', { id: created.body.id });

@@ -41,7 +41,7 @@ async function pay(view: CheckoutPage, number: string) {
     client_secret: view.client_secret,
     payment_method_data: {
       type: 'card',
-      card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+      card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
     },
     return_url: `${env.base}/back`,
   });
@@ -333,7 +333,11 @@ describe('checkout sessions', () => {
     const attempt = await theirBrowser('checkout.paymentMethods.create', {
       client_secret: session.client_secret,
       type: 'card',
-      card: { number: '4242424242424242', exp_month: 12, exp_year: 2034 },
+      card: {
+        number: '4242424242424242',
+        exp_month: 12,
+        exp_year: new Date().getUTCFullYear() + 5,
+      },
     });
     expect(attempt.status).toBe(404);
     // A live key does not see test sessions either.

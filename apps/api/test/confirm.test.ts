@@ -19,7 +19,7 @@ interface Payment {
 
 const card = (number: string, cvc = '123') => ({
   type: 'card',
-  card: { number, exp_month: 12, exp_year: 2034, cvc },
+  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc },
 });
 
 async function pay(
@@ -87,7 +87,7 @@ describe('confirming a card payment', () => {
     const pm = await browser<{ id: string }>('checkout.paymentMethods.create', {
       client_secret: created.body.client_secret,
       type: 'card',
-      card: { number: '5555555555554444', exp_month: 1, exp_year: 2031 },
+      card: { number: '5555555555554444', exp_month: 1, exp_year: new Date().getUTCFullYear() + 5 },
     });
     const confirmed = await call<Payment>('paymentIntents.confirm', {
       id: created.body.id,
@@ -164,7 +164,7 @@ describe('confirming a card payment', () => {
     const foreign = await browser<{ id: string }>('checkout.paymentMethods.create', {
       client_secret: other.body.client_secret,
       type: 'card',
-      card: { number: '4242424242424242', exp_month: 1, exp_year: 2031 },
+      card: { number: '4242424242424242', exp_month: 1, exp_year: new Date().getUTCFullYear() + 5 },
     });
     const crossed = await browser('checkout.paymentIntents.confirm', {
       client_secret: created.body.client_secret,

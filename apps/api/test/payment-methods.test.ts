@@ -1,3 +1,4 @@
+import { ManualClock } from '@kassa/contracts';
 import { query } from '@kassa/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,11 @@ afterAll(async () => {
   await app.close();
 });
 
-const card = (number = '4242424242424242') => ({ number, exp_month: 12, exp_year: 2034 });
+const card = (number = '4242424242424242') => ({
+  number,
+  exp_month: 12,
+  exp_year: new Date().getUTCFullYear() + 5,
+});
 
 async function newPayment(amount = 2500) {
   const created = await call<{ id: string; client_secret: string }>('paymentIntents.create', {
@@ -53,7 +58,11 @@ describe('tokenizing a card at checkout', () => {
       {
         client_secret: payment.client_secret,
         type: 'card',
-        card: { number: '4242 4242 4242 4242', exp_month: 3, exp_year: 31 },
+        card: {
+          number: '4242 4242 4242 4242',
+          exp_month: 3,
+          exp_year: (new Date().getUTCFullYear() + 5) % 100,
+        },
         billing_details: { name: 'Ada Lovelace', address: { postal_code: '10115', country: 'de' } },
       },
     );
@@ -66,7 +75,7 @@ describe('tokenizing a card at checkout', () => {
         brand: 'visa',
         last4: '4242',
         exp_month: 3,
-        exp_year: 2031,
+        exp_year: new Date().getUTCFullYear() + 5,
         funding: 'credit',
         country: 'US',
         fingerprint: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
@@ -276,5 +285,37 @@ describe('card numbers', () => {
       '{"msg":"oops 4000 0566 5566 5556"}',
     ]);
     expect(planted.found).toEqual(['logs: 400005••••••5556']);
+  });
+});
+
+describe('the clock', () => {
+  it('judges card expiries by the clock the API was given, not the machine date', async () => {
+    const clock = new ManualClock(new Date('2031-05-20T10:00:00Z'));
+    const dated = await startApi(db.current, {}, { clock });
+    try {
+      const pay = client(dated.base, merchant.secretKey);
+      const tab = client(dated.base, merchant.publishableKey);
+      const payment = (
+        await pay<{ client_secret: string; created: number }>('paymentIntents.create', {
+          amount: 500,
+          currency: 'eur',
+        })
+      ).body;
+      expect(payment.created).toBe(Date.parse('2031-05-20T10:00:00Z') / 1000);
+      const tokenize = (exp_month: number, exp_year: number) =>
+        tab<{ id: string }>('checkout.paymentMethods.create', {
+          client_secret: payment.client_secret,
+          type: 'card',
+          card: { number: '4242424242424242', exp_month, exp_year },
+        });
+      expect((await tokenize(5, 2031)).status).toBe(200);
+      expect((await tokenize(4, 2031)).error).toMatchObject({ code: 'invalid_expiry_month' });
+      clock.set(new Date('2031-06-01T00:00:00Z'));
+      expect((await tokenize(5, 2031)).error).toMatchObject({ code: 'invalid_expiry_month' });
+      expect((await tokenize(12, 2050)).status).toBe(200);
+      expect((await tokenize(12, 2051)).error).toMatchObject({ code: 'invalid_expiry_year' });
+    } finally {
+      await dated.app.close();
+    }
   });
 });

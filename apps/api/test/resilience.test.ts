@@ -40,7 +40,7 @@ interface Payment {
 
 const card = (number = '4242424242424242') => ({
   type: 'card',
-  card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
 });
 
 async function newPayment(call: ReturnType<typeof client>, amount = 1_500) {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { newId } from '@kassa/contracts';
+import { type Clock, newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
 import { freePort, type TestDatabase, useTestDatabase } from '@kassa/db/testing';
 import { findCardNumbers, maskCardNumber, parseVaultKeys, VAULT_TABLES, Vault } from '@kassa/vault';
@@ -124,7 +124,13 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
 export async function startApi(
   db: TestDatabase,
   acquirer: Parameters<typeof testServices>[0] = {},
-  options: { background?: boolean; rateLimit?: number; checkoutUrl?: string; port?: number } = {},
+  options: {
+    background?: boolean;
+    rateLimit?: number;
+    checkoutUrl?: string;
+    port?: number;
+    clock?: Clock;
+  } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -142,6 +148,7 @@ export async function startApi(
     background: options.background,
     rateLimit: options.rateLimit ?? 100_000,
     checkoutUrl: options.checkoutUrl,
+    clock: options.clock,
   });
   const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, base, logs };

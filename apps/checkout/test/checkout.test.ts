@@ -381,7 +381,14 @@ describe('the hosted checkout', () => {
     const { page } = await openTab();
     await page.goto(session.url as string);
     await page.getByLabel('Email').focus();
-    const typed = ['ada@example.com', TEST_CARD, '1234', '123', 'Ada Lovelace', '10115'];
+    const typed = [
+      'ada@example.com',
+      TEST_CARD,
+      `12${(new Date().getUTCFullYear() + 5) % 100}`,
+      '123',
+      'Ada Lovelace',
+      '10115',
+    ];
     await page.getByLabel('Email').fill('');
     for (const [index, text] of typed.entries()) {
       await page.keyboard.type(text);

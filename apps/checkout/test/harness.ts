@@ -117,7 +117,9 @@ export async function fillCard(
   card: { number: string; expiry?: string; cvc?: string; name?: string; postal?: string },
 ) {
   await page.getByLabel('Card number').fill(card.number);
-  await page.getByLabel('Expiry (MM / YY)').fill(card.expiry ?? '12 / 34');
+  await page
+    .getByLabel('Expiry (MM / YY)')
+    .fill(card.expiry ?? `12 / ${(new Date().getUTCFullYear() + 5) % 100}`);
   await page.getByLabel('Security code').fill(card.cvc ?? '123');
   await page.getByLabel('Name on card').fill(card.name ?? 'Ada Lovelace');
   await page.getByLabel('Postal code').fill(card.postal ?? '10115');

@@ -180,7 +180,12 @@ describe('kassa dev (npm start)', () => {
       client_secret: created.result?.data.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+        card: {
+          number: '4242424242424242',
+          exp_month: 12,
+          exp_year: new Date().getUTCFullYear() + 5,
+          cvc: '123',
+        },
       },
     });
     expect(paid.result?.data).toMatchObject({ id: created.result?.data.id, status: 'succeeded' });

@@ -85,7 +85,12 @@ describe('webhook delivery', () => {
       client_secret: payment.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' },
+        card: {
+          number: '4242424242424242',
+          exp_month: 12,
+          exp_year: new Date().getUTCFullYear() + 5,
+          cvc: '123',
+        },
       },
     });
     const types = await eventually(() => {

@@ -20,7 +20,7 @@ async function payByCard(clientSecret: string, number = '4242424242424242') {
     client_secret: clientSecret,
     payment_method_data: {
       type: 'card',
-      card: { number, exp_month: 12, exp_year: 2034, cvc: '123' },
+      card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
     },
   });
 }
@@ -62,7 +62,7 @@ describe('payment intents', () => {
     const pm = await browser<{ id: string }>('checkout.paymentMethods.create', {
       client_secret: created.client_secret,
       type: 'card',
-      card: { number: '5555555555554444', exp_month: 1, exp_year: 2033 },
+      card: { number: '5555555555554444', exp_month: 1, exp_year: new Date().getUTCFullYear() + 5 },
     });
     const confirmed = await k.paymentIntents.confirm(created.id, { payment_method: pm.body.id });
     expect(confirmed.status).toBe('succeeded');

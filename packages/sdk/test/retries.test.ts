@@ -42,7 +42,11 @@ describe('a response lost after the API acted', () => {
     const pm = await browser<{ id: string }>('checkout.paymentMethods.create', {
       client_secret: created.client_secret,
       type: 'card',
-      card: { number: '4242424242424242', exp_month: 12, exp_year: 2034 },
+      card: {
+        number: '4242424242424242',
+        exp_month: 12,
+        exp_year: new Date().getUTCFullYear() + 5,
+      },
     });
 
     const kassa = new Kassa(env.merchant.secretKey, { baseUrl: proxy.url });

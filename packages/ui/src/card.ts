@@ -1,3 +1,4 @@
+import { expiryProblem } from '@kassa/contracts/expiry';
 import cardValidator from 'card-validator';
 
 export interface CardNumberState {
@@ -38,12 +39,19 @@ export function readCardNumber(input: string): CardNumberState {
   };
 }
 
-/** "12 / 34", "1234", "12/2034" → { month: 12, year: 2034 } if it is a future (or this) month. */
-export function readExpiry(input: string): { month: number; year: number } | null {
-  const result = cardValidator.expirationDate(input.replace(/\s/g, ''));
-  if (!result.isValid || !result.month || !result.year) return null;
-  const year = Number(result.year.length === 2 ? `20${result.year}` : result.year);
-  return { month: Number(result.month), year };
+/**
+ * "12 / 34", "1234", "12/2034" → { month: 12, year: 2034 } if it is this month or later on `now`
+ * (the shopper's clock by default), else null.
+ */
+export function readExpiry(
+  input: string,
+  now: Date = new Date(),
+): { month: number; year: number } | null {
+  const parts = /^(\d{1,2})\/?(\d{2}|\d{4})$/.exec(input.replace(/\s/g, ''));
+  if (!parts) return null;
+  const month = Number(parts[1]);
+  const year = Number(parts[2]?.length === 2 ? `20${parts[2]}` : parts[2]);
+  return expiryProblem(month, year, now) ? null : { month, year };
 }
 
 /** Types the expiry as "MM / YY" while the shopper enters digits. */

@@ -53,9 +53,16 @@ describe('card input', () => {
   it('reads and formats the expiry; refuses past months', () => {
     expect(formatExpiry('1234')).toBe('12 / 34');
     expect(formatExpiry('1')).toBe('1');
-    expect(readExpiry('12 / 34')).toEqual({ month: 12, year: 2034 });
-    expect(readExpiry('01 / 20')).toBeNull();
-    expect(readExpiry('13 / 30')).toBeNull();
+    const now = new Date('2026-11-25T12:00:00Z');
+    expect(readExpiry('12 / 34', now)).toEqual({ month: 12, year: 2034 });
+    expect(readExpiry('12/2034', now)).toEqual({ month: 12, year: 2034 });
+    expect(readExpiry('11 / 26', now)).toEqual({ month: 11, year: 2026 });
+    expect(readExpiry('11 / 26', new Date('2026-12-01T00:00:00Z'))).toBeNull();
+    expect(readExpiry('10 / 26', now)).toBeNull();
+    expect(readExpiry('01 / 20', now)).toBeNull();
+    expect(readExpiry('13 / 30', now)).toBeNull();
+    expect(readExpiry('12 / 46', now)).toBeNull(); // more than 19 years out
+    expect(readExpiry('12 / 3', now)).toBeNull();
   });
 
   it('puts declines in plain words', () => {

@@ -1,4 +1,5 @@
 import { type CardBrand, type CardFunding, cardBrands, cardFundings } from '@kassa/contracts';
+import { expiryProblem } from '@kassa/contracts/expiry';
 import cardValidator from 'card-validator';
 
 export { type CardBrand, type CardFunding, cardBrands, cardFundings };
@@ -102,17 +103,11 @@ export function validateCard(
   };
 }
 
+// By the injected clock, not card-validator's expirationDate, which reads the wall clock.
 function validateExpiry(month: number, year: number, now: Date): void {
-  if (!Number.isInteger(month) || month < 1 || month > 12) {
-    throw new CardValidationError('invalid_expiry_month', 'exp_month');
-  }
-  const verdict = cardValidator.expirationDate({ month: String(month), year: String(year) });
-  if (verdict.isValid) return;
-  const thisYear = now.getUTCFullYear();
-  if (year === thisYear && month < now.getUTCMonth() + 1) {
-    throw new CardValidationError('invalid_expiry_month', 'exp_month');
-  }
-  throw new CardValidationError('invalid_expiry_year', 'exp_year');
+  const problem = expiryProblem(month, year, now);
+  if (problem === 'invalid_expiry_month') throw new CardValidationError(problem, 'exp_month');
+  if (problem === 'invalid_expiry_year') throw new CardValidationError(problem, 'exp_year');
 }
 
 /**

@@ -21,11 +21,13 @@ const k1 = newMasterKeySpec('k1');
 const k2 = newMasterKeySpec('k2');
 const vaultWith = (...keys: string[]) => new Vault(parseVaultKeys(keys.join(','), FINGERPRINT_KEY));
 const card = (number: string) => ({ number, exp_month: 12, exp_year: 2034 });
+// The vault judges expiries by the date it is given: the tests give it one.
+const NOW = new Date('2026-11-25T12:00:00Z');
 const tokenize = (vault: Vault, number: string, merchant = 'mch_a') =>
-  withTransaction(db.current.pool, (tx) => vault.tokenize(tx, merchant, card(number)));
+  withTransaction(db.current.pool, (tx) => vault.tokenize(tx, merchant, card(number), NOW));
 
 describe('card validation', () => {
-  const now = new Date('2026-11-25T12:00:00Z');
+  const now = NOW;
   const refused = (input: Parameters<typeof validateCard>[0]) => {
     try {
       validateCard(input, now);
@@ -80,6 +82,19 @@ describe('card validation', () => {
     expect(refused({ ...card('4242424242424242'), exp_month: 11, exp_year: 2026 })).toBe(
       'accepted',
     );
+    // The same card on another day: the clock decides, not the machine's date.
+    expect(
+      validateCard(
+        { ...card('4242424242424242'), exp_month: 11, exp_year: 2026 },
+        new Date('2026-11-30T23:59:59Z'),
+      ).exp_year,
+    ).toBe(2026);
+    expect(() =>
+      validateCard(
+        { ...card('4242424242424242'), exp_month: 11, exp_year: 2026 },
+        new Date('2026-12-01T00:00:00Z'),
+      ),
+    ).toThrow(CardValidationError);
     expect(refused({ ...card('4242424242424242'), cvc: '12' })).toBe('cvc:invalid_cvc');
     expect(refused({ ...card('4242424242424242'), cvc: '1234' })).toBe('cvc:invalid_cvc');
     expect(refused({ ...card('378282246310005'), cvc: '123' })).toBe('cvc:invalid_cvc');

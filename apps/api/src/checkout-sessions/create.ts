@@ -24,7 +24,7 @@ export async function createCheckoutSession(
   ctx: Context & { principal: Principal },
   input: z.output<typeof createCheckoutSessionInput>,
 ): Promise<CheckoutSession> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(ctx.services.clock.now().getTime() / 1000);
   const expiresAt = input.expires_at ?? now + CHECKOUT_SESSION_MAX_SECONDS;
   if (
     expiresAt < now + CHECKOUT_SESSION_MIN_SECONDS ||
@@ -71,7 +71,7 @@ export async function createCheckoutSession(
     expires_at: new Date(expiresAt * 1000),
     completed_at: null,
     metadata: payment.metadata,
-    created_at: new Date(),
+    created_at: ctx.services.clock.now(),
   };
   await insertCheckoutSession(tx, row);
   return checkoutSessionView(row, ctx.services);

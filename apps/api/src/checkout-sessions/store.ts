@@ -115,7 +115,7 @@ export async function closeCheckoutSession(
   status: 'complete' | 'expired',
 ): Promise<void> {
   row.status = status;
-  if (status === 'complete') row.completed_at = new Date();
+  if (status === 'complete') row.completed_at = ctx.services.clock.now();
   await tx.query(
     `UPDATE checkout_sessions SET status = $2, completed_at = $3, updated_at = now() WHERE id = $1`,
     [row.id, row.status, row.completed_at],

@@ -23,11 +23,16 @@ export async function tokenizeCard(
 ): Promise<PaymentMethodRow> {
   let tokenized: Awaited<ReturnType<Context['services']['vault']['tokenize']>>;
   try {
-    tokenized = await ctx.services.vault.tokenize(tx, ctx.principal.merchantId, {
-      number: card.number,
-      exp_month: card.exp_month,
-      exp_year: card.exp_year,
-    });
+    tokenized = await ctx.services.vault.tokenize(
+      tx,
+      ctx.principal.merchantId,
+      {
+        number: card.number,
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+      },
+      ctx.services.clock.now(),
+    );
   } catch (error) {
     throw cardValidationError(error, options.paramPrefix);
   }
@@ -45,7 +50,7 @@ export async function tokenizeCard(
     fingerprint: tokenized.fingerprint,
     billing_details: billing ?? {},
     payment_intent_id: options.forPaymentIntent ?? null,
-    created_at: new Date(),
+    created_at: ctx.services.clock.now(),
   };
   await insertPaymentMethod(tx, row);
   return row;

@@ -112,7 +112,7 @@ export async function markCanceled(
   row.amount_capturable = 0n;
   row.next_action = null;
   row.capture_before = null;
-  row.canceled_at = new Date();
+  row.canceled_at = ctx.services.clock.now();
   row.cancellation_reason = reason;
   row.version += 1;
   await savePaymentIntent(tx, row);

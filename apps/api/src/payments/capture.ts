@@ -36,7 +36,7 @@ export function captureStep(
       if (row.status !== 'requires_capture' || !row.acquirer_authorization_id) {
         throw unexpectedState('payment_intent', row.status, 'capture');
       }
-      if (row.capture_before && row.capture_before <= new Date()) {
+      if (row.capture_before && row.capture_before <= ctx.services.clock.now()) {
         throw invalidRequest(
           'charge_expired_for_capture',
           'This authorization has expired and can no longer be captured.',

@@ -98,7 +98,7 @@ export function confirmStep<View>(
       if (request.payment_method_data) {
         const { card, billing_details } = request.payment_method_data;
         try {
-          validateCard(card);
+          validateCard(card, ctx.services.clock.now());
         } catch (error) {
           throw cardValidationError(error, 'payment_method_data.card');
         }

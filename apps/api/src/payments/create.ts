@@ -40,7 +40,7 @@ export async function createPaymentIntent(
     canceled_at: null,
     cancellation_reason: null,
     version: 1,
-    created_at: new Date(),
+    created_at: ctx.services.clock.now(),
   };
   await insertPaymentIntent(tx, row);
   await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.created');

@@ -124,7 +124,9 @@ export async function applyAuthorization(
         row.status = 'requires_capture';
         row.amount_capturable = attempt.amount;
         row.hold_id = hold.holdId;
-        row.capture_before = new Date(Date.now() + AUTHORIZATION_VALIDITY_MS);
+        row.capture_before = new Date(
+          ctx.services.clock.now().getTime() + AUTHORIZATION_VALIDITY_MS,
+        );
         await savePaymentIntent(tx, row);
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.amount_capturable_updated');
       }

@@ -84,7 +84,7 @@ export function createRefundStep(
         failure_reason: null,
         metadata: input.metadata ?? {},
         version: 1,
-        created_at: new Date(),
+        created_at: ctx.services.clock.now(),
       };
       await insertRefund(tx, refund);
       await recordRefundEvent(tx, ctx, refund, 'refund.created');

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock } from '@kassa/contracts';
 import type { DatabaseClients } from '@kassa/db';
 import type { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
@@ -11,6 +12,8 @@ import { KassaApiError, toTrpcError } from '../errors.ts';
 /** What the API needs besides the database: secrets, limits. */
 export interface ApiServices {
   db: DatabaseClients;
+  /** The one clock: every time the domain reads (created, expires, capture before) comes from it. */
+  clock: Clock;
   /** Key of the HMAC that derives client secrets (see payments/client-secret.ts). */
   clientSecretKey: Buffer;
   /**
