@@ -10,8 +10,7 @@ import type { Principal } from './trpc/procedures.ts';
 /** Idempotency keys are kept at least this long, then pruned. */
 export const KEY_RETENTION_HOURS = 24;
 /** How long a request waits for a concurrent one with the same key before answering 409. */
-const CONCURRENT_WAIT_MS = 10_000;
-const CONCURRENT_WAIT = `${CONCURRENT_WAIT_MS}ms`;
+export const CONCURRENT_WAIT_MS = 10_000;
 
 interface StoredError {
   type: KassaApiError['type'];
@@ -45,8 +44,8 @@ export async function runMutation<T>(
     ctx.db.pool,
     async (tx) => {
       if (!key) return { value: await work(tx) };
-      const earlier = await reserve(tx, ctx.principal, key, requestHashOf(ctx, path, input), path);
-      if (earlier) return { replay: earlier };
+      const claim = await reserve(tx, ctx, key, requestHashOf(ctx, path, input), path);
+      if ('replay' in claim) return claim;
       return { value: await answerOnce(tx, ctx, key, () => work(tx)) };
     },
   );
@@ -65,15 +64,22 @@ export async function runMutation<T>(
  * 3. `finish` (a transaction): applies the answer — ledger entries, read model, event — and
  *    stores the response under the key, all at once.
  *
- * If the call was never sent (breaker open, bulkhead full), `abandon` undoes step 1 and the
- * answer is a retryable 503 `acquirer_unavailable`: no money moved. If its outcome is unknown
- * (no answer, 5xx after retries), `release` leaves the attempt for a retry to resume with the
- * same acquirer key, and the answer is a retryable 503 `acquirer_timeout`. In both cases the key
- * is released unanswered, so a retry with it carries on. A duplicate arriving while the first
- * request runs waits for its answer (at most 10 s, then 409 `idempotency_key_in_use`).
+ * If the call was never sent (breaker open, bulkhead full), `abandon` undoes step 1, the key is
+ * forgotten and the answer is a retryable 503 `acquirer_unavailable`: no money moved. If its
+ * outcome is unknown (no answer, 5xx after retries), `release` leaves the attempt for a retry to
+ * resume with the same acquirer key, the key stays unanswered and remembers that attempt, and the
+ * answer is a retryable 503 `acquirer_timeout`: a retry with the key resumes that very attempt
+ * (`prepare` gets its id), so it can never start a second one — a second refund, say. A
+ * duplicate arriving while the first request runs waits for its answer (at most 10 s, then 409
+ * `idempotency_key_in_use`).
  */
-export interface AcquirerStep<Plan, Outcome, Result> {
-  prepare(tx: Transaction): Promise<{ result: Result } | { plan: Plan }>;
+export interface AcquirerStep<Plan extends { attempt: { id: string } }, Outcome, Result> {
+  /**
+   * `resume`: the attempt this request's Idempotency-Key left unresolved (its answer was lost).
+   * The step resumes it, or, when the recovery sweep resolved it meanwhile, answers what it came
+   * to; it never records a new attempt then.
+   */
+  prepare(tx: Transaction, resume?: string): Promise<{ result: Result } | { plan: Plan }>;
   call(plan: Plan): Promise<Outcome>;
   finish(tx: Transaction, plan: Plan, outcome: Outcome): Promise<Result>;
   abandon(tx: Transaction, plan: Plan): Promise<void>;
@@ -85,7 +91,11 @@ export interface AcquirerStep<Plan, Outcome, Result> {
   needsAcquirer?: boolean;
 }
 
-export async function runAcquirerMutation<Plan, Outcome, Result>(
+export async function runAcquirerMutation<
+  Plan extends { attempt: { id: string } },
+  Outcome,
+  Result,
+>(
   ctx: Context & { principal: Principal },
   path: string,
   input: unknown,
@@ -96,18 +106,20 @@ export async function runAcquirerMutation<Plan, Outcome, Result>(
   if (step.needsAcquirer !== false && !acquirer.available) throw acquirerUnavailable();
   const key = idempotencyKeyOf(ctx);
   const pool = ctx.db.pool;
-  const deadline = Date.now() + CONCURRENT_WAIT_MS;
+  const deadline = Date.now() + ctx.services.idempotencyWaitMs;
   let prepared: { result: Result } | { plan: Plan } | { replay: StoredResponse };
   for (;;) {
     if (key) await waitForKey(pool, ctx.principal, key, deadline);
     try {
       prepared = await transact(pool, async (tx) => {
+        let resume: string | undefined;
         if (key) {
           const hash = requestHashOf(ctx, path, input);
-          const earlier = await reserve(tx, ctx.principal, key, hash, path, attemptLeaseMs);
-          if (earlier) return { replay: earlier };
+          const claim = await reserve(tx, ctx, key, hash, path, attemptLeaseMs);
+          if ('replay' in claim) return claim;
+          resume = claim.resume;
         }
-        const next = await step.prepare(tx);
+        const next = await step.prepare(tx, resume);
         if ('result' in next && key) await answerOnce(tx, ctx, key, async () => next.result);
         return next;
       });
@@ -128,9 +140,13 @@ export async function runAcquirerMutation<Plan, Outcome, Result>(
   } catch (error) {
     const notSent = error instanceof AcquirerUnavailableError && error.notSent;
     await withTransaction(pool, async (tx) => {
-      if (notSent) await step.abandon(tx, plan);
-      else await step.release(tx, plan);
-      if (key) await forget(tx, ctx.principal, key);
+      if (notSent) {
+        await step.abandon(tx, plan);
+        if (key) await forget(tx, ctx.principal, key);
+      } else {
+        await step.release(tx, plan);
+        if (key) await park(tx, ctx.principal, key, plan.attempt.id);
+      }
     });
     if (error instanceof AcquirerUnavailableError) {
       ctx.log.warn({ path, notSent, reason: error.message }, 'acquirer call failed');
@@ -241,67 +257,84 @@ async function transact<T>(pool: pg.Pool, work: (tx: Transaction) => Promise<T>)
 /**
  * Claims `key` for this request, or finds its earlier answer. A request that calls the acquirer
  * commits its claim before the call (`leaseMs`): a later request finding it unanswered waits
- * (`waitForKey`) until the lease ends, then takes it over.
+ * (`waitForKey`) until the lease ends, then takes it over — resuming the attempt the key names,
+ * if the first request left one unresolved.
  */
 async function reserve(
+  tx: Transaction,
+  ctx: Context & { principal: Principal },
+  key: string,
+  requestHash: string,
+  path: string,
+  leaseMs?: number,
+): Promise<{ replay: StoredResponse } | { resume?: string }> {
+  const { principal } = ctx;
+  // Waiting on a row lock longer than this answers 409. No `finally` resets it: after a lock
+  // timeout the transaction is aborted and any statement fails (25P02); it is rolled back anyway.
+  await tx.query(`SET LOCAL lock_timeout = '${ctx.services.idempotencyWaitMs}ms'`);
+  let claim: { replay: StoredResponse } | { resume?: string };
+  try {
+    claim = await claimKey(tx, principal, key, requestHash, path, leaseMs);
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') throw keyInUse();
+    throw error;
+  }
+  await tx.query('SET LOCAL lock_timeout = 0');
+  return claim;
+}
+
+async function claimKey(
   tx: Transaction,
   principal: Principal,
   key: string,
   requestHash: string,
   path: string,
-  leaseMs?: number,
-): Promise<{ status: number; response: unknown } | undefined> {
-  await tx.query(`SET LOCAL lock_timeout = '${CONCURRENT_WAIT}'`);
-  try {
-    const { rowCount } = await tx.query(
-      `INSERT INTO api_idempotency_keys (merchant_id, livemode, key, request_hash, path, status, response, locked_until)
-       VALUES ($1, $2, $3, $4, $5, 0, 'null', now() + make_interval(secs => $6)) ON CONFLICT DO NOTHING`,
-      [
-        principal.merchantId,
-        principal.livemode,
-        key,
-        requestHash,
-        path,
-        leaseMs === undefined ? null : leaseMs / 1000,
-      ],
-    );
-    if (rowCount === 1) return undefined;
-    const { rows } = await tx.query<{
-      request_hash: string;
-      status: number;
-      response: unknown;
-      held: boolean;
-    }>(
-      `SELECT request_hash, status, response, coalesce(locked_until > now(), false) AS held
-         FROM api_idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND key = $3 FOR UPDATE`,
-      [principal.merchantId, principal.livemode, key],
-    );
-    const row = rows[0];
-    if (!row || row.request_hash !== requestHash) {
-      throw new KassaApiError({
-        type: 'idempotency_error',
-        code: 'idempotency_key_reused',
-        message:
-          'This Idempotency-Key was already used with different parameters or another endpoint.',
-        param: 'Idempotency-Key',
-        status: 400,
-      });
-    }
-    if (row.status !== 0) return { status: row.status, response: row.response };
-    if (row.held) throw new KeyHeld();
-    // The request that claimed the key went away unanswered: this one carries on in its place.
-    await tx.query(
-      `UPDATE api_idempotency_keys SET locked_until = now() + make_interval(secs => $4)
-        WHERE merchant_id = $1 AND livemode = $2 AND key = $3`,
-      [principal.merchantId, principal.livemode, key, (leaseMs ?? 0) / 1000],
-    );
-    return undefined;
-  } catch (error) {
-    if ((error as { code?: string }).code !== '55P03') throw error;
-    throw keyInUse();
-  } finally {
-    await tx.query('SET LOCAL lock_timeout = 0');
+  leaseMs: number | undefined,
+): Promise<{ replay: StoredResponse } | { resume?: string }> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO api_idempotency_keys (merchant_id, livemode, key, request_hash, path, status, response, locked_until)
+     VALUES ($1, $2, $3, $4, $5, 0, 'null', now() + make_interval(secs => $6)) ON CONFLICT DO NOTHING`,
+    [
+      principal.merchantId,
+      principal.livemode,
+      key,
+      requestHash,
+      path,
+      leaseMs === undefined ? null : leaseMs / 1000,
+    ],
+  );
+  if (rowCount === 1) return {};
+  const { rows } = await tx.query<{
+    request_hash: string;
+    status: number;
+    response: unknown;
+    held: boolean;
+    attempt_id: string | null;
+  }>(
+    `SELECT request_hash, status, response, coalesce(locked_until > now(), false) AS held, attempt_id
+       FROM api_idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND key = $3 FOR UPDATE`,
+    [principal.merchantId, principal.livemode, key],
+  );
+  const row = rows[0];
+  if (!row || row.request_hash !== requestHash) {
+    throw new KassaApiError({
+      type: 'idempotency_error',
+      code: 'idempotency_key_reused',
+      message:
+        'This Idempotency-Key was already used with different parameters or another endpoint.',
+      param: 'Idempotency-Key',
+      status: 400,
+    });
   }
+  if (row.status !== 0) return { replay: { status: row.status, response: row.response } };
+  if (row.held) throw new KeyHeld();
+  // The request that claimed the key went away unanswered: this one carries on in its place.
+  await tx.query(
+    `UPDATE api_idempotency_keys SET locked_until = now() + make_interval(secs => $4)
+      WHERE merchant_id = $1 AND livemode = $2 AND key = $3`,
+    [principal.merchantId, principal.livemode, key, (leaseMs ?? 0) / 1000],
+  );
+  return row.attempt_id ? { resume: row.attempt_id } : {};
 }
 
 /** Another request holds the key (it is calling the acquirer): wait for it, then look again. */
@@ -317,7 +350,7 @@ const keyInUse = () =>
 
 /**
  * Before claiming a key: while another request holds it (it is calling the acquirer), wait for
- * it to answer, at most CONCURRENT_WAIT. Polls outside any transaction, holding no lock.
+ * it to answer, at most `idempotencyWaitMs`. Polls outside any transaction, holding no lock.
  */
 async function waitForKey(
   pool: pg.Pool,
@@ -335,6 +368,18 @@ async function waitForKey(
     if (Date.now() > deadline) throw keyInUse();
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * Keeps the claim of a request whose acquirer answer was lost, unanswered and free to take
+ * over at once, naming the attempt a retry must resume.
+ */
+async function park(tx: Queryable, principal: Principal, key: string, attemptId: string) {
+  await tx.query(
+    `UPDATE api_idempotency_keys SET locked_until = now(), attempt_id = $4
+      WHERE merchant_id = $1 AND livemode = $2 AND key = $3 AND status = 0`,
+    [principal.merchantId, principal.livemode, key, attemptId],
+  );
 }
 
 /** Forgets a claim whose request ended without an answer worth keeping (see runAcquirerMutation). */

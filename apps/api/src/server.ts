@@ -15,6 +15,7 @@ import { loggerOptions } from './http/logger.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerThreeDSecureReturn } from './http/three-d-secure.ts';
+import { CONCURRENT_WAIT_MS } from './idempotency.ts';
 import { type ApiServices, contextFactory } from './trpc/init.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   migrations?: MigrationFile[];
   /** The one clock the domain reads (expiries, created times); the system clock by default. */
   clock?: Clock;
+  /** How long a request waits for a concurrent one with its Idempotency-Key; default 10 s. */
+  idempotencyWaitMs?: number;
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
@@ -92,6 +95,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     vault: options.vault,
     acquirer: options.acquirer,
     attemptLeaseMs: options.acquirer.longestCallMs,
+    idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
     secretKey: options.secretKey,

@@ -130,6 +130,7 @@ export async function startApi(
     checkoutUrl?: string;
     port?: number;
     clock?: Clock;
+    idempotencyWaitMs?: number;
   } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
@@ -149,6 +150,7 @@ export async function startApi(
     rateLimit: options.rateLimit ?? 100_000,
     checkoutUrl: options.checkoutUrl,
     clock: options.clock,
+    idempotencyWaitMs: options.idempotencyWaitMs,
   });
   const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, base, logs };

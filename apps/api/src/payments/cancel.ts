@@ -40,9 +40,15 @@ export function cancelStep(
   const reason = input.cancellation_reason ?? null;
   return {
     needsAcquirer: false,
-    async prepare(tx) {
+    async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
-      const resumed = await resumeOpenAttempt(tx, row, 'void', 'cancellation', attemptLeaseMs);
+      const resumed = await resumeOpenAttempt(
+        tx,
+        ctx.principal,
+        row,
+        { kind: 'void', what: 'cancellation', leaseMs: attemptLeaseMs, resume },
+        () => paymentIntentView(row, clientSecretKey),
+      );
       if (resumed) return resumed;
       const authorizing = await openAttempt(tx, row.id, ['authorize', 'capture']);
       if (authorizing?.status === 'pending') {

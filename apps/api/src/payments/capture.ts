@@ -29,9 +29,15 @@ export function captureStep(
 ): AcquirerStep<AuthorizationPlan, AuthorizationOutcome, PaymentIntent> {
   const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
   return {
-    async prepare(tx) {
+    async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
-      const resumed = await resumeOpenAttempt(tx, row, 'capture', 'capture', attemptLeaseMs);
+      const resumed = await resumeOpenAttempt(
+        tx,
+        ctx.principal,
+        row,
+        { kind: 'capture', what: 'capture', leaseMs: attemptLeaseMs, resume },
+        () => paymentIntentView(row, clientSecretKey),
+      );
       if (resumed) return resumed;
       if (row.status !== 'requires_capture' || !row.acquirer_authorization_id) {
         throw unexpectedState('payment_intent', row.status, 'capture');

@@ -19,8 +19,8 @@ import {
   resolveAttempt,
 } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
-import { applyAuthorization, failPayment } from './outcomes.ts';
-import { answerOrRefusal, lockForFinish } from './steps.ts';
+import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
+import { answerOrRefusal, lockForFinish, settledAttempt } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
 export interface ConfirmRequest {
@@ -69,10 +69,19 @@ export function confirmStep<View>(
 ): AcquirerStep<ConfirmPlan, ConfirmOutcome, View> {
   const { acquirer, vault, attemptLeaseMs } = ctx.services;
   return {
-    async prepare(tx) {
+    async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, request.paymentIntentId, {
         forUpdate: true,
       });
+      // The retry of a confirmation whose answer was lost, resolved since by the sweep.
+      const settled = resume && (await settledAttempt(tx, ctx.principal, resume));
+      if (settled) {
+        const declineCode = (settled.failure as { decline_code?: string } | null)?.decline_code;
+        if (settled.status === 'failed' && declineCode) throw cardError(declineCode, false);
+        if (settled.status !== 'succeeded')
+          throw unexpectedState('payment_intent', row.status, 'confirm');
+        return { result: view(row) };
+      }
       const open = await openAttempt(tx, row.id, ['authorize']);
       if (open?.status === 'requires_action') return { plan: { kind: 'sync', attempt: open } };
       if (open) {

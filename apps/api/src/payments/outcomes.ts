@@ -190,12 +190,21 @@ export async function failPayment(
     acquirer_authorization_id: authorizationId,
     failure: { code: decline.code, decline_code: declineCode },
   });
-  throw new KassaApiError({
+  throw cardError(declineCode, true);
+}
+
+/**
+ * The card error a decline answers: committed when it is the decline being recorded, not when a
+ * retry answers a decline recorded before.
+ */
+export function cardError(declineCode: string, committed: boolean): KassaApiError {
+  const decline = declineOf(declineCode);
+  return new KassaApiError({
     type: 'card_error',
     code: decline.code,
     declineCode,
     message: decline.message,
     param: decline.code === 'incorrect_cvc' ? 'payment_method_data.card.cvc' : undefined,
-    committed: true,
+    committed,
   });
 }

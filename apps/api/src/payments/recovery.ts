@@ -48,7 +48,7 @@ export async function resumeUnresolvedAttempts(
       newRequestId(),
     );
     const id = attempt.payment_intent_id;
-    const step: AcquirerStep<unknown, unknown, unknown> =
+    const step: AcquirerStep<{ attempt: { id: string } }, unknown, unknown> =
       attempt.kind === 'authorize'
         ? (confirmStep(ctx, { paymentIntentId: id, checkout: false }, (row) => row) as never)
         : attempt.kind === 'capture'

@@ -25,13 +25,13 @@ export const inProgress = (what: string) =>
   });
 
 /** The acquirer refused an operation Kassa believed valid: the books and the acquirer disagree. */
-export const acquirerRefused = (error: AcquirerRejectedError) =>
+export const acquirerRefused = (error: AcquirerRejectedError, committed = true) =>
   new KassaApiError({
     type: 'api_error',
     code: 'acquirer_rejected',
     message: `The card network refused the operation (${error.code}). Nothing changed; contact support if it persists.`,
     status: 502,
-    committed: true,
+    committed,
   });
 
 /**
@@ -63,19 +63,58 @@ export type AuthorizationOutcome =
 /**
  * The payment's attempt of `kind` still open, resumed: refused while another request holds it
  * (409, `what` in progress), else taken over so its call is made again with the same key.
+ * `resume` is the attempt the request's Idempotency-Key left unresolved: if the sweep resolved it
+ * since, the request answers what it came to (`view`, or the refusal) instead of starting anew.
  */
-export async function resumeOpenAttempt(
+export async function resumeOpenAttempt<Result>(
   tx: Queryable,
+  principal: Principal,
   row: PaymentIntentRow,
-  kind: AttemptKind,
-  what: string,
-  leaseMs: number,
-): Promise<{ plan: AuthorizationPlan } | undefined> {
-  const open = await openAttempt(tx, row.id, [kind]);
+  step: { kind: AttemptKind; what: string; leaseMs: number; resume?: string },
+  view: () => Result,
+): Promise<{ plan: AuthorizationPlan } | { result: Result } | undefined> {
+  if (step.resume) {
+    const settled = await settledAttempt(tx, principal, step.resume);
+    if (settled?.status === 'failed') throw refusalOf(settled);
+    if (settled) return { result: view() };
+  }
+  const open = await openAttempt(tx, row.id, [step.kind]);
   if (!open) return undefined;
-  if (isHeld(open)) throw inProgress(what);
-  await holdAttempt(tx, open.id, leaseMs);
-  return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id ?? '' } };
+  if (isHeld(open)) throw inProgress(step.what);
+  if (!row.acquirer_authorization_id) {
+    throw new Error(`payment ${row.id} has an open ${step.kind} attempt but no authorization`);
+  }
+  await holdAttempt(tx, open.id, step.leaseMs);
+  return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id } };
+}
+
+/**
+ * The attempt a retried request's key names, if it has been resolved since its answer was lost
+ * (undefined while it is still open). It is this merchant's: keys are.
+ */
+export async function settledAttempt(
+  tx: Queryable,
+  principal: Principal,
+  attemptId: string,
+): Promise<AttemptRow | undefined> {
+  const attempt = await loadAttempt(tx, attemptId, true);
+  if (
+    !attempt ||
+    attempt.merchant_id !== principal.merchantId ||
+    attempt.livemode !== principal.livemode
+  ) {
+    throw new Error(`attempt ${attemptId} is not one of this merchant's`);
+  }
+  return attempt.status === 'pending' || attempt.status === 'requires_action' ? undefined : attempt;
+}
+
+/** The acquirer's refusal a failed capture or void recorded, answered again (nothing is stored). */
+function refusalOf(attempt: AttemptRow): KassaApiError {
+  const failure = attempt.failure as { code?: string; status?: number } | null;
+  if (!failure?.code || !failure.status) {
+    throw new Error(`failed attempt ${attempt.id} recorded no refusal`);
+  }
+  return acquirerRefused(new AcquirerRejectedError(failure.status, failure.code, ''), false);
 }
 
 /** When the call never left (abandon) or its answer was lost (release): the attempt's fate. */

@@ -1,5 +1,5 @@
 import { type createRefundInput, newId, type Refund } from '@kassa/contracts';
-import type { Queryable } from '@kassa/db';
+import type { Queryable, Transaction } from '@kassa/db';
 import { refund as bookRefund } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { AcquirerRefund, AcquirerRejectedError } from '../acquirer/client.ts';
@@ -47,7 +47,8 @@ export function createRefundStep(
 ): AcquirerStep<Plan, Outcome, Refund> {
   const { acquirer, attemptLeaseMs } = ctx.services;
   return {
-    async prepare(tx) {
+    async prepare(tx, resume) {
+      if (resume) return resumeRefund(tx, ctx, resume);
       const payment = await loadPaymentIntent(tx, ctx.principal, input.payment_intent, {
         forUpdate: true,
         param: 'payment_intent',
@@ -160,28 +161,46 @@ export function createRefundStep(
   };
 }
 
-/** Resumes the refund left pending by a lost answer (same acquirer key), for retries and the sweep. */
+/** Resumes the refund left pending by a lost answer (same acquirer key), for the sweep. */
 export function resumeRefundStep(
   ctx: Context & { principal: Principal },
   attemptId: string,
 ): AcquirerStep<Plan, Outcome, Refund> {
   const step = createRefundStep(ctx, { payment_intent: '' });
+  return { ...step, prepare: (tx) => resumeRefund(tx, ctx, attemptId) };
+}
+
+/**
+ * The refund attempt `attemptId` taken up again: its call made once more with its own acquirer
+ * key, so the acquirer refunds once however often it is asked. Resolved meanwhile (by the
+ * sweep, or another retry), it answers the refund as it now is.
+ */
+async function resumeRefund(
+  tx: Transaction,
+  ctx: Context & { principal: Principal },
+  attemptId: string,
+): Promise<{ plan: Plan } | { result: Refund }> {
+  const attempt = await loadAttempt(tx, attemptId, true);
+  if (
+    !attempt?.refund_id ||
+    attempt.merchant_id !== ctx.principal.merchantId ||
+    attempt.livemode !== ctx.principal.livemode
+  ) {
+    throw new Error(`attempt ${attemptId} is not a refund of this merchant`);
+  }
+  if (attempt.status !== 'pending') {
+    return { result: refundView(await loadRefund(tx, ctx.principal, attempt.refund_id)) };
+  }
+  if (isHeld(attempt)) throw inProgress('refund');
+  if (!attempt.acquirer_authorization_id) {
+    throw new Error(`refund attempt ${attempt.id} names no authorization`);
+  }
+  await holdAttempt(tx, attempt.id, ctx.services.attemptLeaseMs);
   return {
-    ...step,
-    async prepare(tx) {
-      const attempt = await loadAttempt(tx, attemptId, true);
-      if (!attempt?.refund_id || attempt.status !== 'pending') {
-        throw invalidRequest('nothing_to_resume', 'This refund is not pending.');
-      }
-      if (isHeld(attempt)) throw inProgress('refund');
-      await holdAttempt(tx, attempt.id, ctx.services.attemptLeaseMs);
-      return {
-        plan: {
-          attempt,
-          refundId: attempt.refund_id,
-          authorizationId: attempt.acquirer_authorization_id ?? '',
-        },
-      };
+    plan: {
+      attempt,
+      refundId: attempt.refund_id,
+      authorizationId: attempt.acquirer_authorization_id,
     },
   };
 }

@@ -31,6 +31,11 @@ export interface ApiServices {
    * call can take with every retry, so a hold still running means the call is in flight.
    */
   attemptLeaseMs: number;
+  /**
+   * How long a request waits for another holding its Idempotency-Key (or the key's row lock)
+   * before answering 409 `idempotency_key_in_use`.
+   */
+  idempotencyWaitMs: number;
   /** Where browsers reach the API (3-D Secure returns). */
   publicUrl: string;
   /** Where the hosted checkout runs: `<checkoutUrl>/pay/<session id>`. */
