@@ -1,10 +1,13 @@
 import { Sealer } from '@kassa/ledger';
+import {
+  expireAuthorizations,
+  expireDueCheckoutSessions,
+  type PaymentsServices,
+  pruneIdempotencyKeys,
+  resumeUnresolvedAttempts,
+} from '@kassa/payments';
 import { Cron } from 'croner';
 import type { FastifyBaseLogger } from 'fastify';
-import { expireDueCheckoutSessions } from './checkout-sessions/expire.ts';
-import { pruneIdempotencyKeys } from './idempotency.ts';
-import { expireAuthorizations, resumeUnresolvedAttempts } from './payments/recovery.ts';
-import type { ApiServices } from './trpc/init.ts';
 
 /**
  * What every API process runs beside requests. Each job is safe with several replicas running
@@ -18,7 +21,7 @@ import type { ApiServices } from './trpc/init.ts';
  *
  * Scheduling is croner's, with `protect` so that a slow run is never overlapped by the next.
  */
-export function startBackgroundJobs(services: ApiServices, log: FastifyBaseLogger) {
+export function startBackgroundJobs(services: PaymentsServices, log: FastifyBaseLogger) {
   const sealer = new Sealer(services.db.pool, {
     onError: (err) => log.error({ err }, 'ledger sealer failed'),
   });

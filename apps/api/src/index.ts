@@ -1,3 +1,3 @@
+export type { AppRouter } from '@kassa/api';
 export { type ApiServerOptions, buildApiServer } from './server.ts';
 export { installGracefulShutdown } from './shutdown.ts';
-export type { AppRouter } from './trpc/router.ts';

@@ -1,7 +1,7 @@
 import { apiVariables, loadConfigOrExit, loadDotEnv, stopWithSupervisor } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
+import { AcquirerClient } from '@kassa/payments';
 import { parseVaultKeys, Vault } from '@kassa/vault';
-import { AcquirerClient } from './acquirer/client.ts';
 import { buildApiServer } from './server.ts';
 import { installGracefulShutdown } from './shutdown.ts';
 

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
+import { type AppRouter, appRouter, contextFactory } from '@kassa/api';
 import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { AccountCache } from '@kassa/ledger';
+import { type AcquirerClient, CONCURRENT_WAIT_MS, type PaymentsServices } from '@kassa/payments';
 import type { Vault } from '@kassa/vault';
 import { WebhookSigner } from '@kassa/webhooks';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { AcquirerClient } from './acquirer/client.ts';
 import { startBackgroundJobs } from './background.ts';
 import { registerCheckoutCors } from './http/cors.ts';
 import { registerHealthRoutes } from './http/health.ts';
@@ -15,9 +16,6 @@ import { loggerOptions } from './http/logger.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerThreeDSecureReturn } from './http/three-d-secure.ts';
-import { CONCURRENT_WAIT_MS } from './idempotency.ts';
-import { type ApiServices, contextFactory } from './trpc/init.ts';
-import { type AppRouter, appRouter } from './trpc/router.ts';
 
 export interface ApiServerOptions {
   db: DatabaseClients;
@@ -87,7 +85,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   registerHealthRoutes(app, options.db, options.migrations ?? (await readMigrations()));
 
-  const services: ApiServices = {
+  const services: PaymentsServices = {
     db: options.db,
     clock: options.clock ?? systemClock,
     clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
@@ -112,11 +110,19 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     app.addHook('onClose', () => jobs.stop());
   }
 
+  const createContext = contextFactory(services);
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: contextFactory(services),
+      // Fastify's request and reply, described as the router's RequestInfo.
+      createContext: ({ req, res }) =>
+        createContext({
+          requestId: req.id,
+          log: req.log,
+          headers: req.headers,
+          setHeader: (name, value) => void res.header(name, value),
+        }),
       onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           ctx?.log.error({ err: error, path }, 'procedure failed');
@@ -141,6 +147,6 @@ function isLevelAndStream(
 declare module 'fastify' {
   interface FastifyInstance {
     /** The API's services (database, vault, acquirer client…), for jobs and tests. */
-    kassaServices: ApiServices;
+    kassaServices: PaymentsServices;
   }
 }

@@ -1,7 +1,7 @@
 import { query } from '@kassa/db';
 import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
+import { expireAuthorizations } from '@kassa/payments';
 import { describe, expect, it } from 'vitest';
-import { expireAuthorizations } from '../src/payments/recovery.ts';
 import { cardNumbersOutsideVault, client, newMerchant, usePaymentsApi } from './support.ts';
 
 const { db, env, call, browser } = usePaymentsApi();

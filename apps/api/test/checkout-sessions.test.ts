@@ -1,6 +1,6 @@
 import type { CheckoutPage, CheckoutSession, PaymentIntent } from '@kassa/contracts';
+import { expireDueCheckoutSessions } from '@kassa/payments';
 import { describe, expect, it } from 'vitest';
-import { expireDueCheckoutSessions } from '../src/checkout-sessions/expire.ts';
 import { client, newMerchant, usePaymentsApi } from './support.ts';
 
 // Checkout sessions against the real API, simulator and database: the merchant's server creates

@@ -1,8 +1,8 @@
 import { query } from '@kassa/db';
 import { verifyLedger } from '@kassa/ledger';
+import { resumeUnresolvedAttempts } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeUnresolvedAttempts } from '../src/payments/recovery.ts';
 import { client, newMerchant, startAcquirer, startApi, useApiDatabase } from './support.ts';
 
 // An acquirer answer that arrives after the API stopped waiting, for every money-moving call:

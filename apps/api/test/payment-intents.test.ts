@@ -1,8 +1,8 @@
 import { query } from '@kassa/db';
 import { readStream } from '@kassa/ledger';
+import { pruneIdempotencyKeys } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneIdempotencyKeys } from '../src/idempotency.ts';
 import { client, newMerchant, startApi, useApiDatabase } from './support.ts';
 
 const db = useApiDatabase();

@@ -2,9 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { usePaymentsApi } from '@kassa/api/testing';
 import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
+import { useApiProcess } from '@kassa/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,8 +21,7 @@ import {
 // simulator, the production build of this app under `next start`, a merchant shop to return
 // to, and Debian's Chromium driven by Playwright. The merchant side uses the SDK.
 const [checkoutPort, apiPort] = [await freePort(), await freePort()];
-const { db, env } = usePaymentsApi({
-  background: true,
+const { db, env } = useApiProcess({
   checkoutUrl: `http://127.0.0.1:${checkoutPort}`,
   port: apiPort,
 });

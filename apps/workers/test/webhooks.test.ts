@@ -1,6 +1,6 @@
-import { newMerchant, TEST_SECRET_KEY, usePaymentsApi } from '@kassa/api/testing';
 import { PostgresBus } from '@kassa/ledger';
 import { Kassa, type WebhookEndpoint } from '@kassa/sdk';
+import { newMerchant, TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +15,7 @@ import { eventually, startReceiver } from './receiver.ts';
 // The webhooks worker against the real API (with its ledger sealer running), the real bus on
 // the test database, and merchants' endpoints as real HTTP servers. Every delivery is verified
 // the way a merchant verifies it: with the SDK's constructEvent and the secret the API gave.
-const { db, env, browser } = usePaymentsApi({ background: true });
+const { db, env, browser } = useApiProcess();
 const kassa = () => new Kassa(env.merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
 const log = pino({ level: 'silent' });
 const fast: DispatcherOptions = {

@@ -4,14 +4,14 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { usePaymentsApi } from '@kassa/api/testing';
+import { useApiProcess } from '@kassa/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kassa } from '../src/index.ts';
 
 // The examples in examples/ run as a merchant runs them: processes of their own, over HTTP.
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const example = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-const { env, browser } = usePaymentsApi();
+const { env, browser } = useApiProcess();
 const children: ChildProcess[] = [];
 
 afterAll(() => {

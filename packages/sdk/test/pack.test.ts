@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { usePaymentsApi } from '@kassa/api/testing';
+import { useApiProcess } from '@kassa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The package as npm users get it: packed (the publishConfig applied, the build run by
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // installed declarations.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const { env } = usePaymentsApi();
+const { env } = useApiProcess();
 let project: string;
 
 /** pnpm: on PATH (as `npm test` provides it), or the copy bootstrap keeps in .kassa/tools. */

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TEST_SECRET_KEY, usePaymentsApi } from '@kassa/api/testing';
 import { freePort } from '@kassa/db/testing';
+import { TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kassa } from '../src/index.ts';
 
@@ -12,7 +12,7 @@ import { Kassa } from '../src/index.ts';
 // as `kassa dev` starts it) sends the events of a real payment to the SDK's example receiver
 // (examples/webhook-receiver.ts, its own process), which verifies them with constructEvent and
 // the secret webhookEndpoints.create returned.
-const { db, env, browser } = usePaymentsApi({ background: true });
+const { db, env, browser } = useApiProcess();
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const receiverPath = fileURLToPath(new URL('../examples/webhook-receiver.ts', import.meta.url));
 const workerPath = fileURLToPath(

@@ -1,4 +1,4 @@
-import { usePaymentsApi } from '@kassa/api/testing';
+import { useApiProcess } from '@kassa/testing';
 import { describe, expect, it } from 'vitest';
 import {
   Kassa,
@@ -11,7 +11,7 @@ import {
 } from '../src/index.ts';
 
 // The SDK against the real API (in-process), the real acquirer simulator and a real database.
-const { db, env, browser } = usePaymentsApi();
+const { db, env, browser } = useApiProcess();
 const kassa = () => new Kassa(env.merchant.secretKey, { baseUrl: env.base });
 
 /** The shopper's side: checkout confirms with the card (the SDK is for servers). */

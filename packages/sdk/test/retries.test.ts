@@ -1,11 +1,11 @@
-import { startApi, usePaymentsApi } from '@kassa/api/testing';
+import { startApiProcess, useApiProcess } from '@kassa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kassa, KassaRateLimitError } from '../src/index.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 
 // Lost answers between the SDK and the API: the API did the work, the SDK never heard. The SDK
 // retries with the same Idempotency-Key, the API replays, and nothing happens twice.
-const { db, env, browser } = usePaymentsApi();
+const { db, env, browser } = useApiProcess();
 let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
 
 beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('a response lost after the API acted', () => {
 
 describe('429 rate_limit_error', () => {
   it('waits as long as Retry-After says, then succeeds; without retries it throws with retryAfter', async () => {
-    const limited = await startApi(db.current, {}, { rateLimit: 4 });
+    const limited = await startApiProcess(db.current, { API_RATE_LIMIT: '4' });
     try {
       const patient = new Kassa(env.merchant.secretKey, {
         baseUrl: limited.base,
@@ -108,7 +108,7 @@ describe('429 rate_limit_error', () => {
       expect(refused[0]).toMatchObject({ statusCode: 429, code: 'rate_limit' });
       expect(refused[0].retryAfter).toBeGreaterThanOrEqual(1);
     } finally {
-      await limited.app.close();
+      await limited.stop();
     }
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { usePaymentsApi } from '@kassa/api/testing';
+import { useApiProcess } from '@kassa/testing';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -67,7 +67,7 @@ async function installRuntimes(): Promise<string | undefined> {
 const skipped = await installRuntimes();
 if (skipped) console.warn(`SKIPPED: the SDK on Node 18, Bun and Deno: ${skipped}`);
 
-const { env } = usePaymentsApi();
+const { env } = useApiProcess();
 const tsx = createRequire(import.meta.url).resolve('tsx');
 let dist: string;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import { sessionToken } from '@kassa/api';
 import type { FastifyInstance } from 'fastify';
-import { sessionToken } from '../auth/dashboard-session.ts';
 
 /** Thrown by the limiter; answered as Kassa's rate_limit_error in the tRPC error envelope. */
 class RateLimited extends Error {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { newRequestId } from '@kassa/payments';
 
 const ACCEPTED = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -14,6 +14,3 @@ export function requestIdFor(request: IncomingMessage): string {
   if (typeof incoming === 'string' && ACCEPTED.test(incoming)) return incoming;
   return newRequestId();
 }
-
-/** A fresh request id, also for work no request started (the sweeps). */
-export const newRequestId = () => `req_${randomBytes(12).toString('base64url')}`;

@@ -1,12 +1,14 @@
+import {
+  clientSecretFor,
+  confirmStep,
+  KassaApiError,
+  loadAttempt,
+  loadPaymentIntent,
+  type PaymentsServices,
+  runAcquirerMutation,
+  systemContext,
+} from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
-import { KassaApiError } from '../errors.ts';
-import { runAcquirerMutation } from '../idempotency.ts';
-import { loadAttempt } from '../payments/attempts.ts';
-import { clientSecretFor } from '../payments/client-secret.ts';
-import { confirmStep } from '../payments/confirm.ts';
-import { loadPaymentIntent } from '../payments/store.ts';
-import { systemContext } from '../payments/system-context.ts';
-import type { ApiServices } from '../trpc/init.ts';
 
 const ATTEMPT_ID = /^pa_[0-9A-Za-z]{24}$/;
 
@@ -23,7 +25,7 @@ const page = (title: string, text: string) => `<!doctype html>
  * `return_url` with `payment_intent`, `payment_intent_client_secret` and `redirect_status`.
  * It needs no key: the attempt id is unguessable, and all it can do is ask the acquirer.
  */
-export function registerThreeDSecureReturn(app: FastifyInstance, services: ApiServices): void {
+export function registerThreeDSecureReturn(app: FastifyInstance, services: PaymentsServices): void {
   app.get<{ Params: { attemptId: string } }>(
     '/v1/3ds/return/:attemptId',
     async (request, reply) => {

@@ -48,7 +48,7 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
     },
     {
       name: 'api',
-      ...typescriptEntry('@kassa/api/main'),
+      ...typescriptEntry('@kassa/api-server/main'),
       env: {
         ...env,
         API_HOST: settings.apiHost,

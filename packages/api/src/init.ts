@@ -1,0 +1,154 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DatabaseClients } from '@kassa/db';
+import { KassaApiError, type Logger, type PaymentsServices } from '@kassa/payments';
+import { initTRPC, TRPCError } from '@trpc/server';
+
+/** What every procedure sees; the middleware chains add who is calling (the principal). */
+export interface Context {
+  requestId: string;
+  log: Logger;
+  headers: IncomingHttpHeaders;
+  setHeader: (name: string, value: string) => void;
+  services: PaymentsServices;
+  db: DatabaseClients;
+  /** The parts of the request the domain reads, adapted (see DomainContext). */
+  idempotencyKey?: string | readonly string[];
+  traceparent?: string;
+  onReplay: () => void;
+}
+
+/** One HTTP request as any server hosting the router describes it (Fastify in apps/api). */
+export interface RequestInfo {
+  requestId: string;
+  log: Logger;
+  headers: IncomingHttpHeaders;
+  setHeader: (name: string, value: string) => void;
+}
+
+/**
+ * The tRPC context of a request: what the procedures read (headers for keys and cookies) and
+ * what the domain's context needs, adapted from HTTP here so that the domain knows none of it.
+ */
+export function contextFactory(services: PaymentsServices) {
+  return (request: RequestInfo): Context => {
+    const traceparent = request.headers.traceparent;
+    return {
+      ...request,
+      services,
+      db: services.db,
+      idempotencyKey: request.headers['idempotency-key'],
+      ...(typeof traceparent === 'string' && { traceparent }),
+      onReplay: () => request.setHeader('Idempotent-Replayed', 'true'),
+    };
+  };
+}
+
+/** The first issue of a failed input validation, as a dotted parameter name. */
+function validationIssue(cause: unknown): { param?: string; message: string } | undefined {
+  const issues = (
+    cause as { issues?: Array<{ path?: PropertyKey[]; message: string }> } | undefined
+  )?.issues;
+  const [issue] = issues ?? [];
+  if (!issue) return undefined;
+  const param = (issue.path ?? []).map(String).join('.') || undefined;
+  return { param, message: param ? `Invalid ${param}: ${issue.message}` : issue.message };
+}
+
+const t = initTRPC.context<Context>().create({
+  /**
+   * Every error leaves as Kassa's error object, in `error.data` (tRPC keeps `error.code` numeric
+   * for its own clients): `{ type, code, decline_code?, message, param?, request_id, httpStatus }`.
+   * Unexpected errors never show their internals.
+   */
+  errorFormatter({ shape, error, ctx }) {
+    const kassa = error.cause instanceof KassaApiError ? error.cause : undefined;
+    const requestId = kassa?.requestId ?? ctx?.requestId ?? 'unknown';
+    let body: {
+      type: string;
+      code: string;
+      message: string;
+      param?: string;
+      decline_code?: string;
+    };
+    if (kassa) {
+      body = {
+        type: kassa.type,
+        code: kassa.code,
+        message: kassa.message,
+        param: kassa.param,
+        decline_code: kassa.declineCode,
+      };
+    } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
+      const issue = error.code === 'BAD_REQUEST' ? validationIssue(error.cause) : undefined;
+      body = {
+        type: 'invalid_request_error',
+        code: issue ? 'parameter_invalid' : 'invalid_request',
+        message: issue?.message ?? error.message,
+        param: issue?.param,
+      };
+    } else if (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_SUPPORTED') {
+      body = {
+        type: 'invalid_request_error',
+        code: 'unrecognized_request',
+        message: error.message,
+      };
+    } else {
+      body = {
+        type: 'api_error',
+        code: 'internal_error',
+        message: 'Something went wrong on our side. Retrying is safe.',
+      };
+    }
+    return {
+      message: body.message,
+      code: shape.code,
+      data: {
+        ...body,
+        request_id: requestId,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+      },
+    };
+  },
+});
+
+/** Turns a KassaApiError thrown anywhere below into the TRPCError with its HTTP status. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (
+    !result.ok &&
+    result.error.cause instanceof KassaApiError &&
+    !(result.error.cause instanceof TRPCError)
+  ) {
+    throw toTrpcError(result.error.cause);
+  }
+  return result;
+});
+
+export const router = t.router;
+export const middleware = t.middleware;
+/** No authentication: health and metadata only. */
+export const publicProcedure = t.procedure.use(mapErrors);
+
+const TRPC_CODES: Record<number, TRPCError['code']> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
+/** The TRPCError that carries a KassaApiError to the formatter with the right HTTP status. */
+export function toTrpcError(error: KassaApiError): TRPCError {
+  return new TRPCError({
+    code: TRPC_CODES[error.status] ?? 'INTERNAL_SERVER_ERROR',
+    message: error.message,
+    cause: error,
+  });
+}

@@ -1,0 +1,218 @@
+import {
+  type CheckoutPrincipal,
+  KassaApiError,
+  notFound,
+  objectOfClientSecret,
+  type Principal,
+} from '@kassa/payments';
+import { authenticateApiKey, presentedKey } from './auth/api-keys.ts';
+import {
+  loadSessionUser,
+  type MembershipRole,
+  type SessionUser,
+  sessionToken,
+  sessionUserId,
+} from './auth/dashboard-session.ts';
+import { type Context, middleware, publicProcedure } from './init.ts';
+
+export type { CheckoutPrincipal, Principal } from '@kassa/payments';
+
+const authenticationError = (code: string, message: string, param?: string) =>
+  new KassaApiError({ type: 'authentication_error', code, message, param });
+
+async function authenticate(ctx: Context, kind: Principal['kind']): Promise<Principal> {
+  const presented = presentedKey(ctx.headers.authorization);
+  if (!presented) {
+    throw authenticationError(
+      'api_key_missing',
+      `You did not provide an API key. Send it as "Authorization: Bearer ${kind === 'secret' ? 'sk' : 'pk'}_test_...".`,
+    );
+  }
+  const key = await authenticateApiKey(ctx.db.pool, presented);
+  if (!key) throw authenticationError('api_key_invalid', 'Invalid API key provided.');
+  if (key.kind !== kind) {
+    throw new KassaApiError({
+      type: 'permission_error',
+      code: kind === 'secret' ? 'secret_key_required' : 'publishable_key_required',
+      message:
+        kind === 'secret'
+          ? 'This request needs a secret key (sk_...); publishable keys can only be used by checkout.'
+          : 'Checkout requests use the publishable key (pk_...); keep secret keys on your server.',
+    });
+  }
+  return { merchantId: key.merchantId, livemode: key.livemode, keyId: key.keyId, kind: key.kind };
+}
+
+/** Secret key (`sk_test_…`, `sk_live_…`) as a Bearer token: the merchant's server. */
+const requireSecretKey = middleware(async ({ ctx, next }) => {
+  const principal = await authenticate(ctx, 'secret');
+  return next({ ctx: { ...ctx, principal } });
+});
+
+/**
+ * Publishable key as a Bearer token plus `client_secret` in the input: the shopper's browser,
+ * acting on that one payment and nothing else. The secret is checked (HMAC, constant time)
+ * before anything is read; a genuine secret of another merchant's (or mode's) payment is a 404.
+ */
+const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
+  const principal = await authenticate(ctx, 'publishable');
+  const raw = (await getRawInput()) as { client_secret?: unknown } | undefined;
+  const secret = typeof raw?.client_secret === 'string' ? raw.client_secret : undefined;
+  const objectId = secret && objectOfClientSecret(ctx.services.clientSecretKey, secret);
+  if (!objectId) {
+    throw authenticationError(
+      'client_secret_invalid',
+      'The client_secret is missing or is not the client secret of a payment or checkout session.',
+      'client_secret',
+    );
+  }
+  let paymentIntentId = objectId;
+  let checkoutSessionId: string | undefined;
+  if (objectId.startsWith('cs_')) {
+    const { rows } = await ctx.db.pool.query<{
+      payment_intent_id: string;
+      status: string;
+      expired: boolean;
+    }>(
+      `SELECT payment_intent_id, status, expires_at <= now() AS expired FROM checkout_sessions
+        WHERE id = $1 AND merchant_id = $2 AND livemode = $3`,
+      [objectId, principal.merchantId, principal.livemode],
+    );
+    const session = rows[0];
+    if (!session) throw notFound('checkout_session', objectId, 'client_secret');
+    if (session.status === 'expired' || (session.status === 'open' && session.expired)) {
+      throw new KassaApiError({
+        type: 'invalid_request_error',
+        code: 'checkout_session_expired',
+        message: 'This checkout session has expired: it can no longer be paid.',
+        param: 'client_secret',
+      });
+    }
+    paymentIntentId = session.payment_intent_id;
+    checkoutSessionId = objectId;
+  } else {
+    const { rows } = await ctx.db.pool.query(
+      'SELECT 1 FROM payment_intents WHERE id = $1 AND merchant_id = $2 AND livemode = $3',
+      [paymentIntentId, principal.merchantId, principal.livemode],
+    );
+    if (rows.length === 0) throw notFound('payment_intent', paymentIntentId, 'client_secret');
+  }
+  const checkout: CheckoutPrincipal = {
+    ...principal,
+    kind: 'publishable',
+    paymentIntentId,
+    ...(checkoutSessionId && { checkoutSessionId }),
+  };
+  return next({ ctx: { ...ctx, principal: checkout } });
+});
+
+/** Procedures a merchant's server calls with its secret key. */
+export const merchantProcedure = publicProcedure.use(requireSecretKey);
+
+/** Procedures the hosted checkout calls from the shopper's browser. */
+export const checkoutProcedure = publicProcedure.use(requireClientSecret);
+
+/** A signed-in dashboard user, before a merchant is chosen. */
+const requireSession = middleware(async ({ ctx, next }) => {
+  const cookie = ctx.headers.cookie;
+  const token = sessionToken(Array.isArray(cookie) ? cookie.join('; ') : cookie);
+  if (!token) {
+    throw authenticationError(
+      'session_missing',
+      'Sign in to the dashboard: this request carries no session cookie.',
+    );
+  }
+  const userId = await sessionUserId(token, ctx.services.sessionSecret);
+  const user = userId && (await loadSessionUser(ctx.db.pool, userId));
+  if (!user) {
+    throw authenticationError(
+      'session_invalid',
+      'The dashboard session is invalid or has expired. Sign in again.',
+    );
+  }
+  return next({ ctx: { ...ctx, user } });
+});
+
+/** A dashboard user acting for one merchant, in one mode, with their role there. */
+export interface DashboardPrincipal extends Principal {
+  kind: 'dashboard';
+  userId: string;
+  role: MembershipRole;
+}
+
+const MERCHANT_HEADER = 'kassa-merchant';
+const MODE_HEADER = 'kassa-mode';
+
+const header = (ctx: Context, name: string) => {
+  const value = ctx.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The merchant comes from the `Kassa-Merchant` header, required on every such request: the
+ * user may belong to several, and a custom header cannot be sent cross-site without a CORS
+ * preflight the API never grants, which keeps cookie-authenticated mutations safe from CSRF.
+ * `Kassa-Mode` is `test` (default) or `live`. A merchant the user does not belong to is a 403
+ * whether it exists or not.
+ */
+function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPrincipal {
+  const { user } = ctx;
+  const merchantId = header(ctx, MERCHANT_HEADER);
+  if (!merchantId) {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'merchant_required',
+      message: 'Send the merchant this request acts for in the Kassa-Merchant header.',
+      param: 'Kassa-Merchant',
+    });
+  }
+  const mode = header(ctx, MODE_HEADER) ?? 'test';
+  if (mode !== 'test' && mode !== 'live') {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'parameter_invalid',
+      message: 'Kassa-Mode is `test` or `live`.',
+      param: 'Kassa-Mode',
+    });
+  }
+  const membership = user.memberships.find((m) => m.merchantId === merchantId);
+  if (!membership) {
+    throw new KassaApiError({
+      type: 'permission_error',
+      code: 'not_a_member',
+      message: 'You are not a member of this merchant.',
+      param: 'Kassa-Merchant',
+    });
+  }
+  return {
+    merchantId,
+    livemode: mode === 'live',
+    keyId: user.id,
+    kind: 'dashboard',
+    userId: user.id,
+    role: membership.role,
+    actor: `user:${user.id}`,
+  };
+}
+
+/** Procedures any signed-in dashboard user calls (about themselves). */
+export const sessionProcedure = publicProcedure.use(requireSession);
+
+/** Procedures the dashboard calls for one merchant: every role may read. */
+export const dashboardProcedure = sessionProcedure.use(({ ctx, next }) =>
+  next({ ctx: { ...ctx, principal: membershipPrincipal(ctx) } }),
+);
+
+/** Dashboard procedures limited to some roles; others get 403 `role_insufficient`. */
+export function dashboardProcedureFor(...roles: MembershipRole[]) {
+  return dashboardProcedure.use(({ ctx, next }) => {
+    if (!roles.includes(ctx.principal.role)) {
+      throw new KassaApiError({
+        type: 'permission_error',
+        code: 'role_insufficient',
+        message: `Your role (${ctx.principal.role}) cannot do this; it needs ${roles.join(' or ')}.`,
+      });
+    }
+    return next();
+  });
+}

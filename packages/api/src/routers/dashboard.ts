@@ -1,0 +1,72 @@
+import {
+  createRefundInput,
+  listEventsInput,
+  listPaymentIntentsInput,
+  listRefundsInput,
+  retrievePaymentIntentInput,
+} from '@kassa/contracts';
+import {
+  createRefundStep,
+  listEvents,
+  listPaymentIntents,
+  listRefunds,
+  loadPaymentIntent,
+  paymentIntentView,
+  retrieveBalance,
+  runAcquirerMutation,
+} from '@kassa/payments';
+import { z } from 'zod';
+import { router } from '../init.ts';
+import { dashboardProcedure, dashboardProcedureFor, sessionProcedure } from '../procedures.ts';
+
+const noInput = z.object({}).strict().optional();
+
+/**
+ * What the dashboard calls with its user's session cookie. Reads are open to every role of the
+ * merchant in `Kassa-Merchant`; moving money (refunds) needs owner, admin or developer: a viewer
+ * only looks. The same objects, errors and idempotency as the merchant API.
+ */
+export const dashboardRouter = router({
+  /** Who is signed in and which merchants they may act for. */
+  session: sessionProcedure.input(noInput).query(({ ctx }) => ({
+    user: { id: ctx.user.id, email: ctx.user.email, name: ctx.user.name },
+    memberships: ctx.user.memberships.map((m) => ({
+      merchant: m.merchantId,
+      merchant_name: m.merchantName,
+      role: m.role,
+    })),
+  })),
+  paymentIntents: router({
+    list: dashboardProcedure
+      .input(listPaymentIntentsInput)
+      .query(({ ctx, input }) => listPaymentIntents(ctx.db.pool, ctx, input)),
+    retrieve: dashboardProcedure
+      .input(retrievePaymentIntentInput)
+      .query(async ({ ctx, input }) =>
+        paymentIntentView(
+          await loadPaymentIntent(ctx.db.pool, ctx.principal, input.id),
+          ctx.services.clientSecretKey,
+        ),
+      ),
+  }),
+  refunds: router({
+    list: dashboardProcedure
+      .input(listRefundsInput)
+      .query(({ ctx, input }) => listRefunds(ctx.db.pool, ctx, input)),
+    create: dashboardProcedureFor('owner', 'admin', 'developer')
+      .input(createRefundInput)
+      .mutation(({ ctx, input }) =>
+        runAcquirerMutation(ctx, 'refunds.create', input, createRefundStep(ctx, input)),
+      ),
+  }),
+  balance: router({
+    retrieve: dashboardProcedure
+      .input(noInput)
+      .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
+  }),
+  events: router({
+    list: dashboardProcedure
+      .input(listEventsInput)
+      .query(({ ctx, input }) => listEvents(ctx.db.pool, ctx.principal, input)),
+  }),
+});

@@ -1,0 +1,22 @@
+import { eventFromLog, listEventsInput, retrieveEventInput } from '@kassa/contracts';
+import { listEvents, loadEvent, retrieveBalance } from '@kassa/payments';
+import { z } from 'zod';
+import { router } from '../init.ts';
+import { merchantProcedure } from '../procedures.ts';
+
+export const eventsRouter = router({
+  retrieve: merchantProcedure
+    .input(retrieveEventInput)
+    .query(async ({ ctx, input }) =>
+      eventFromLog(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
+    ),
+  list: merchantProcedure
+    .input(listEventsInput)
+    .query(({ ctx, input }) => listEvents(ctx.db.pool, ctx.principal, input)),
+});
+
+export const balanceRouter = router({
+  retrieve: merchantProcedure
+    .input(z.object({}).strict().optional())
+    .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
+});

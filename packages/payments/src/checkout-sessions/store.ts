@@ -1,0 +1,136 @@
+import type { CheckoutSession, CheckoutSessionStatus, LineItem } from '@kassa/contracts';
+import type { Queryable } from '@kassa/db';
+import { appendToStream, type JsonObject } from '@kassa/ledger';
+import type { DomainContext, PaymentsServices, Principal } from '../context.ts';
+import { loadOwned } from '../owned.ts';
+import { clientSecretFor } from '../payments/client-secret.ts';
+import { eventMetadata } from '../payments/events.ts';
+
+export interface CheckoutSessionRow {
+  id: string;
+  merchant_id: string;
+  livemode: boolean;
+  status: CheckoutSessionStatus;
+  amount_total: bigint;
+  currency: string;
+  line_items: LineItem[];
+  customer_email: string | null;
+  capture_method: 'automatic' | 'manual';
+  success_url: string;
+  cancel_url: string;
+  payment_intent_id: string;
+  expires_at: Date;
+  completed_at: Date | null;
+  metadata: Record<string, string>;
+  created_at: Date;
+}
+
+export const SESSION_COLUMNS = `id, merchant_id, livemode, status, amount_total, currency, line_items,
+  customer_email, capture_method, success_url, cancel_url, payment_intent_id, expires_at,
+  completed_at, metadata, created_at`;
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * The merchant's view. An open session shows its page's `url` and the `client_secret` the page
+ * acts with; once complete or expired, neither (nothing is left to do there).
+ */
+export function checkoutSessionView(
+  row: CheckoutSessionRow,
+  services: Pick<PaymentsServices, 'clientSecretKey' | 'checkoutUrl'>,
+): CheckoutSession {
+  const open = row.status === 'open';
+  return {
+    id: row.id,
+    object: 'checkout_session',
+    status: row.status,
+    payment_status: row.status === 'complete' ? 'paid' : 'unpaid',
+    amount_total: Number(row.amount_total),
+    currency: row.currency.toLowerCase(),
+    line_items: row.line_items,
+    customer_email: row.customer_email,
+    capture_method: row.capture_method,
+    success_url: row.success_url,
+    cancel_url: row.cancel_url,
+    url: open ? `${services.checkoutUrl}/pay/${row.id}` : null,
+    client_secret: open ? clientSecretFor(services.clientSecretKey, row.id) : null,
+    payment_intent: row.payment_intent_id,
+    expires_at: seconds(row.expires_at),
+    completed_at: row.completed_at ? seconds(row.completed_at) : null,
+    metadata: row.metadata,
+    livemode: row.livemode,
+    created: seconds(row.created_at),
+  };
+}
+
+export async function insertCheckoutSession(tx: Queryable, row: CheckoutSessionRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO checkout_sessions (${SESSION_COLUMNS}, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+    [
+      row.id,
+      row.merchant_id,
+      row.livemode,
+      row.status,
+      row.amount_total,
+      row.currency,
+      JSON.stringify(row.line_items),
+      row.customer_email,
+      row.capture_method,
+      row.success_url,
+      row.cancel_url,
+      row.payment_intent_id,
+      row.expires_at,
+      row.completed_at,
+      JSON.stringify(row.metadata),
+      row.created_at,
+    ],
+  );
+}
+
+export async function loadCheckoutSession(
+  db: Queryable,
+  principal: Principal,
+  id: string,
+  options: { forUpdate?: boolean; param?: string } = {},
+): Promise<CheckoutSessionRow> {
+  return loadOwned<CheckoutSessionRow>(
+    db,
+    principal,
+    { table: 'checkout_sessions', columns: SESSION_COLUMNS, what: 'checkout_session' },
+    id,
+    options,
+  );
+}
+
+/**
+ * Moves an open session to `complete` or `expired` and appends the matching event
+ * (`checkout.session.completed`, `checkout.session.expired`) in the caller's transaction.
+ */
+export async function closeCheckoutSession(
+  tx: Queryable,
+  ctx: DomainContext,
+  row: CheckoutSessionRow,
+  status: 'complete' | 'expired',
+): Promise<void> {
+  row.status = status;
+  if (status === 'complete') row.completed_at = ctx.services.clock.now();
+  await tx.query(
+    `UPDATE checkout_sessions SET status = $2, completed_at = $3, updated_at = now() WHERE id = $1`,
+    [row.id, row.status, row.completed_at],
+  );
+  // Closed, the view shows neither the page's url nor its client secret.
+  const object = checkoutSessionView(row, ctx.services);
+  await appendToStream(tx, {
+    stream: `checkout_session:${row.id}`,
+    expectedVersion: 'any',
+    merchantId: row.merchant_id,
+    events: [
+      {
+        type: status === 'complete' ? 'checkout.session.completed' : 'checkout.session.expired',
+        data: { object: object as unknown as JsonObject },
+        metadata: eventMetadata(ctx),
+      },
+    ],
+  });
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '@kassa/contracts';
+import type { DatabaseClients } from '@kassa/db';
+import type { AccountCache } from '@kassa/ledger';
+import type { Vault } from '@kassa/vault';
+import type { WebhookSigner } from '@kassa/webhooks';
+import type { AcquirerClient } from './acquirer/client.ts';
+
+// The payments domain's own context. It knows no tRPC, no Fastify and no HTTP: an API request,
+// a worker, a sweep or the CLI builds one (the tRPC context factory in @kassa/api adapts a
+// request to it; systemContext builds one for work no key asked for).
+
+/** The merchant and mode a request acts for. Every query is scoped by both. */
+export interface Principal {
+  merchantId: string;
+  livemode: boolean;
+  /** The API key's id; for a dashboard user, the user id. */
+  keyId: string;
+  kind: 'secret' | 'publishable' | 'dashboard';
+  /** Who the events say acted, when not a key (`system:recovery`, `acquirer:3ds_return`). */
+  actor?: string;
+}
+
+/** A shopper's browser: a publishable key and the client secret of one payment. */
+export interface CheckoutPrincipal extends Principal {
+  kind: 'publishable';
+  /** The one payment this request may read, tokenize a card for, and confirm. */
+  paymentIntentId: string;
+  /** When the client secret is a checkout session's: that session (its payment is the one). */
+  checkoutSessionId?: string;
+}
+
+/** Structured logging, as pino (and so Fastify's request logger) offers it. */
+export interface Logger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** What the payments domain works with besides the caller: the database, secrets, limits. */
+export interface PaymentsServices {
+  db: DatabaseClients;
+  /** The one clock: every time the domain reads (created, expires, capture before) comes from it. */
+  clock: Clock;
+  /** Key of the HMAC that derives client secrets (see payments/client-secret.ts). */
+  clientSecretKey: Buffer;
+  /**
+   * Key of the HMAC over each idempotent request's input. Keyed because an input can hold a
+   * card number: an unkeyed hash of a card number is reversed by trying the few million numbers
+   * that share its BIN and last 4.
+   */
+  requestHashKey: Buffer;
+  /** The card vault: the only way to store or read a card number. */
+  vault: Vault;
+  /** The acquirer, behind timeout, retries, circuit breaker and bulkhead. */
+  acquirer: AcquirerClient;
+  /**
+   * How long a request holds an acquirer attempt (and its Idempotency-Key): longer than the
+   * call can take with every retry, so a hold still running means the call is in flight.
+   */
+  attemptLeaseMs: number;
+  /**
+   * How long a request waits for another holding its Idempotency-Key (or the key's row lock)
+   * before answering 409 `idempotency_key_in_use`.
+   */
+  idempotencyWaitMs: number;
+  /** Where browsers reach the API (3-D Secure returns). */
+  publicUrl: string;
+  /** Where the hosted checkout runs: `<checkoutUrl>/pay/<session id>`. */
+  checkoutUrl: string;
+  /** KASSA_SECRET_KEY, from which publishable keys are derived (the checkout page shows them). */
+  secretKey: string;
+  /** NEXTAUTH_SECRET: decrypts the dashboard's next-auth session cookies. */
+  sessionSecret: string;
+  /** Ledger account ids, remembered (accounts never change once opened). */
+  accounts: AccountCache;
+  /** Derives webhook endpoints' signing secrets (shown on create and on a roll). */
+  webhookSigner: WebhookSigner;
+}
+
+/** What every operation of the domain is given: who acts, through which services, for which request. */
+export interface DomainContext {
+  requestId: string;
+  log: Logger;
+  services: PaymentsServices;
+  principal: Principal;
+  /** The caller's Idempotency-Key as it came (validated by runMutation), if any. */
+  idempotencyKey?: string | readonly string[];
+  /** W3C trace context of the caller, carried into the events' metadata. */
+  traceparent?: string;
+  /** Told when the answer is a replay of an earlier one (HTTP: `Idempotent-Replayed: true`). */
+  onReplay?: () => void;
+}
+
+/** A fresh request id, for requests and for work no request started (the sweeps). */
+export const newRequestId = () => `req_${randomBytes(12).toString('base64url')}`;

@@ -1,0 +1,253 @@
+import type { billingDetailsInput, cardWithCvcInput } from '@kassa/contracts';
+import type { Transaction } from '@kassa/db';
+import { validateCard } from '@kassa/vault';
+import type { z } from 'zod';
+import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
+import type { DomainContext } from '../context.ts';
+import { invalidRequest, KassaApiError, notFound, unexpectedState } from '../errors.ts';
+import type { AcquirerStep } from '../idempotency.ts';
+import { loadPaymentMethod } from '../payment-methods/store.ts';
+import { cardValidationError, tokenizeCard } from '../payment-methods/tokenize.ts';
+import {
+  type AttemptRow,
+  holdAttempt,
+  insertAttempt,
+  isHeld,
+  openAttempt,
+  releaseAttempt,
+  resolveAttempt,
+} from './attempts.ts';
+import { recordPaymentIntentEvent } from './events.ts';
+import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
+import { answerOrRefusal, lockForFinish, settledAttempt } from './steps.ts';
+import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
+
+export interface ConfirmRequest {
+  paymentIntentId: string;
+  payment_method?: string;
+  payment_method_data?: {
+    type: 'card';
+    card: z.output<typeof cardWithCvcInput>;
+    billing_details?: z.output<typeof billingDetailsInput>;
+  };
+  return_url?: string;
+  /** Checkout may only use payment methods it tokenized for this payment. */
+  checkout: boolean;
+}
+
+export type ConfirmPlan =
+  | {
+      kind: 'authorize';
+      attempt: AttemptRow;
+      vaultCardId: string;
+      expMonth: number;
+      expYear: number;
+      /** Automatic capture: authorize and capture in one message. */
+      capture: boolean;
+      /** In memory only, for this one call: never written anywhere. */
+      cvc?: string;
+    }
+  | { kind: 'sync'; attempt: AttemptRow };
+
+export type ConfirmOutcome =
+  | { authorization: AcquirerAuthorization }
+  | { rejected: AcquirerRejectedError };
+
+const CONFIRMABLE = new Set(['requires_payment_method', 'requires_confirmation', 'processing']);
+
+/**
+ * paymentIntents.confirm as the three steps of runAcquirerMutation: record the authorization
+ * attempt (tokenizing the card first when checkout sends it), ask the acquirer, apply its answer.
+ * A payment in requires_action is brought up to date from the acquirer (the 3-D Secure result);
+ * an attempt left unresolved by a lost answer is resumed with its own acquirer key.
+ */
+export function confirmStep<View>(
+  ctx: DomainContext,
+  request: ConfirmRequest,
+  view: (row: PaymentIntentRow) => View,
+): AcquirerStep<ConfirmPlan, ConfirmOutcome, View> {
+  const { acquirer, vault, attemptLeaseMs } = ctx.services;
+  return {
+    async prepare(tx, resume) {
+      const row = await loadPaymentIntent(tx, ctx.principal, request.paymentIntentId, {
+        forUpdate: true,
+      });
+      // The retry of a confirmation whose answer was lost, resolved since by the sweep.
+      const settled = resume && (await settledAttempt(tx, ctx.principal, resume));
+      if (settled) {
+        const declineCode = (settled.failure as { decline_code?: string } | null)?.decline_code;
+        if (settled.status === 'failed' && declineCode) throw cardError(declineCode, false);
+        if (settled.status !== 'succeeded')
+          throw unexpectedState('payment_intent', row.status, 'confirm');
+        return { result: view(row) };
+      }
+      const open = await openAttempt(tx, row.id, ['authorize']);
+      if (open?.status === 'requires_action') return { plan: { kind: 'sync', attempt: open } };
+      if (open) {
+        if (isHeld(open)) {
+          throw new KassaApiError({
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: 'This payment is being confirmed by another request; retrieve it in a moment.',
+            status: 409,
+          });
+        }
+        await holdAttempt(tx, open.id, attemptLeaseMs);
+        return {
+          plan: await authorizePlan(tx, open, row, request.payment_method_data?.card.cvc),
+        };
+      }
+      if (!CONFIRMABLE.has(row.status)) {
+        throw unexpectedState('payment_intent', row.status, 'confirm');
+      }
+
+      let paymentMethodId = request.payment_method ?? row.payment_method_id ?? undefined;
+      let cvc: string | undefined;
+      if (request.payment_method_data) {
+        const { card, billing_details } = request.payment_method_data;
+        try {
+          validateCard(card, ctx.services.clock.now());
+        } catch (error) {
+          throw cardValidationError(error, 'payment_method_data.card');
+        }
+        const pm = await tokenizeCard(tx, ctx, card, billing_details, {
+          paramPrefix: 'payment_method_data.card',
+          forPaymentIntent: row.id,
+        });
+        paymentMethodId = pm.id;
+        cvc = card.cvc;
+      }
+      if (!paymentMethodId) {
+        throw invalidRequest(
+          'payment_method_required',
+          'You cannot confirm this payment without a payment method: pass payment_method.',
+          'payment_method',
+        );
+      }
+      const pm = await loadPaymentMethod(tx, ctx.principal, paymentMethodId, 'payment_method');
+      if (request.checkout && pm.payment_intent_id !== row.id) {
+        throw notFound('payment_method', paymentMethodId, 'payment_method');
+      }
+      const attempt = await insertAttempt(
+        tx,
+        {
+          payment_intent_id: row.id,
+          merchant_id: row.merchant_id,
+          livemode: row.livemode,
+          kind: 'authorize',
+          amount: row.amount,
+          currency: row.currency,
+          payment_method_id: pm.id,
+          return_url: request.return_url ?? null,
+        },
+        attemptLeaseMs,
+      );
+      return { plan: planOf(attempt, pm, row, cvc) };
+    },
+
+    async call(plan) {
+      return answerOrRefusal(
+        (async () => {
+          if (plan.kind === 'sync') {
+            return {
+              authorization: await acquirer.retrieve(plan.attempt.acquirer_authorization_id ?? ''),
+            };
+          }
+          const { attempt } = plan;
+          const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
+          return {
+            authorization: await acquirer.authorize(attempt.id, {
+              amount: attempt.amount,
+              currency: attempt.currency,
+              capture: plan.capture,
+              merchant: attempt.merchant_id,
+              reference: attempt.payment_intent_id,
+              card: {
+                number,
+                exp_month: plan.expMonth,
+                exp_year: plan.expYear,
+                ...(plan.cvc && { cvc: plan.cvc }),
+              },
+              return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
+            }),
+          };
+        })(),
+      );
+    },
+
+    async finish(tx, plan, outcome) {
+      const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
+      // Resolved meanwhile (by a retry, or the recovery sweep): the payment is as it is.
+      if (!attempt || (attempt.status !== 'pending' && attempt.status !== 'requires_action')) {
+        return view(row);
+      }
+      if ('rejected' in outcome) {
+        ctx.log.error(
+          { attempt: attempt.id, code: outcome.rejected.code, status: outcome.rejected.status },
+          'the acquirer refused an authorization request',
+        );
+        return failPayment(tx, ctx, row, attempt, 'processing_error', null);
+      }
+      if (
+        outcome.authorization.status === 'requires_action' &&
+        attempt.status === 'requires_action'
+      ) {
+        return view(row); // the shopper has not finished the challenge yet
+      }
+      return view(await applyAuthorization(tx, ctx, row, attempt, outcome.authorization));
+    },
+
+    async abandon(tx, plan) {
+      if (plan.kind === 'authorize') await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+    },
+
+    async release(tx, plan) {
+      if (plan.kind !== 'authorize') return;
+      await releaseAttempt(tx, plan.attempt.id);
+      // The acquirer may have authorized: until the attempt is resumed, the payment is processing.
+      const row = await loadPaymentIntent(tx, ctx.principal, plan.attempt.payment_intent_id, {
+        forUpdate: true,
+      });
+      if (row.status !== 'processing') {
+        row.status = 'processing';
+        row.payment_method_id = plan.attempt.payment_method_id;
+        row.version += 1;
+        await savePaymentIntent(tx, row);
+        await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.processing');
+      }
+    },
+  };
+}
+
+export async function authorizePlan(
+  tx: Transaction,
+  attempt: AttemptRow,
+  row: PaymentIntentRow,
+  cvc: string | undefined,
+): Promise<ConfirmPlan> {
+  const { rows } = await tx.query<{ vault_card_id: string; exp_month: number; exp_year: number }>(
+    'SELECT vault_card_id, exp_month, exp_year FROM payment_methods WHERE id = $1',
+    [attempt.payment_method_id],
+  );
+  const pm = rows[0];
+  if (!pm) throw new Error(`attempt ${attempt.id} names no payment method`);
+  return planOf(attempt, pm, row, cvc);
+}
+
+/** The authorization to ask the acquirer for: the attempt's card, and capture at once or not. */
+function planOf(
+  attempt: AttemptRow,
+  pm: { vault_card_id: string; exp_month: number; exp_year: number },
+  row: PaymentIntentRow,
+  cvc: string | undefined,
+): ConfirmPlan {
+  return {
+    kind: 'authorize',
+    attempt,
+    vaultCardId: pm.vault_card_id,
+    expMonth: pm.exp_month,
+    expYear: pm.exp_year,
+    capture: row.capture_method === 'automatic',
+    cvc,
+  };
+}

@@ -1,0 +1,52 @@
+import type { createPaymentIntentInput, PaymentIntent } from '@kassa/contracts';
+import { newId } from '@kassa/contracts';
+import type { Transaction } from '@kassa/db';
+import type { z } from 'zod';
+import type { DomainContext } from '../context.ts';
+import { loadPaymentMethod } from '../payment-methods/store.ts';
+import { recordPaymentIntentEvent } from './events.ts';
+import { insertPaymentIntent, type PaymentIntentRow } from './store.ts';
+import { paymentIntentView } from './view.ts';
+
+/** paymentIntents.create: a payment waiting for a payment method. Nothing moves money yet. */
+export async function createPaymentIntent(
+  tx: Transaction,
+  ctx: DomainContext,
+  input: z.output<typeof createPaymentIntentInput>,
+): Promise<PaymentIntent> {
+  if (input.payment_method) {
+    await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
+  }
+  const row: PaymentIntentRow = {
+    id: newId('paymentIntent'),
+    merchant_id: ctx.principal.merchantId,
+    livemode: ctx.principal.livemode,
+    amount: BigInt(input.amount),
+    currency: input.currency.toUpperCase(),
+    status: input.payment_method ? 'requires_confirmation' : 'requires_payment_method',
+    capture_method: input.capture_method,
+    amount_capturable: 0n,
+    amount_received: 0n,
+    payment_method_id: input.payment_method ?? null,
+    last_payment_error: null,
+    next_action: null,
+    description: input.description ?? null,
+    metadata: withoutEmptyValues(input.metadata ?? {}),
+    hold_id: null,
+    acquirer_authorization_id: null,
+    capture_before: null,
+    amount_refunded: 0n,
+    canceled_at: null,
+    cancellation_reason: null,
+    version: 1,
+    created_at: ctx.services.clock.now(),
+  };
+  await insertPaymentIntent(tx, row);
+  await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.created');
+  return paymentIntentView(row, ctx.services.clientSecretKey);
+}
+
+/** Metadata values of "" mean "no such key" (the way an update deletes one). */
+export function withoutEmptyValues(metadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== ''));
+}

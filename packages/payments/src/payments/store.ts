@@ -1,0 +1,125 @@
+import type { PaymentIntentStatus } from '@kassa/contracts';
+import type { Queryable } from '@kassa/db';
+import type { Principal } from '../context.ts';
+import { KassaApiError } from '../errors.ts';
+import { loadOwned } from '../owned.ts';
+
+/** A row of the payment_intents read model. */
+export interface PaymentIntentRow {
+  id: string;
+  merchant_id: string;
+  livemode: boolean;
+  amount: bigint;
+  currency: string;
+  status: PaymentIntentStatus;
+  capture_method: 'automatic' | 'manual';
+  amount_capturable: bigint;
+  amount_received: bigint;
+  payment_method_id: string | null;
+  last_payment_error: Record<string, unknown> | null;
+  next_action: Record<string, unknown> | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  hold_id: string | null;
+  acquirer_authorization_id: string | null;
+  capture_before: Date | null;
+  amount_refunded: bigint;
+  canceled_at: Date | null;
+  cancellation_reason: string | null;
+  version: number;
+  created_at: Date;
+}
+
+const COLUMNS = `id, merchant_id, livemode, amount, currency, status, capture_method, amount_capturable,
+  amount_received, payment_method_id, last_payment_error, next_action, description, metadata, hold_id,
+  acquirer_authorization_id, capture_before, amount_refunded, canceled_at, cancellation_reason, version,
+  created_at`;
+
+/**
+ * The payment intent `id` of this merchant in this mode, or 404. `forUpdate` locks it for the
+ * rest of the transaction, so two requests changing one payment take turns.
+ */
+export async function loadPaymentIntent(
+  db: Queryable,
+  principal: Principal,
+  id: string,
+  options: { forUpdate?: boolean; param?: string } = {},
+): Promise<PaymentIntentRow> {
+  return loadOwned<PaymentIntentRow>(
+    db,
+    principal,
+    { table: 'payment_intents', columns: COLUMNS, what: 'payment_intent' },
+    id,
+    options,
+  );
+}
+
+export async function insertPaymentIntent(tx: Queryable, row: PaymentIntentRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO payment_intents (id, merchant_id, livemode, amount, currency, status, capture_method,
+       amount_capturable, amount_received, payment_method_id, last_payment_error, next_action, description,
+       metadata, hold_id, canceled_at, cancellation_reason, version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
+    [
+      row.id,
+      row.merchant_id,
+      row.livemode,
+      row.amount.toString(),
+      row.currency,
+      row.status,
+      row.capture_method,
+      row.amount_capturable.toString(),
+      row.amount_received.toString(),
+      row.payment_method_id,
+      row.last_payment_error && JSON.stringify(row.last_payment_error),
+      row.next_action && JSON.stringify(row.next_action),
+      row.description,
+      JSON.stringify(row.metadata),
+      row.hold_id,
+      row.canceled_at,
+      row.cancellation_reason,
+      row.version,
+      row.created_at,
+    ],
+  );
+}
+
+/** Writes a changed payment intent whose row the transaction holds locked (loadPaymentIntent forUpdate). */
+export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE payment_intents SET amount = $2, status = $3, amount_capturable = $4, amount_received = $5,
+       payment_method_id = $6, last_payment_error = $7, next_action = $8, description = $9, metadata = $10,
+       hold_id = $11, canceled_at = $12, cancellation_reason = $13, version = $14,
+       acquirer_authorization_id = $15, capture_before = $16, amount_refunded = $17, updated_at = now()
+     WHERE id = $1 AND version = $14 - 1`,
+    [
+      row.id,
+      row.amount.toString(),
+      row.status,
+      row.amount_capturable.toString(),
+      row.amount_received.toString(),
+      row.payment_method_id,
+      row.last_payment_error && JSON.stringify(row.last_payment_error),
+      row.next_action && JSON.stringify(row.next_action),
+      row.description,
+      JSON.stringify(row.metadata),
+      row.hold_id,
+      row.canceled_at,
+      row.cancellation_reason,
+      row.version,
+      row.acquirer_authorization_id,
+      row.capture_before,
+      row.amount_refunded.toString(),
+    ],
+  );
+  if (rowCount !== 1) {
+    throw new KassaApiError({
+      type: 'api_error',
+      code: 'lock_timeout',
+      message: 'The payment changed while this request ran; retry it.',
+      status: 409,
+    });
+  }
+}
+
+export { COLUMNS as PAYMENT_INTENT_COLUMNS };

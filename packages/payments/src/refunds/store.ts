@@ -1,0 +1,105 @@
+import type { Refund, RefundStatus } from '@kassa/contracts';
+import type { Queryable } from '@kassa/db';
+import { appendToStream } from '@kassa/ledger';
+import type { DomainContext, Principal } from '../context.ts';
+import { loadOwned } from '../owned.ts';
+import { eventMetadata } from '../payments/events.ts';
+
+export interface RefundRow {
+  id: string;
+  merchant_id: string;
+  livemode: boolean;
+  payment_intent_id: string;
+  amount: bigint;
+  currency: string;
+  status: RefundStatus;
+  reason: Refund['reason'];
+  failure_reason: string | null;
+  metadata: Record<string, string>;
+  version: number;
+  created_at: Date;
+}
+
+export const REFUND_COLUMNS = `id, merchant_id, livemode, payment_intent_id, amount, currency, status, reason,
+  failure_reason, metadata, version, created_at`;
+
+export async function insertRefund(tx: Queryable, row: RefundRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO refunds (${REFUND_COLUMNS}, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+    [
+      row.id,
+      row.merchant_id,
+      row.livemode,
+      row.payment_intent_id,
+      row.amount,
+      row.currency,
+      row.status,
+      row.reason,
+      row.failure_reason,
+      JSON.stringify(row.metadata),
+      row.version,
+      row.created_at,
+    ],
+  );
+}
+
+export async function saveRefund(tx: Queryable, row: RefundRow): Promise<void> {
+  await tx.query(
+    `UPDATE refunds SET status = $2, failure_reason = $3, version = $4, updated_at = now()
+      WHERE id = $1 AND version = $4 - 1`,
+    [row.id, row.status, row.failure_reason, row.version],
+  );
+}
+
+export async function loadRefund(
+  db: Queryable,
+  principal: Principal,
+  id: string,
+  options: { forUpdate?: boolean; param?: string } = {},
+): Promise<RefundRow> {
+  return loadOwned<RefundRow>(
+    db,
+    principal,
+    { table: 'refunds', columns: REFUND_COLUMNS, what: 'refund' },
+    id,
+    options,
+  );
+}
+
+export function refundView(row: RefundRow): Refund {
+  return {
+    id: row.id,
+    object: 'refund',
+    amount: Number(row.amount),
+    currency: row.currency.toLowerCase(),
+    payment_intent: row.payment_intent_id,
+    status: row.status,
+    reason: row.reason,
+    failure_reason: row.failure_reason,
+    metadata: row.metadata,
+    livemode: row.livemode,
+    created: Math.floor(row.created_at.getTime() / 1000),
+  };
+}
+
+/** Appends a refund event (the refund as it now is) to the stream `refund:<id>`. */
+export async function recordRefundEvent(
+  tx: Queryable,
+  ctx: DomainContext,
+  row: RefundRow,
+  type: 'refund.created' | 'refund.updated' | 'refund.failed',
+): Promise<void> {
+  await appendToStream(tx, {
+    stream: `refund:${row.id}`,
+    expectedVersion: row.version === 1 ? 'no_stream' : row.version - 1,
+    merchantId: row.merchant_id,
+    events: [
+      {
+        type,
+        data: { object: refundView(row) as unknown as Record<string, never> },
+        metadata: eventMetadata(ctx),
+      },
+    ],
+  });
+}

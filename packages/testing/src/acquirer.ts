@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort, type TestDatabase } from '@kassa/db/testing';
+import { TEST_ACQUIRER_KEY } from './constants.ts';
+import { appEntry, tsx } from './entries.ts';
+
+const simulatorMain = appEntry('acquirer-sim', 'src/main.ts');
+
+/**
+ * The acquirer simulator as its own process (real HTTP, its own schema in the test database),
+ * the way `npm start` runs it. `control` changes its latency and fault rates while it runs.
+ */
+export async function startAcquirer(db: TestDatabase, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ReturnType<typeof spawn>;
+  let errors = '';
+  async function launch() {
+    errors = '';
+    child = spawn(process.execPath, ['--import', tsx, simulatorMain], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        DATABASE_POOL_MAX: '8',
+        ACQUIRER_HOST: '127.0.0.1',
+        ACQUIRER_PORT: String(port),
+        ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (chunk) => {
+      errors += chunk;
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the simulator exited: ${errors}`);
+      if (Date.now() > deadline) throw new Error(`the simulator did not start: ${errors}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) return;
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  async function stop(signal: NodeJS.Signals) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+  await launch();
+  return {
+    url,
+    port,
+    async control(settings: {
+      latency_ms?: [number, number];
+      fault_rate?: number;
+      lost_response_rate?: number;
+    }) {
+      const response = await fetch(`${url}/_control`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ACQUIRER_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(settings),
+      });
+      if (!response.ok) throw new Error(`control failed: ${response.status}`);
+    },
+    stop: () => stop('SIGTERM'),
+    /** The acquirer dies outright (connections refused until `restart`). */
+    kill: () => stop('SIGKILL'),
+    /** Starts it again on the same port, with the same records. */
+    restart: launch,
+  };
+}

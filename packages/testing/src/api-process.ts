@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort, type TestDatabase } from '@kassa/db/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { startAcquirer } from './acquirer.ts';
+import { client } from './client.ts';
+import {
+  TEST_ACQUIRER_KEY,
+  TEST_SECRET_KEY,
+  TEST_SESSION_SECRET,
+  TEST_VAULT_FINGERPRINT_KEY,
+  TEST_VAULT_KEYS,
+} from './constants.ts';
+import { useApiDatabase } from './database.ts';
+import { appEntry, tsx } from './entries.ts';
+import { newMerchant } from './merchant.ts';
+
+const apiMain = appEntry('api', 'src/main.ts');
+
+/**
+ * The API process (apps/api's main, with its background jobs) on the test database, configured
+ * through its environment as in production. `env` overrides any variable (API_RATE_LIMIT…).
+ * It has an IPC channel to this process, so it stops when the test run does.
+ */
+export async function startApiProcess(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<{ base: string; port: number; stop: () => Promise<void> }> {
+  const port = env.API_PORT ? Number(env.API_PORT) : await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let errors = '';
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, apiMain], {
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '8',
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      KASSA_SECRET_KEY: TEST_SECRET_KEY,
+      NEXTAUTH_SECRET: TEST_SESSION_SECRET,
+      KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
+      KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
+      ACQUIRER_URL: 'http://127.0.0.1:9', // nothing listens there unless a simulator is given
+      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+      ACQUIRER_TIMEOUT_MS: '1000',
+      API_RATE_LIMIT: '100000',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  child.stderr?.on('data', (chunk) => {
+    errors += chunk;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited: ${errors}`);
+    if (Date.now() > deadline) throw new Error(`the API did not start: ${errors}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    base,
+    port,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+type Client = ReturnType<typeof client>;
+
+/**
+ * A test file's whole platform, as processes: its database (with `kassa ledger verify` after),
+ * the acquirer simulator, the API, one merchant, and callers with its secret key (`call`) and
+ * publishable key (`browser`). `env` fills in before the first test.
+ */
+export function useApiProcess(options: { checkoutUrl?: string; port?: number } = {}) {
+  const db = useApiDatabase();
+  const env = {} as {
+    base: string;
+    acquirer: Awaited<ReturnType<typeof startAcquirer>>;
+    merchant: Awaited<ReturnType<typeof newMerchant>>;
+  };
+  let api: Awaited<ReturnType<typeof startApiProcess>> | undefined;
+  beforeAll(async () => {
+    env.acquirer = await startAcquirer(db.current);
+    api = await startApiProcess(db.current, {
+      ACQUIRER_URL: env.acquirer.url,
+      ...(options.checkoutUrl && { CHECKOUT_URL: options.checkoutUrl }),
+      ...(options.port && { API_PORT: String(options.port) }),
+    });
+    env.base = api.base;
+    env.merchant = await newMerchant(db.current);
+  }, 90_000);
+  afterAll(async () => {
+    await api?.stop();
+    await env.acquirer?.stop();
+  });
+  const call: Client = (path, input, options) =>
+    client(env.base, env.merchant.secretKey)(path, input, options);
+  const browser: Client = (path, input, options) =>
+    client(env.base, env.merchant.publishableKey)(path, input, options);
+  return { db, env, call, browser };
+}

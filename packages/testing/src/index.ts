@@ -1,0 +1,9 @@
+// @kassa/testing: what tests across the workspace share. The platform's processes (the API, the
+// acquirer simulator, the CLI) are started as processes over real HTTP, never imported.
+export * from './acquirer.ts';
+export * from './api-process.ts';
+export * from './card-numbers.ts';
+export * from './client.ts';
+export * from './constants.ts';
+export * from './database.ts';
+export * from './merchant.ts';

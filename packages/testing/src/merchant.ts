@@ -1,0 +1,24 @@
+import { newId } from '@kassa/contracts';
+import { issueApiKey } from '@kassa/db';
+import type { TestDatabase } from '@kassa/db/testing';
+import { TEST_SECRET_KEY } from './constants.ts';
+
+/** A merchant of its own, with a secret and a publishable test key (and a live secret key). */
+export async function newMerchant(db: TestDatabase) {
+  const merchant = await db.prisma.merchant.create({
+    data: { id: newId('merchant'), name: 'Test merchant' },
+  });
+  const key = (kind: 'secret' | 'publishable', mode: 'test' | 'live') =>
+    issueApiKey(db.prisma, {
+      merchantId: merchant.id,
+      kind,
+      mode,
+      platformSecret: TEST_SECRET_KEY,
+    }).then((k) => k.secret);
+  return {
+    merchantId: merchant.id,
+    secretKey: await key('secret', 'test'),
+    publishableKey: await key('publishable', 'test'),
+    liveSecretKey: await key('secret', 'live'),
+  };
+}
