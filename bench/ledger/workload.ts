@@ -16,12 +16,12 @@ export async function ledgerWorkload(
   const { writers, batch, seconds, merchants } = options;
   // Accounts: the two platform accounts every entry touches, and one pending account per merchant.
   const accounts = await withTransaction(pool, async (tx) => ({
-    receivable: await accountFor(tx, 'acquirer_receivable', 'USD'),
-    fees: await accountFor(tx, 'platform_fees', 'USD'),
+    receivable: await accountFor(tx, 'acquirer_receivable', 'USD', undefined, true),
+    fees: await accountFor(tx, 'platform_fees', 'USD', undefined, true),
     pending: await (async () => {
       const list = [];
       for (let i = 0; i < merchants; i++)
-        list.push(await accountFor(tx, 'merchant_pending', 'USD', `mch_bench${i}`));
+        list.push(await accountFor(tx, 'merchant_pending', 'USD', `mch_bench${i}`, true));
       return list;
     })(),
   }));

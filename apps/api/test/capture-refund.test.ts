@@ -328,7 +328,7 @@ describe('balance and events', () => {
       object: 'balance',
       livemode: false,
       available: [{ amount: 0, currency: 'gbp' }],
-      pending: [{ amount: 10_000 - 320 - 1_000, currency: 'gbp' }],
+      pending: [{ amount: 10_000 - 290 - 20 - 1_000, currency: 'gbp' }], // 2.9% + £0.20
     });
     const live = await client(env.base, fresh.liveSecretKey)(
       'balance.retrieve',

@@ -68,8 +68,8 @@ describe('confirming a card payment', () => {
       amount_received: 10_000,
       amount_capturable: 0,
     });
-    // 2.9% of 100.00 + 0.30 = 3.20; the merchant is owed 96.80.
-    expect((await merchantBalance('merchant_pending', 'EUR')).posted - before).toBe(9_680n);
+    // 2.9% of 100.00 + 0.25 (the fixed fee in euros) = 3.15; the merchant is owed 96.85.
+    expect((await merchantBalance('merchant_pending', 'EUR')).posted - before).toBe(9_685n);
     const types = (await readStream(db.current.pool, `payment_intent:${created.id}`)).map(
       (e) => e.type,
     );
@@ -80,6 +80,24 @@ describe('confirming a card payment', () => {
       [created.id],
     );
     expect(authorization).toEqual({ status: 'captured', captured_amount: 10_000n });
+  });
+
+  it("charges the fixed fee in the payment currency's own minor units, or the merchant's own", async () => {
+    const owed = async (currency: string, amount: number) => {
+      const before = (await merchantBalance('merchant_pending', currency)).posted;
+      const { confirmed } = await pay('4242424242424242', { amount, currency });
+      expect(confirmed.body).toMatchObject({ status: 'succeeded' });
+      return (await merchantBalance('merchant_pending', currency)).posted - before;
+    };
+    // 2.9% + $0.30; 2.9% + ¥45 (not ¥30: a yen has no cents); 2.9% + 0.090 KD (not 0.030).
+    expect(await owed('USD', 10_000)).toBe(10_000n - 290n - 30n);
+    expect(await owed('JPY', 10_000)).toBe(10_000n - 290n - 45n);
+    expect(await owed('KWD', 10_000)).toBe(10_000n - 290n - 90n);
+    await db.current.pool.query(
+      `INSERT INTO merchant_fixed_fees (merchant_id, currency, fixed) VALUES ($1, 'JPY', 100)`,
+      [env.merchant.merchantId],
+    );
+    expect(await owed('JPY', 10_000)).toBe(10_000n - 290n - 100n);
   });
 
   it('with a payment method tokenized first, from the merchant server', async () => {

@@ -254,6 +254,7 @@ describe('dashboard sessions', () => {
       pending: Array<{ amount: number; currency: string }>;
     }>('balance.retrieve', {}, { query: true });
     expect(balance.status).toBe(200);
-    expect(balance.body.pending).toEqual([{ amount: 5_000 - 175 - 1_000, currency: 'eur' }]);
+    // 2.9% of 50.00 (1.45) + €0.25, then the 10.00 refunded.
+    expect(balance.body.pending).toEqual([{ amount: 5_000 - 145 - 25 - 1_000, currency: 'eur' }]);
   });
 });

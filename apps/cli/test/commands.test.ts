@@ -85,10 +85,17 @@ describe('kassa ledger verify and rebuild', () => {
   it('passes on a consistent ledger, and fails naming the first bad event after tampering', async () => {
     const merchantId = 'mch_cli';
     const held = await withTransaction(db.pool, (tx) =>
-      authorize(tx, { merchantId, currency: 'USD', amount: 4_200n }),
+      authorize(tx, { merchantId, livemode: true, currency: 'USD', amount: 4_200n }),
     );
     await withTransaction(db.pool, (tx) =>
-      capture(tx, { merchantId, currency: 'USD', amount: 4_200n, fee: 152n, holdId: held.holdId }),
+      capture(tx, {
+        merchantId,
+        livemode: true,
+        currency: 'USD',
+        amount: 4_200n,
+        fee: 152n,
+        holdId: held.holdId,
+      }),
     );
 
     const ok = runKassa(['ledger', 'verify'], env);

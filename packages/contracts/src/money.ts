@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencyExponents, isCurrency } from './currencies.ts';
+import { isCurrency } from './currencies.ts';
 
 /**
  * Amounts in the API are integers of the currency's minor units (1050 = $10.50), as JSON numbers.
@@ -20,8 +20,3 @@ export const apiCurrencySchema = z
   .refine((code) => isCurrency(code.toUpperCase()), {
     error: 'must be a supported ISO 4217 currency code such as "usd"',
   });
-
-export function exponentOf(currency: string): number {
-  const code = currency.toUpperCase();
-  return isCurrency(code) ? currencyExponents[code] : 2;
-}

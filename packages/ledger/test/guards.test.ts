@@ -29,8 +29,10 @@ const count = async (table: string) =>
 
 describe('what only the journal may write', () => {
   it('bookEntry takes posted legs only: pending and release legs come from holds', async () => {
-    const available = await tx((t) => accountFor(t, 'merchant_available', 'USD', 'mch_guard'));
-    const pending = await tx((t) => accountFor(t, 'merchant_pending', 'USD', 'mch_guard'));
+    const available = await tx((t) =>
+      accountFor(t, 'merchant_available', 'USD', 'mch_guard', true),
+    );
+    const pending = await tx((t) => accountFor(t, 'merchant_pending', 'USD', 'mch_guard', true));
     // A "release" of a reservation that never existed would lift the flag on merchant_available.
     const sneaky = [
       {
@@ -52,7 +54,9 @@ describe('what only the journal may write', () => {
       InvalidEntryError,
     );
     await expect(
-      tx((t) => payout(t, { merchantId: 'mch_guard', currency: 'USD', amount: 1000n })),
+      tx((t) =>
+        payout(t, { merchantId: 'mch_guard', livemode: true, currency: 'USD', amount: 1000n }),
+      ),
     ).rejects.toBeInstanceOf(AccountLimitError);
   });
 
@@ -77,12 +81,21 @@ describe('what only the journal may write', () => {
 describe('idempotent journal calls', () => {
   it('a retried capture with the same key returns the first result instead of failing', async () => {
     const merchantId = 'mch_retry';
-    const held = await tx((t) => authorize(t, { merchantId, currency: 'EUR', amount: 5_000n }));
+    const held = await tx((t) =>
+      authorize(t, { merchantId, livemode: true, currency: 'EUR', amount: 5_000n }),
+    );
     const call = (traceparent: string) =>
       tx((t) =>
         capture(
           t,
-          { merchantId, currency: 'EUR', amount: 5_000n, fee: 175n, holdId: held.holdId },
+          {
+            merchantId,
+            livemode: true,
+            currency: 'EUR',
+            amount: 5_000n,
+            fee: 175n,
+            holdId: held.holdId,
+          },
           { idempotencyKey: 'capture-1', metadata: { traceparent } },
         ),
       );
@@ -100,7 +113,14 @@ describe('idempotent journal calls', () => {
       tx((t) =>
         capture(
           t,
-          { merchantId, currency: 'EUR', amount: 4_000n, fee: 175n, holdId: held.holdId },
+          {
+            merchantId,
+            livemode: true,
+            currency: 'EUR',
+            amount: 4_000n,
+            fee: 175n,
+            holdId: held.holdId,
+          },
           { idempotencyKey: 'capture-1' },
         ),
       ),
@@ -112,7 +132,11 @@ describe('idempotent journal calls', () => {
     const booked = await Promise.all(
       Array.from({ length: 8 }, () =>
         tx((t) =>
-          refund(t, { merchantId, currency: 'EUR', amount: 10n }, { idempotencyKey: 'refund-1' }),
+          refund(
+            t,
+            { merchantId, livemode: true, currency: 'EUR', amount: 10n },
+            { idempotencyKey: 'refund-1' },
+          ),
         ),
       ),
     );
@@ -124,12 +148,22 @@ describe('idempotent journal calls', () => {
     const merchantId = 'mch_retry3';
     await expect(
       tx((t) =>
-        payout(t, { merchantId, currency: 'EUR', amount: 100n }, { idempotencyKey: 'payout-1' }),
+        payout(
+          t,
+          { merchantId, livemode: true, currency: 'EUR', amount: 100n },
+          { idempotencyKey: 'payout-1' },
+        ),
       ),
     ).rejects.toBeInstanceOf(AccountLimitError);
-    await tx((t) => makeAvailable(t, { merchantId, currency: 'EUR', amount: 100n }));
+    await tx((t) =>
+      makeAvailable(t, { merchantId, livemode: true, currency: 'EUR', amount: 100n }),
+    );
     const done = await tx((t) =>
-      payout(t, { merchantId, currency: 'EUR', amount: 100n }, { idempotencyKey: 'payout-1' }),
+      payout(
+        t,
+        { merchantId, livemode: true, currency: 'EUR', amount: 100n },
+        { idempotencyKey: 'payout-1' },
+      ),
     );
     expect(done.replayed).toBe(false);
   });
@@ -138,12 +172,13 @@ describe('idempotent journal calls', () => {
 describe('holds post to their own parties', () => {
   it("capturing one merchant's authorization into another merchant's account fails", async () => {
     const held = await tx((t) =>
-      authorize(t, { merchantId: 'mch_a1', currency: 'USD', amount: 2_000n }),
+      authorize(t, { merchantId: 'mch_a1', livemode: true, currency: 'USD', amount: 2_000n }),
     );
     const before = await count('ledger_entries');
     const error = await tx((t) =>
       capture(t, {
         merchantId: 'mch_b1',
+        livemode: true,
         currency: 'USD',
         amount: 2_000n,
         fee: 60n,

@@ -150,12 +150,12 @@ describe('journal entries', () => {
 
   it('enforces account flags at write time and writes nothing when one would break', async () => {
     const merchantId = 'mch_flags';
-    const available = await tx((t) => accountFor(t, 'merchant_available', 'USD', merchantId));
+    const available = await tx((t) => accountFor(t, 'merchant_available', 'USD', merchantId, true));
     expect(available.debitsMustNotExceedCredits).toBe(true);
     const before = await counts();
-    const error = await tx((t) => payout(t, { merchantId, currency: 'USD', amount: 1n })).catch(
-      (e: unknown) => e,
-    );
+    const error = await tx((t) =>
+      payout(t, { merchantId, livemode: true, currency: 'USD', amount: 1n }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AccountLimitError);
     expect((error as AccountLimitError).flag).toBe('debits_must_not_exceed_credits');
     expect((await counts())?.entries).toBe(before?.entries);
@@ -275,14 +275,23 @@ describe('holds', () => {
 describe('business postings', () => {
   it('authorize, partial capture with fee, refund: every balance as the chart says', async () => {
     const merchantId = 'mch_flow';
-    const held = await tx((t) => authorize(t, { merchantId, currency: 'USD', amount: 10_000n }));
-    await tx((t) =>
-      capture(t, { merchantId, currency: 'USD', amount: 8_000n, fee: 262n, holdId: held.holdId }),
+    const held = await tx((t) =>
+      authorize(t, { merchantId, livemode: true, currency: 'USD', amount: 10_000n }),
     );
-    await tx((t) => refund(t, { merchantId, currency: 'USD', amount: 3_000n }));
+    await tx((t) =>
+      capture(t, {
+        merchantId,
+        livemode: true,
+        currency: 'USD',
+        amount: 8_000n,
+        fee: 262n,
+        holdId: held.holdId,
+      }),
+    );
+    await tx((t) => refund(t, { merchantId, livemode: true, currency: 'USD', amount: 3_000n }));
 
     const balance = async (code: Parameters<typeof accountFor>[1], m?: string) => {
-      const account = await tx((t) => accountFor(t, code, 'USD', m));
+      const account = await tx((t) => accountFor(t, code, 'USD', m, true));
       return balanceOf(account, await getBalance(db.current.pool, account.id));
     };
     expect(await balance('merchant_pending', merchantId)).toMatchObject({
@@ -292,7 +301,9 @@ describe('business postings', () => {
     expect((await balance('platform_fees')).posted).toBeGreaterThanOrEqual(262n);
 
     // A second authorization, released: nothing posted, nothing left reserved.
-    const other = await tx((t) => authorize(t, { merchantId, currency: 'USD', amount: 999n }));
+    const other = await tx((t) =>
+      authorize(t, { merchantId, livemode: true, currency: 'USD', amount: 999n }),
+    );
     await tx((t) => release(t, { holdId: other.holdId, merchantId }));
     expect(await balance('merchant_pending', merchantId)).toMatchObject({
       posted: 4_738n,
@@ -304,7 +315,11 @@ describe('business postings', () => {
     const merchantId = 'mch_sale';
     const cache = new AccountCache();
     const booked = await tx((t) =>
-      sale(t, { merchantId, currency: 'CHF', amount: 10_000n, fee: 320n }, { accounts: cache }),
+      sale(
+        t,
+        { merchantId, livemode: true, currency: 'CHF', amount: 10_000n, fee: 320n },
+        { accounts: cache },
+      ),
     );
     // Accounts opened by this very transaction are not remembered (it might still roll back).
     expect(cache.get(merchantId, 'merchant_pending', 'CHF')).toBeUndefined();
@@ -317,7 +332,11 @@ describe('business postings', () => {
     expect(holds?.n).toBe(0n);
     // A second sale finds every account there and remembers it.
     await tx((t) =>
-      sale(t, { merchantId, currency: 'CHF', amount: 100n, fee: 33n }, { accounts: cache }),
+      sale(
+        t,
+        { merchantId, livemode: true, currency: 'CHF', amount: 100n, fee: 33n },
+        { accounts: cache },
+      ),
     );
     const pendingAccount = cache.get(merchantId, 'merchant_pending', 'CHF');
     expect(pendingAccount).toBeDefined();
@@ -328,7 +347,7 @@ describe('business postings', () => {
       ).posted,
     ).toBe(9_680n + 67n);
     expect(cache.get('platform', 'platform_fees', 'CHF')?.id).toBe(
-      (await tx((t) => accountFor(t, 'platform_fees', 'CHF'))).id,
+      (await tx((t) => accountFor(t, 'platform_fees', 'CHF', undefined, true))).id,
     );
   });
 
@@ -337,14 +356,22 @@ describe('business postings', () => {
     const cache = new AccountCache();
     await expect(
       withTransaction(db.current.pool, async (t) => {
-        await sale(t, { merchantId, currency: 'SEK', amount: 500n, fee: 10n }, { accounts: cache });
+        await sale(
+          t,
+          { merchantId, livemode: true, currency: 'SEK', amount: 500n, fee: 10n },
+          { accounts: cache },
+        );
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
     expect(cache.get(merchantId, 'merchant_pending', 'SEK')).toBeUndefined();
     // The next sale opens the accounts for real and books against them.
     await tx((t) =>
-      sale(t, { merchantId, currency: 'SEK', amount: 500n, fee: 10n }, { accounts: cache }),
+      sale(
+        t,
+        { merchantId, livemode: true, currency: 'SEK', amount: 500n, fee: 10n },
+        { accounts: cache },
+      ),
     );
     const [accounts] = await query<{ n: bigint }>(
       db.current.pool,
@@ -369,7 +396,7 @@ describe('business postings', () => {
       { owner: 'platform:test', code: 'acquirer_receivable' },
       { owner: 'platform:test', code: 'platform_fees' },
     ]);
-    const live = await tx((t) => accountFor(t, 'platform_fees', 'EUR'));
+    const live = await tx((t) => accountFor(t, 'platform_fees', 'EUR', undefined, true));
     expect(balanceOf(live, await getBalance(db.current.pool, live.id)).posted).toBe(0n);
 
     // A test hold cannot be posted into the live platform's accounts.
@@ -397,15 +424,18 @@ describe('business postings', () => {
   });
 
   it('keeps the hot fee account exact under many concurrent captures, without deadlocks', async () => {
-    const fees = await tx((t) => accountFor(t, 'platform_fees', 'EUR'));
+    const fees = await tx((t) => accountFor(t, 'platform_fees', 'EUR', undefined, true));
     const before = balanceOf(fees, await getBalance(db.current.pool, fees.id)).posted;
     await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const merchantId = `mch_hot${i % 4}`;
-        const held = await tx((t) => authorize(t, { merchantId, currency: 'EUR', amount: 1_000n }));
+        const held = await tx((t) =>
+          authorize(t, { merchantId, livemode: true, currency: 'EUR', amount: 1_000n }),
+        );
         await tx((t) =>
           capture(t, {
             merchantId,
+            livemode: true,
             currency: 'EUR',
             amount: 1_000n,
             fee: 59n,
@@ -437,10 +467,19 @@ describe('business postings', () => {
 
   it('answers the balance as of a past position or time', async () => {
     const merchantId = 'mch_asof';
-    const pending = await tx((t) => accountFor(t, 'merchant_pending', 'GBP', merchantId));
-    const first = await tx((t) => authorize(t, { merchantId, currency: 'GBP', amount: 500n }));
+    const pending = await tx((t) => accountFor(t, 'merchant_pending', 'GBP', merchantId, true));
+    const first = await tx((t) =>
+      authorize(t, { merchantId, livemode: true, currency: 'GBP', amount: 500n }),
+    );
     await tx((t) =>
-      capture(t, { merchantId, currency: 'GBP', amount: 500n, fee: 0n, holdId: first.holdId }),
+      capture(t, {
+        merchantId,
+        livemode: true,
+        currency: 'GBP',
+        amount: 500n,
+        fee: 0n,
+        holdId: first.holdId,
+      }),
     );
     await sealAll(db.current.pool);
     const [head] = await query<{ p: bigint }>(
@@ -449,7 +488,7 @@ describe('business postings', () => {
     );
     const midway = new Date();
     await new Promise((resolve) => setTimeout(resolve, 10));
-    await tx((t) => refund(t, { merchantId, currency: 'GBP', amount: 200n }));
+    await tx((t) => refund(t, { merchantId, livemode: true, currency: 'GBP', amount: 200n }));
     await sealAll(db.current.pool);
 
     const posted = async (asOf: Parameters<typeof getBalanceAsOf>[2]) =>

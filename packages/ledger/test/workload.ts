@@ -55,7 +55,7 @@ export async function runWorkload(
         const amount = 'amount' in o ? BigInt(o.amount) : 0n;
         switch (o.op) {
           case 'authorize': {
-            const held = await authorize(tx, { merchantId, currency, amount });
+            const held = await authorize(tx, { merchantId, livemode: true, currency, amount });
             holds.push({ holdId: held.holdId, merchantId, currency, amount });
             return;
           }
@@ -66,25 +66,44 @@ export async function runWorkload(
             if (o.op === 'release') return void (await release(tx, hold));
             const captured = (hold.amount * BigInt(o.fraction)) / 100n || 1n;
             const fee = BigInt(o.fee) > captured ? captured : BigInt(o.fee);
-            return void (await capture(tx, { ...hold, amount: captured, fee }));
+            return void (await capture(tx, { ...hold, livemode: true, amount: captured, fee }));
           }
           case 'settle':
             return void (await settleFromAcquirer(tx, {
               currency,
+              livemode: true,
               gross: amount + BigInt(o.acquirerFee),
               acquirerFee: BigInt(o.acquirerFee),
             }));
           case 'dispute': {
-            await disputeOpened(tx, { merchantId, currency, amount, fee: BigInt(o.fee) });
-            if (o.won) await disputeWon(tx, { merchantId, currency, amount });
+            await disputeOpened(tx, {
+              merchantId,
+              livemode: true,
+              currency,
+              amount,
+              fee: BigInt(o.fee),
+            });
+            if (o.won) await disputeWon(tx, { merchantId, livemode: true, currency, amount });
             return;
           }
           case 'fee':
-            return void (await fee(tx, { merchantId, currency, amount, reason: 'test' }));
+            return void (await fee(tx, {
+              merchantId,
+              livemode: true,
+              currency,
+              amount,
+              reason: 'test',
+            }));
           case 'bulk': {
             // Settlement-style bulk booking: many entries in one transaction.
-            const pending = await accountFor(tx, 'merchant_pending', currency, merchantId);
-            const available = await accountFor(tx, 'merchant_available', currency, merchantId);
+            const pending = await accountFor(tx, 'merchant_pending', currency, merchantId, true);
+            const available = await accountFor(
+              tx,
+              'merchant_available',
+              currency,
+              merchantId,
+              true,
+            );
             return void (await bookEntries(
               tx,
               o.amounts.map((a) => ({
@@ -100,6 +119,7 @@ export async function runWorkload(
           default:
             return void (await { refund, makeAvailable, payout, payoutPaid }[o.op](tx, {
               merchantId,
+              livemode: true,
               currency,
               amount,
             }));

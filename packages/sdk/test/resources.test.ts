@@ -90,8 +90,8 @@ describe('refunds, events and balance', () => {
     expect(event.type).toBe('charge.refunded');
 
     const balance = await k.balance.retrieve();
-    // 10 000 captured, fee 290 + 30, all of it refunded: what is left is minus the fee kept.
-    expect(balance.pending).toContainEqual({ amount: -320, currency: 'chf' });
+    // 10 000 captured, fee 290 + 25 (CHF 0.25), all of it refunded: minus the fee kept is left.
+    expect(balance.pending).toContainEqual({ amount: -315, currency: 'chf' });
   });
 });
 

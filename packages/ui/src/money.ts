@@ -1,33 +1,7 @@
-/** Minor-unit digits of the currencies whose exponent is not 2 (ISO 4217). */
-const EXPONENTS: Record<string, number> = {
-  BIF: 0,
-  CLP: 0,
-  DJF: 0,
-  GNF: 0,
-  ISK: 0,
-  JPY: 0,
-  KMF: 0,
-  KRW: 0,
-  PYG: 0,
-  RWF: 0,
-  UGX: 0,
-  UYI: 0,
-  VND: 0,
-  VUV: 0,
-  XAF: 0,
-  XOF: 0,
-  XPF: 0,
-  BHD: 3,
-  IQD: 3,
-  JOD: 3,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-};
-
+import { exponentOf } from '@kassa/contracts/currency-exponents';
+/** The currency's ISO 4217 exponent; a currency Kassa does not accept throws (never a guessed 2). */
 export function currencyExponent(currency: string): number {
-  return EXPONENTS[currency.toUpperCase()] ?? 2;
+  return exponentOf(currency);
 }
 
 /**

@@ -20,6 +20,7 @@ describe('money', () => {
     expect(minorToDecimal(1_200, 'JPY')).toBe('1200');
     expect(minorToDecimal(1_500, 'KWD')).toBe('1.500');
     expect(minorToDecimal(99_999_999_999_999_999n, 'USD')).toBe('999999999999999.99');
+    expect(() => minorToDecimal(100, 'XYZ')).toThrow(RangeError); // no guessed exponent
     expect(formatMoney(5_390, 'eur')).toBe('€53.90');
     expect(formatMoney(1_200, 'jpy')).toBe('¥1,200');
     expect(formatMoney(1_500, 'kwd')).toBe('KWD\u00a01.500');

@@ -3,7 +3,7 @@
  * money, not even in the platform's accounts: the owner of a test-mode account is
  * `<merchant id>:test` or `platform:test`.
  */
-export function ledgerOwner(owner: string, livemode = true): string {
+export function ledgerOwner(owner: string, livemode: boolean): string {
   return livemode ? owner : `${owner}:test`;
 }
 

@@ -77,8 +77,8 @@ export async function accountFor(
   tx: Queryable,
   code: AccountCode,
   currency: string,
-  merchantId?: string,
-  livemode = true,
+  merchantId: string | undefined,
+  livemode: boolean,
   cache?: AccountCache,
 ) {
   const spec = chartOfAccounts[code];
@@ -101,22 +101,22 @@ interface Money {
   merchantId: string;
   currency: string;
   amount: bigint;
-  /** false: the test book. Default true. */
-  livemode?: boolean;
+  /** false: the test book. Always said: money never lands in the live book by default. */
+  livemode: boolean;
 }
 
 async function legs(
   tx: Queryable,
   currency: string,
   merchantId: string | undefined,
-  livemode: boolean | undefined,
+  livemode: boolean,
   cache: AccountCache | undefined,
   ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
 ): Promise<Array<Omit<Leg, 'kind'>>> {
   const out: Array<Omit<Leg, 'kind'>> = [];
   for (const [code, side, amount] of spec) {
     if (amount === 0n) continue; // e.g. a zero fee: no leg rather than a zero posting
-    const account = await accountFor(tx, code, currency, merchantId, livemode ?? true, cache);
+    const account = await accountFor(tx, code, currency, merchantId, livemode, cache);
     out.push({ accountId: account.id, side, amount, currency });
   }
   return out;
@@ -211,7 +211,7 @@ export function release(
 async function book(
   tx: Queryable,
   code: string,
-  money: { currency: string; merchantId?: string; livemode?: boolean },
+  money: { currency: string; merchantId?: string; livemode: boolean },
   options: BookOptions | undefined,
   ...spec: Array<[AccountCode, 'debit' | 'credit', bigint]>
 ): Promise<BookedEntry> {
@@ -259,7 +259,7 @@ export function fee(tx: Queryable, p: Money & { reason: string }, options?: Book
 /** Settlement from the acquirer: it pays what it owes, less its own fees, into the bank. */
 export function settleFromAcquirer(
   tx: Queryable,
-  p: { currency: string; gross: bigint; acquirerFee: bigint; livemode?: boolean },
+  p: { currency: string; gross: bigint; acquirerFee: bigint; livemode: boolean },
   options?: BookOptions,
 ) {
   return book(

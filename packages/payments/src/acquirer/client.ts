@@ -15,24 +15,54 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
+import { z } from 'zod';
 
-/** The acquirer's view of an authorization (see apps/acquirer-sim). */
-export interface AcquirerAuthorization {
-  id: string;
-  status: 'approved' | 'declined' | 'requires_action' | 'captured' | 'voided';
-  amount: number;
-  currency: string;
-  captured_amount: number;
-  refunded_amount: number;
-  decline_code: string | null;
-  next_action: { type: 'three_d_secure'; redirect_url: string } | null;
-}
+const amount = z.number().int().nonnegative();
+const authorizationFields = {
+  id: z.string().min(1),
+  amount,
+  currency: z.string().min(3),
+  captured_amount: amount,
+  refunded_amount: amount,
+};
 
-export interface AcquirerRefund {
-  id: string;
-  status: 'succeeded' | 'failed';
-  amount: number;
-}
+/**
+ * The acquirer's view of an authorization (see apps/acquirer-sim), parsed, never cast: a declined
+ * one names its decline code, one that requires action names its challenge, and nothing else
+ * is an answer Kassa understands.
+ */
+export const acquirerAuthorizationSchema = z.discriminatedUnion('status', [
+  z.object({
+    ...authorizationFields,
+    status: z.literal('declined'),
+    decline_code: z.string().min(1),
+    next_action: z.null(),
+  }),
+  z.object({
+    ...authorizationFields,
+    status: z.literal('requires_action'),
+    decline_code: z.null(),
+    next_action: z.object({ type: z.literal('three_d_secure'), redirect_url: z.url() }),
+  }),
+  z.object({
+    ...authorizationFields,
+    status: z.enum(['approved', 'captured', 'voided']),
+    decline_code: z.null(),
+    next_action: z.null(),
+  }),
+]);
+export type AcquirerAuthorization = z.infer<typeof acquirerAuthorizationSchema>;
+
+export const acquirerRefundSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(['succeeded', 'failed']),
+  amount,
+});
+export type AcquirerRefund = z.infer<typeof acquirerRefundSchema>;
+
+const acquirerErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
 
 export interface CardForAcquirer {
   number: string;
@@ -71,6 +101,24 @@ export class AcquirerRejectedError extends Error {
 
 /** A failed attempt worth retrying (same key): no answer, or a server error. */
 class RetryableError extends Error {}
+
+/**
+ * A success whose body is not an answer Kassa understands: the outcome is unknown (the attempt
+ * stays open for the sweep, which asks again), and nothing is guessed from it.
+ */
+class UnreadableAnswerError extends Error {
+  constructor(status: number) {
+    super(`the acquirer answered ${status} with a body that is not the expected object`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface AcquirerClientOptions {
   url: string;
@@ -153,18 +201,23 @@ export class AcquirerClient {
       return_url?: string;
     },
   ): Promise<AcquirerAuthorization> {
-    return this.send('POST', '/v1/authorizations', key, {
+    return this.send(acquirerAuthorizationSchema, 'POST', '/v1/authorizations', key, {
       ...request,
       amount: Number(request.amount),
     });
   }
 
   retrieve(authorizationId: string): Promise<AcquirerAuthorization> {
-    return this.send('GET', `/v1/authorizations/${encodeURIComponent(authorizationId)}`);
+    return this.send(
+      acquirerAuthorizationSchema,
+      'GET',
+      `/v1/authorizations/${encodeURIComponent(authorizationId)}`,
+    );
   }
 
   capture(authorizationId: string, key: string, amount: bigint): Promise<AcquirerAuthorization> {
     return this.send(
+      acquirerAuthorizationSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/capture`,
       key,
@@ -176,6 +229,7 @@ export class AcquirerClient {
 
   void(authorizationId: string, key: string): Promise<AcquirerAuthorization> {
     return this.send(
+      acquirerAuthorizationSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/void`,
       key,
@@ -185,6 +239,7 @@ export class AcquirerClient {
 
   refund(authorizationId: string, key: string, amount: bigint): Promise<AcquirerRefund> {
     return this.send(
+      acquirerRefundSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/refunds`,
       key,
@@ -195,6 +250,7 @@ export class AcquirerClient {
   }
 
   private async send<T>(
+    schema: z.ZodType<T>,
     method: 'GET' | 'POST',
     path: string,
     key?: string,
@@ -225,17 +281,20 @@ export class AcquirerClient {
         if (response.status >= 500) {
           throw new RetryableError(`the acquirer answered ${response.status}`);
         }
-        const json = text
-          ? (JSON.parse(text) as T & { error?: { code: string; message: string } })
-          : ({} as T & { error?: undefined });
+        const json = parseJson(text);
         if (!response.ok) {
+          const refusal = acquirerErrorSchema.safeParse(json);
           throw new AcquirerRejectedError(
             response.status,
-            json.error?.code ?? 'rejected',
-            json.error?.message ?? `the acquirer answered ${response.status}`,
+            refusal.success ? refusal.data.error.code : `http_${response.status}`,
+            refusal.success
+              ? refusal.data.error.message
+              : `the acquirer answered ${response.status}`,
           );
         }
-        return json;
+        const answer = schema.safeParse(json);
+        if (!answer.success) throw new UnreadableAnswerError(response.status);
+        return answer.data;
       }, new AbortController().signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
@@ -244,7 +303,9 @@ export class AcquirerClient {
       if (error instanceof BulkheadRejectedError) {
         throw new AcquirerUnavailableError('too many acquirer calls in flight', true);
       }
-      if (error instanceof RetryableError) throw new AcquirerUnavailableError(error.message, false);
+      if (error instanceof RetryableError || error instanceof UnreadableAnswerError) {
+        throw new AcquirerUnavailableError(error.message, false);
+      }
       if (isTaskCancelledError(error)) {
         throw new AcquirerUnavailableError(`no answer within ${this.options.timeoutMs} ms`, false);
       }

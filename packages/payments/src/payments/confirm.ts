@@ -149,9 +149,13 @@ export function confirmStep<View>(
       return answerOrRefusal(
         (async () => {
           if (plan.kind === 'sync') {
-            return {
-              authorization: await acquirer.retrieve(plan.attempt.acquirer_authorization_id ?? ''),
-            };
+            const authorizationId = plan.attempt.acquirer_authorization_id;
+            if (!authorizationId) {
+              throw new Error(
+                `attempt ${plan.attempt.id} awaits 3-D Secure but names no authorization`,
+              );
+            }
+            return { authorization: await acquirer.retrieve(authorizationId) };
           }
           const { attempt } = plan;
           const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);

@@ -1,12 +1,12 @@
 import type { PaymentIntent } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import type { Queryable } from '@kassa/db';
 import { authorize, capture, sale } from '@kassa/ledger';
 import type { AcquirerAuthorization } from '../acquirer/client.ts';
 import type { DomainContext } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import { type AttemptRow, resolveAttempt } from './attempts.ts';
 import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
-import { platformFee } from './fees.ts';
+import { feeScheduleOf, platformFee } from './fees.ts';
 import { type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
 /** How long an authorization may wait for its capture before it is canceled and released. */
@@ -31,21 +31,12 @@ const DECLINES: Record<string, { code: string; message: string }> = {
   },
 };
 
+/** The API's card error for an issuer's decline code; one it does not know is a generic decline. */
 export function declineOf(declineCode: string) {
-  return (
-    DECLINES[declineCode] ??
-    DECLINES.generic_decline ?? { code: 'card_declined', message: 'Your card was declined.' }
-  );
+  return DECLINES[declineCode] ?? GENERIC_DECLINE;
 }
 
-export async function feeScheduleOf(db: Queryable, merchantId: string) {
-  const [row] = await query<{ fee_rate_bps: number; fee_fixed: bigint }>(
-    db,
-    'SELECT fee_rate_bps, fee_fixed FROM merchants WHERE id = $1',
-    [merchantId],
-  );
-  return { rateBps: row?.fee_rate_bps ?? 290, fixed: row?.fee_fixed ?? 30n };
-}
+const GENERIC_DECLINE = { code: 'card_declined', message: 'Your card was declined.' };
 
 /** Books a capture of `amount` from the payment's hold: fee to the platform, the rest pending for the merchant. */
 export async function bookCapture(
@@ -55,7 +46,7 @@ export async function bookCapture(
   holdId: string,
   amount: bigint,
 ): Promise<bigint> {
-  const fee = platformFee(amount, await feeScheduleOf(tx, row.merchant_id));
+  const fee = platformFee(amount, await feeScheduleOf(tx, row.merchant_id, row.currency));
   await capture(
     tx,
     {
@@ -110,7 +101,10 @@ export async function applyAuthorization(
         livemode: row.livemode,
       };
       if (authorization.status === 'captured') {
-        const fee = platformFee(attempt.amount, await feeScheduleOf(tx, row.merchant_id));
+        const fee = platformFee(
+          attempt.amount,
+          await feeScheduleOf(tx, row.merchant_id, row.currency),
+        );
         await sale(tx, { ...money, fee }, ledgerOptions(ctx, row.id));
         row.status = 'succeeded';
         row.amount_received = attempt.amount;
@@ -140,7 +134,7 @@ export async function applyAuthorization(
       row.next_action = {
         type: 'redirect_to_url',
         redirect_to_url: {
-          url: authorization.next_action?.redirect_url ?? '',
+          url: authorization.next_action.redirect_url,
           return_url: attempt.return_url,
         },
       } satisfies NonNullable<PaymentIntent['next_action']>;
@@ -152,10 +146,13 @@ export async function applyAuthorization(
       });
       return row;
     }
-    default: {
-      const declineCode = authorization.decline_code ?? 'generic_decline';
-      return failPayment(tx, ctx, row, attempt, declineCode, authorization.id);
-    }
+    case 'declined':
+      return failPayment(tx, ctx, row, attempt, authorization.decline_code, authorization.id);
+    default:
+      // A voided authorization answering a confirmation: the books and the acquirer disagree.
+      throw new Error(
+        `authorization ${authorization.id} is ${authorization.status}: not an answer to an authorization`,
+      );
   }
 }
 
