@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { query } from '@kassa/db';
 import { verifyLedger } from '@kassa/ledger';
 import { resumeUnresolvedAttempts } from '@kassa/payments';
@@ -273,6 +274,58 @@ describe('an Idempotency-Key whose row stays locked past the wait', () => {
       await holder.query('ROLLBACK');
       holder.release();
       await impatient.app.close();
+    }
+  });
+});
+
+describe('an acquirer answer Kassa cannot read', () => {
+  it('is an unknown outcome: 503, the attempt stays open for the sweep, no money moves', async () => {
+    // An "acquirer" over real HTTP that answers 200 with an authorization status nobody defined.
+    const odd = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'auth_odd', status: 'pending_review', amount: 900 }));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const address = odd.address() as { port: number };
+    const confused = await startApi(db.current, {
+      url: `http://127.0.0.1:${address.port}`,
+      retries: 0,
+    });
+    try {
+      const pay = client(confused.base, merchant.secretKey);
+      const tab = client(confused.base, merchant.publishableKey);
+      const created = await pay<{ id: string; client_secret: string }>('paymentIntents.create', {
+        amount: 900,
+        currency: 'eur',
+      });
+      const confirmed = await tab('checkout.paymentIntents.confirm', {
+        client_secret: created.body.client_secret,
+        payment_method_data: {
+          type: 'card',
+          card: {
+            number: '4242424242424242',
+            exp_month: 12,
+            exp_year: new Date().getUTCFullYear() + 5,
+          },
+        },
+      });
+      expect(confirmed).toMatchObject({ status: 503, error: { code: 'acquirer_timeout' } });
+      const attempts = await query<{ status: string }>(
+        db.current.pool,
+        'SELECT status FROM payment_attempts WHERE payment_intent_id = $1',
+        [created.body.id],
+      );
+      expect(attempts).toEqual([{ status: 'pending' }]);
+      const entries = await query<{ n: bigint }>(
+        db.current.pool,
+        `SELECT count(*)::bigint AS n FROM ledger_events WHERE data->>'reference' = $1`,
+        [created.body.id],
+      );
+      expect(entries[0]?.n).toBe(0n);
+      expect(confused.logs.join('\n')).toContain('acquirer call failed');
+    } finally {
+      await confused.app.close();
+      odd.close();
     }
   });
 });
