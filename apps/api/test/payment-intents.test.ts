@@ -265,6 +265,12 @@ describe('paymentIntents', () => {
       const bad = await shopCall('paymentIntents.list', { limit }, { query: true });
       expect(bad).toMatchObject({ status: 400, error: { param: 'limit' } });
     }
+    // Milliseconds for seconds, or a time no database keeps: a 400 naming the filter, never a 500.
+    for (const created of [{ gt: 1e13 }, { lte: 253_402_300_800 }, { gte: -1 }]) {
+      const bad = await shopCall('paymentIntents.list', { created }, { query: true });
+      const [filter] = Object.keys(created);
+      expect(bad).toMatchObject({ status: 400, error: { param: `created.${filter}` } });
+    }
     // Only this merchant's payments, never another's.
     const mine = await call('paymentIntents.list', { limit: 100 }, { query: true });
     expect(

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 
+/** The last second of 9999-12-31: a Unix time past it is no date PostgreSQL or JavaScript keeps. */
+export const MAX_UNIX_SECONDS = 253_402_300_799;
+
+const unixSeconds = z
+  .number()
+  .int()
+  .min(0, { error: 'must be a Unix time in seconds' })
+  .max(MAX_UNIX_SECONDS, {
+    error: 'must be a Unix time in seconds (not milliseconds), before year 10000',
+  });
+
 /** Filters on the creation time, as Unix seconds. */
 export const createdRangeSchema = z
   .object({
-    gt: z.number().int().nonnegative().optional(),
-    gte: z.number().int().nonnegative().optional(),
-    lt: z.number().int().nonnegative().optional(),
-    lte: z.number().int().nonnegative().optional(),
+    gt: unixSeconds.optional(),
+    gte: unixSeconds.optional(),
+    lt: unixSeconds.optional(),
+    lte: unixSeconds.optional(),
   })
   .strict();
 
