@@ -1,8 +1,14 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { newId } from '@kassa/contracts';
 import { type Queryable, query, withTransaction } from '@kassa/db';
 import type pg from 'pg';
-import { type CardDetails, type CardInput, validateCard } from './card.ts';
+import { type CardDetails, type CardInput, normalizeNumber, validateCard } from './card.ts';
 import type { MasterKey, VaultKeys } from './keys.ts';
 
 const IV_BYTES = 12;
@@ -112,6 +118,25 @@ export class Vault {
       .digest('base64url')
       .slice(0, 16);
     return { ...details, vaultCardId, fingerprint: merchantFingerprint };
+  }
+
+  /**
+   * Whether `number` is the card stored as `vaultCardId`, by fingerprint (compared in constant
+   * time): to tell a retry with the same card from one with another, without decrypting.
+   */
+  async holds(db: Queryable, vaultCardId: string, number: string): Promise<boolean> {
+    const [row] = await query<{ fingerprint: Buffer }>(
+      db,
+      'SELECT fingerprint FROM vault_cards WHERE id = $1',
+      [vaultCardId],
+    );
+    if (!row) throw new VaultError(`Vault card ${vaultCardId} does not exist.`);
+    const presented = createHmac('sha256', this.keys.fingerprintKey)
+      .update(normalizeNumber(number))
+      .digest();
+    return (
+      presented.length === row.fingerprint.length && timingSafeEqual(presented, row.fingerprint)
+    );
   }
 
   /**

@@ -92,10 +92,10 @@ export function confirmStep<View>(
             status: 409,
           });
         }
+        const pm = await attemptCard(tx, open);
+        await refuseAnotherCard(ctx, open, pm, request);
         await holdAttempt(tx, open.id, attemptLeaseMs);
-        return {
-          plan: await authorizePlan(tx, open, row, request.payment_method_data?.card.cvc),
-        };
+        return { plan: planOf(open, pm, row, request.payment_method_data?.card.cvc) };
       }
       if (!CONFIRMABLE.has(row.status)) {
         throw unexpectedState('payment_intent', row.status, 'confirm');
@@ -223,19 +223,48 @@ export function confirmStep<View>(
   };
 }
 
-export async function authorizePlan(
-  tx: Transaction,
-  attempt: AttemptRow,
-  row: PaymentIntentRow,
-  cvc: string | undefined,
-): Promise<ConfirmPlan> {
-  const { rows } = await tx.query<{ vault_card_id: string; exp_month: number; exp_year: number }>(
+interface AttemptCard {
+  vault_card_id: string;
+  exp_month: number;
+  exp_year: number;
+}
+
+/** The card an authorization attempt was made with. */
+async function attemptCard(tx: Transaction, attempt: AttemptRow): Promise<AttemptCard> {
+  const { rows } = await tx.query<AttemptCard>(
     'SELECT vault_card_id, exp_month, exp_year FROM payment_methods WHERE id = $1',
     [attempt.payment_method_id],
   );
   const pm = rows[0];
   if (!pm) throw new Error(`attempt ${attempt.id} names no payment method`);
-  return planOf(attempt, pm, row, cvc);
+  return pm;
+}
+
+/**
+ * A confirmation resuming an unfinished attempt must bring that attempt's card (or none): with
+ * another, the acquirer would be asked again for the old card under the new card's CVC. 409.
+ */
+async function refuseAnotherCard(
+  ctx: DomainContext,
+  open: AttemptRow,
+  pm: AttemptCard,
+  request: ConfirmRequest,
+): Promise<void> {
+  const card = request.payment_method_data?.card;
+  const sameCard = card
+    ? card.exp_month === pm.exp_month &&
+      card.exp_year === pm.exp_year &&
+      (await ctx.services.vault.holds(ctx.services.db.pool, pm.vault_card_id, card.number))
+    : request.payment_method === undefined || request.payment_method === open.payment_method_id;
+  if (sameCard) return;
+  throw new KassaApiError({
+    type: 'invalid_request_error',
+    code: 'payment_intent_unexpected_state',
+    message:
+      'A confirmation of this payment with another card is unfinished: retry it with the same card, or retrieve the payment once it has been resolved.',
+    param: card ? 'payment_method_data.card' : 'payment_method',
+    status: 409,
+  });
 }
 
 /** The authorization to ask the acquirer for: the attempt's card, and capture at once or not. */

@@ -1,10 +1,11 @@
 import type { PaymentIntent, updatePaymentIntentInput } from '@kassa/contracts';
-import type { Transaction } from '@kassa/db';
+import { query, type Transaction } from '@kassa/db';
 import type { JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
-import { invalidRequest, unexpectedState } from '../errors.ts';
+import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
+import { openAttempt } from './attempts.ts';
 import { withoutEmptyValues } from './create.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { loadPaymentIntent, savePaymentIntent } from './store.ts';
@@ -23,6 +24,17 @@ export async function updatePaymentIntent(
 ): Promise<PaymentIntent> {
   const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
   if (!UPDATABLE.has(row.status)) throw unexpectedState('payment_intent', row.status, 'update');
+  // While a confirmation is in flight the payment still reads requires_payment_method; the
+  // acquirer is being asked for the amount and card of that attempt, which must not change.
+  const open = await openAttempt(tx, row.id, ['authorize']);
+  if (open) {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'payment_intent_unexpected_state',
+      message: 'This payment is being confirmed; it cannot be updated until that is resolved.',
+      status: 409,
+    });
+  }
 
   const previous: JsonObject = {};
   if (input.payment_method !== undefined && input.payment_method !== row.payment_method_id) {
@@ -36,6 +48,19 @@ export async function updatePaymentIntent(
   }
 
   if (input.amount !== undefined && BigInt(input.amount) !== row.amount) {
+    // The hosted page shows the session's total: that is the amount the shopper agrees to pay.
+    const [session] = await query<{ id: string }>(
+      tx,
+      'SELECT id FROM checkout_sessions WHERE payment_intent_id = $1',
+      [row.id],
+    );
+    if (session) {
+      throw invalidRequest(
+        'payment_intent_checkout_session',
+        `This payment belongs to checkout session ${session.id}, whose page shows its amount: create a new session to charge another.`,
+        'amount',
+      );
+    }
     previous.amount = Number(row.amount);
     row.amount = BigInt(input.amount);
   }
