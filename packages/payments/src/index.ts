@@ -28,4 +28,5 @@ export * from './payments/view.ts';
 export * from './refunds/create.ts';
 export * from './refunds/list.ts';
 export * from './refunds/store.ts';
+export * from './state-machine.ts';
 export * from './webhook-endpoints/store.ts';

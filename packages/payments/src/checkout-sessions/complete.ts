@@ -19,5 +19,5 @@ export async function completeCheckoutSessionOf(
       WHERE payment_intent_id = $1 AND status = 'open' FOR UPDATE`,
     [payment.id],
   );
-  if (session) await closeCheckoutSession(tx, ctx, session, 'complete');
+  if (session) await closeCheckoutSession(tx, ctx, session, 'paid');
 }

@@ -7,15 +7,13 @@ import { markCanceled } from '../payments/cancel.ts';
 import { inProgress } from '../payments/steps.ts';
 import { loadPaymentIntent } from '../payments/store.ts';
 import { sweepEach } from '../payments/system-context.ts';
+import { checkoutSessionMachine, paymentIntentMachine } from '../state-machine.ts';
 import {
   type CheckoutSessionRow,
   checkoutSessionView,
   closeCheckoutSession,
   loadCheckoutSession,
 } from './store.ts';
-
-/** Payments an expiring session cancels on the spot: nothing was authorized yet. */
-const CANCELABLE = new Set(['requires_payment_method', 'requires_confirmation']);
 
 /**
  * checkoutSessions.expire (and the expiry sweep): the session can no longer be paid and its
@@ -28,14 +26,16 @@ export async function expireCheckoutSession(
   id: string,
 ): Promise<CheckoutSession> {
   const session = await loadCheckoutSession(tx, ctx.principal, id, { forUpdate: true });
-  if (session.status !== 'open')
+  if (!checkoutSessionMachine.can(session.status, 'expired'))
     throw unexpectedState('checkout_session', session.status, 'expire');
   const payment = await loadPaymentIntent(tx, ctx.principal, session.payment_intent_id, {
     forUpdate: true,
   });
+  // Canceled on the spot only while nothing was authorized yet.
   const authorizing = await openAttempt(tx, payment.id, ['authorize']);
-  if (authorizing || !CANCELABLE.has(payment.status)) throw inProgress('payment');
-  await markCanceled(tx, ctx, payment, 'abandoned');
+  if (authorizing || !paymentIntentMachine.can(payment.status, 'canceled'))
+    throw inProgress('payment');
+  await markCanceled(tx, ctx, payment, 'canceled', 'abandoned');
   await closeCheckoutSession(tx, ctx, session, 'expired');
   return checkoutSessionView(session, ctx.services);
 }

@@ -5,6 +5,7 @@ import type { DomainContext, PaymentsServices, Principal } from '../context.ts';
 import { loadOwned } from '../owned.ts';
 import { clientSecretFor } from '../payments/client-secret.ts';
 import { eventMetadata } from '../payments/events.ts';
+import { type CheckoutSessionEvent, checkoutSessionMachine } from '../state-machine.ts';
 
 export interface CheckoutSessionRow {
   id: string;
@@ -104,21 +105,23 @@ export async function loadCheckoutSession(
 }
 
 /**
- * Moves an open session to `complete` or `expired` and appends the matching event
+ * Moves an open session by `event` through checkoutSessionMachine (paid: complete; expired) and appends the matching event
  * (`checkout.session.completed`, `checkout.session.expired`) in the caller's transaction.
  */
 export async function closeCheckoutSession(
   tx: Queryable,
   ctx: DomainContext,
   row: CheckoutSessionRow,
-  status: 'complete' | 'expired',
+  event: CheckoutSessionEvent,
 ): Promise<void> {
-  row.status = status;
-  if (status === 'complete') row.completed_at = ctx.services.clock.now();
-  await tx.query(
-    `UPDATE checkout_sessions SET status = $2, completed_at = $3, updated_at = now() WHERE id = $1`,
-    [row.id, row.status, row.completed_at],
+  const from = checkoutSessionMachine.advance(row, event);
+  if (row.status === 'complete') row.completed_at = ctx.services.clock.now();
+  const { rowCount } = await tx.query(
+    `UPDATE checkout_sessions SET status = $3, completed_at = $4, updated_at = now()
+      WHERE id = $1 AND status = $2`,
+    [row.id, from, row.status, row.completed_at],
   );
+  if (rowCount !== 1) throw new Error(`checkout session ${row.id} is no longer ${from}`);
   // Closed, the view shows neither the page's url nor its client secret.
   const object = checkoutSessionView(row, ctx.services);
   await appendToStream(tx, {
@@ -127,7 +130,7 @@ export async function closeCheckoutSession(
     merchantId: row.merchant_id,
     events: [
       {
-        type: status === 'complete' ? 'checkout.session.completed' : 'checkout.session.expired',
+        type: row.status === 'complete' ? 'checkout.session.completed' : 'checkout.session.expired',
         data: { object: object as unknown as JsonObject },
         metadata: eventMetadata(ctx),
       },

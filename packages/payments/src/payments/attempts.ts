@@ -1,5 +1,6 @@
 import { newId } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
+import { type AttemptEvent, attemptMachine } from '../state-machine.ts';
 
 export type AttemptKind = 'authorize' | 'capture' | 'void' | 'refund';
 export type AttemptStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'abandoned';
@@ -101,27 +102,39 @@ export async function releaseAttempt(tx: Queryable, id: string): Promise<void> {
   );
 }
 
+/**
+ * Moves an attempt by `event` through attemptMachine. The row must be as the caller read it under
+ * its lock: the update only applies from that status, and anything else is a broken invariant.
+ */
 export async function resolveAttempt(
   tx: Queryable,
-  id: string,
-  status: Exclude<AttemptStatus, 'pending'>,
+  attempt: AttemptRow,
+  event: AttemptEvent,
   fields: {
     acquirer_authorization_id?: string | null;
     failure?: Record<string, unknown> | null;
   } = {},
 ): Promise<void> {
-  await tx.query(
-    `UPDATE payment_attempts SET status = $2,
-       acquirer_authorization_id = coalesce($3, acquirer_authorization_id),
-       failure = coalesce($4, failure), updated_at = now()
-      WHERE id = $1`,
+  const from = attemptMachine.advance(attempt, event);
+  const to = attempt.status;
+  const { rowCount } = await tx.query(
+    `UPDATE payment_attempts SET status = $3,
+       acquirer_authorization_id = coalesce($4, acquirer_authorization_id),
+       failure = coalesce($5, failure), updated_at = now()
+      WHERE id = $1 AND status = $2`,
     [
-      id,
-      status,
+      attempt.id,
+      from,
+      to,
       fields.acquirer_authorization_id ?? null,
       fields.failure ? JSON.stringify(fields.failure) : null,
     ],
   );
+  if (rowCount !== 1) {
+    throw new Error(
+      `attempt ${attempt.id} is no longer ${from}: it cannot become ${to} (${event})`,
+    );
+  }
 }
 
 export async function loadAttempt(tx: Queryable, id: string, forUpdate = false) {

@@ -4,6 +4,7 @@ import { release } from '@kassa/ledger';
 import type { DomainContext } from '../context.ts';
 import { unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
+import { paymentIntentMachine } from '../state-machine.ts';
 import { insertAttempt, openAttempt, resolveAttempt } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { ledgerOptions } from './outcomes.ts';
@@ -19,11 +20,6 @@ import {
 } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
-
-/** Before any authorization: canceled at once. */
-const CANCELABLE_AT_ONCE = new Set(['requires_payment_method', 'requires_confirmation']);
-/** With an authorization at the acquirer: voided there first. */
-const CANCELABLE_BY_VOID = new Set(['requires_action', 'requires_capture']);
 
 /**
  * paymentIntents.cancel (and the expiry of an uncaptured authorization). Before any
@@ -53,11 +49,16 @@ export function cancelStep(
       if (authorizing?.status === 'pending') {
         throw inProgress(authorizing.kind === 'capture' ? 'capture' : 'confirmation');
       }
-      if (CANCELABLE_AT_ONCE.has(row.status)) {
-        await markCanceled(tx, ctx, row, reason);
+      // Before any authorization: canceled at once.
+      if (paymentIntentMachine.can(row.status, 'canceled')) {
+        await markCanceled(tx, ctx, row, 'canceled', reason);
         return { result: paymentIntentView(row, clientSecretKey) };
       }
-      if (!CANCELABLE_BY_VOID.has(row.status) || !row.acquirer_authorization_id) {
+      // With an authorization at the acquirer: voided there first.
+      if (
+        !paymentIntentMachine.can(row.status, 'authorization_voided') ||
+        !row.acquirer_authorization_id
+      ) {
         throw unexpectedState('payment_intent', row.status, 'cancel');
       }
       const attempt = await insertAttempt(
@@ -85,13 +86,13 @@ export function cancelStep(
     async finish(tx, plan, outcome) {
       const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
       if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
-      if ('rejected' in outcome) return failRefused(tx, attempt.id, outcome.rejected);
+      if ('rejected' in outcome) return failRefused(tx, attempt, outcome.rejected);
       const challenged = await openAttempt(tx, row.id, ['authorize']);
       if (challenged) {
-        await resolveAttempt(tx, challenged.id, 'failed', { failure: { code: 'canceled' } });
+        await resolveAttempt(tx, challenged, 'failed', { failure: { code: 'canceled' } });
       }
-      await markCanceled(tx, ctx, row, reason);
-      await resolveAttempt(tx, attempt.id, 'succeeded');
+      await markCanceled(tx, ctx, row, 'authorization_voided', reason);
+      await resolveAttempt(tx, attempt, 'succeeded');
       return paymentIntentView(row, clientSecretKey);
     },
 
@@ -103,8 +104,10 @@ export async function markCanceled(
   tx: Queryable,
   ctx: DomainContext,
   row: PaymentIntentRow,
+  event: 'canceled' | 'authorization_voided',
   reason: string | null,
 ): Promise<void> {
+  paymentIntentMachine.advance(row, event);
   if (row.hold_id) {
     await release(
       tx,
@@ -113,7 +116,6 @@ export async function markCanceled(
     );
     row.hold_id = null;
   }
-  row.status = 'canceled';
   row.amount_capturable = 0n;
   row.next_action = null;
   row.capture_before = null;

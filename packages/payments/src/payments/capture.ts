@@ -2,6 +2,7 @@ import type { PaymentIntent } from '@kassa/contracts';
 import type { DomainContext } from '../context.ts';
 import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
+import { paymentIntentMachine } from '../state-machine.ts';
 import { insertAttempt, resolveAttempt } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { bookCapture } from './outcomes.ts';
@@ -82,10 +83,10 @@ export function captureStep(
     async finish(tx, plan, outcome) {
       const { row, attempt } = await lockForFinish(tx, ctx.principal, plan.attempt);
       if (attempt?.status !== 'pending') return paymentIntentView(row, clientSecretKey);
-      if ('rejected' in outcome) return failRefused(tx, attempt.id, outcome.rejected);
+      if ('rejected' in outcome) return failRefused(tx, attempt, outcome.rejected);
       if (!row.hold_id) throw new Error(`payment ${row.id} has no hold to capture`);
       await bookCapture(tx, ctx, row, row.hold_id, attempt.amount);
-      row.status = 'succeeded';
+      paymentIntentMachine.advance(row, 'captured');
       row.amount_received = attempt.amount;
       row.amount_capturable = 0n;
       row.hold_id = null;
@@ -93,7 +94,7 @@ export function captureStep(
       row.version += 1;
       await savePaymentIntent(tx, row);
       await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.succeeded');
-      await resolveAttempt(tx, attempt.id, 'succeeded');
+      await resolveAttempt(tx, attempt, 'succeeded');
       return paymentIntentView(row, clientSecretKey);
     },
 

@@ -8,6 +8,7 @@ import { invalidRequest, KassaApiError, notFound, unexpectedState } from '../err
 import type { AcquirerStep } from '../idempotency.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
 import { cardValidationError, tokenizeCard } from '../payment-methods/tokenize.ts';
+import { paymentIntentMachine } from '../state-machine.ts';
 import {
   type AttemptRow,
   holdAttempt,
@@ -202,7 +203,7 @@ export function confirmStep<View>(
     },
 
     async abandon(tx, plan) {
-      if (plan.kind === 'authorize') await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+      if (plan.kind === 'authorize') await resolveAttempt(tx, plan.attempt, 'abandoned');
     },
 
     async release(tx, plan) {
@@ -213,7 +214,7 @@ export function confirmStep<View>(
         forUpdate: true,
       });
       if (row.status !== 'processing') {
-        row.status = 'processing';
+        paymentIntentMachine.advance(row, 'answer_lost');
         row.payment_method_id = plan.attempt.payment_method_id;
         row.version += 1;
         await savePaymentIntent(tx, row);

@@ -4,6 +4,7 @@ import { authorize, capture, sale } from '@kassa/ledger';
 import type { AcquirerAuthorization } from '../acquirer/client.ts';
 import type { DomainContext } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
+import { paymentIntentMachine } from '../state-machine.ts';
 import { type AttemptRow, resolveAttempt } from './attempts.ts';
 import { eventMetadata, recordPaymentIntentEvent } from './events.ts';
 import { feeScheduleOf, platformFee } from './fees.ts';
@@ -106,7 +107,7 @@ export async function applyAuthorization(
           await feeScheduleOf(tx, row.merchant_id, row.currency),
         );
         await sale(tx, { ...money, fee }, ledgerOptions(ctx, row.id));
-        row.status = 'succeeded';
+        paymentIntentMachine.advance(row, 'authorized_and_captured');
         row.amount_received = attempt.amount;
         row.amount_capturable = 0n;
         row.hold_id = null;
@@ -114,7 +115,7 @@ export async function applyAuthorization(
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.succeeded');
       } else {
         const hold = await authorize(tx, money, ledgerOptions(ctx, row.id));
-        row.status = 'requires_capture';
+        paymentIntentMachine.advance(row, 'authorized');
         row.amount_capturable = attempt.amount;
         row.hold_id = hold.holdId;
         row.capture_before = new Date(
@@ -123,13 +124,13 @@ export async function applyAuthorization(
         await savePaymentIntent(tx, row);
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.amount_capturable_updated');
       }
-      await resolveAttempt(tx, attempt.id, 'succeeded', {
+      await resolveAttempt(tx, attempt, 'succeeded', {
         acquirer_authorization_id: authorization.id,
       });
       return row;
     }
     case 'requires_action': {
-      row.status = 'requires_action';
+      paymentIntentMachine.advance(row, 'challenge_required');
       row.payment_method_id = attempt.payment_method_id;
       row.next_action = {
         type: 'redirect_to_url',
@@ -141,7 +142,7 @@ export async function applyAuthorization(
       row.version += 1;
       await savePaymentIntent(tx, row);
       await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.requires_action');
-      await resolveAttempt(tx, attempt.id, 'requires_action', {
+      await resolveAttempt(tx, attempt, 'challenge_required', {
         acquirer_authorization_id: authorization.id,
       });
       return row;
@@ -169,7 +170,7 @@ export async function failPayment(
   authorizationId: string | null,
 ): Promise<never> {
   const decline = declineOf(declineCode);
-  row.status = 'requires_payment_method';
+  paymentIntentMachine.advance(row, 'declined');
   row.next_action = null;
   row.last_payment_error = {
     type: 'card_error',
@@ -182,7 +183,7 @@ export async function failPayment(
   row.version += 1;
   await savePaymentIntent(tx, row);
   await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.payment_failed');
-  await resolveAttempt(tx, attempt.id, 'failed', {
+  await resolveAttempt(tx, attempt, 'failed', {
     acquirer_authorization_id: authorizationId,
     failure: { code: decline.code, decline_code: declineCode },
   });

@@ -120,7 +120,7 @@ function refusalOf(attempt: AttemptRow): KassaApiError {
 /** When the call never left (abandon) or its answer was lost (release): the attempt's fate. */
 export const attemptAfterFailedCall = {
   async abandon(tx: Queryable, plan: { attempt: AttemptRow }) {
-    await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+    await resolveAttempt(tx, plan.attempt, 'abandoned');
   },
   async release(tx: Queryable, plan: { attempt: AttemptRow }) {
     await releaseAttempt(tx, plan.attempt.id);
@@ -139,10 +139,10 @@ export async function lockForFinish(tx: Queryable, principal: Principal, planned
 /** Records the acquirer's refusal on the attempt, then answers it (502 acquirer_rejected). */
 export async function failRefused(
   tx: Queryable,
-  attemptId: string,
+  attempt: AttemptRow,
   rejected: AcquirerRejectedError,
 ): Promise<never> {
-  await resolveAttempt(tx, attemptId, 'failed', {
+  await resolveAttempt(tx, attempt, 'failed', {
     failure: { code: rejected.code, status: rejected.status },
   });
   throw acquirerRefused(rejected);

@@ -123,3 +123,25 @@ export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): P
 }
 
 export { COLUMNS as PAYMENT_INTENT_COLUMNS };
+
+/**
+ * Reserves `delta` of the payment's captured amount for a refund (or gives it back, negative)
+ * under the payment's row lock, without a new version: the refund's own events say why. The
+ * database checks that refunds never exceed what was received, nor go below zero.
+ */
+export async function adjustAmountRefunded(
+  tx: Queryable,
+  paymentIntentId: string,
+  delta: bigint,
+): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE payment_intents SET amount_refunded = amount_refunded + $2, updated_at = now()
+      WHERE id = $1 AND amount_refunded + $2 BETWEEN 0 AND amount_received`,
+    [paymentIntentId, delta.toString()],
+  );
+  if (rowCount !== 1) {
+    throw new Error(
+      `payment ${paymentIntentId}: refunding ${delta} more breaks 0 <= refunded <= received`,
+    );
+  }
+}

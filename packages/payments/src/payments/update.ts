@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
 import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
+import { paymentIntentMachine } from '../state-machine.ts';
 import { openAttempt } from './attempts.ts';
 import { withoutEmptyValues } from './create.ts';
 import { recordPaymentIntentEvent } from './events.ts';
@@ -41,9 +42,8 @@ export async function updatePaymentIntent(
     await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
     previous.payment_method = row.payment_method_id;
     row.payment_method_id = input.payment_method;
-    if (row.status === 'requires_payment_method') {
-      previous.status = row.status;
-      row.status = 'requires_confirmation';
+    if (paymentIntentMachine.can(row.status, 'payment_method_attached')) {
+      previous.status = paymentIntentMachine.advance(row, 'payment_method_attached');
     }
   }
 

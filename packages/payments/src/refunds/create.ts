@@ -17,7 +17,8 @@ import {
 import { recordPaymentIntentEvent } from '../payments/events.ts';
 import { ledgerOptions } from '../payments/outcomes.ts';
 import { answerOrRefusal, attemptAfterFailedCall, inProgress } from '../payments/steps.ts';
-import { loadPaymentIntent, savePaymentIntent } from '../payments/store.ts';
+import { adjustAmountRefunded, loadPaymentIntent, savePaymentIntent } from '../payments/store.ts';
+import { refundMachine } from '../state-machine.ts';
 import {
   insertRefund,
   loadRefund,
@@ -71,7 +72,7 @@ export function createRefundStep(
           'amount',
         );
       }
-      await reserve(tx, payment.id, amount);
+      await adjustAmountRefunded(tx, payment.id, amount);
       const refund: RefundRow = {
         id: newId('refund'),
         merchant_id: payment.merchant_id,
@@ -122,8 +123,8 @@ export function createRefundStep(
       if (attempt?.status !== 'pending') return refundView(refund);
       if ('rejected' in outcome || outcome.refund.status !== 'succeeded') {
         const reason = 'rejected' in outcome ? outcome.rejected.code : 'declined';
-        await settle(tx, ctx, refund, 'failed', reason);
-        await resolveAttempt(tx, attempt.id, 'failed', { failure: { code: reason } });
+        await settle(tx, ctx, refund, 'refused', reason);
+        await resolveAttempt(tx, attempt, 'failed', { failure: { code: reason } });
         return refundView(refund);
       }
       await bookRefund(
@@ -136,7 +137,7 @@ export function createRefundStep(
         },
         ledgerOptions(ctx, refund.id),
       );
-      refund.status = 'succeeded';
+      refundMachine.advance(refund, 'refunded');
       refund.version += 1;
       await saveRefund(tx, refund);
       await recordRefundEvent(tx, ctx, refund, 'refund.updated');
@@ -146,14 +147,14 @@ export function createRefundStep(
         refund: refundView(refund) as unknown as Record<string, never>,
         amount_refunded: Number(payment.amount_refunded),
       });
-      await resolveAttempt(tx, attempt.id, 'succeeded');
+      await resolveAttempt(tx, attempt, 'succeeded');
       return refundView(refund);
     },
 
     async abandon(tx, plan) {
       const refund = await loadRefund(tx, ctx.principal, plan.refundId, { forUpdate: true });
-      await settle(tx, ctx, refund, 'canceled', 'acquirer_unavailable');
-      await resolveAttempt(tx, plan.attempt.id, 'abandoned');
+      await settle(tx, ctx, refund, 'abandoned', 'acquirer_unavailable');
+      await resolveAttempt(tx, plan.attempt, 'abandoned');
     },
 
     release: attemptAfterFailedCall.release,
@@ -204,23 +205,16 @@ async function resumeRefund(
   };
 }
 
-async function reserve(tx: Queryable, paymentIntentId: string, amount: bigint): Promise<void> {
-  await tx.query(
-    'UPDATE payment_intents SET amount_refunded = amount_refunded + $2, updated_at = now() WHERE id = $1',
-    [paymentIntentId, amount],
-  );
-}
-
 /** A refund that will not happen: its reservation is given back. */
 async function settle(
   tx: Queryable,
   ctx: DomainContext,
   refund: RefundRow,
-  status: 'failed' | 'canceled',
+  event: 'refused' | 'abandoned',
   reason: string,
 ): Promise<void> {
-  await reserve(tx, refund.payment_intent_id, -refund.amount);
-  refund.status = status;
+  await adjustAmountRefunded(tx, refund.payment_intent_id, -refund.amount);
+  refundMachine.advance(refund, event);
   refund.failure_reason = reason;
   refund.version += 1;
   await saveRefund(tx, refund);

@@ -45,11 +45,12 @@ export async function insertRefund(tx: Queryable, row: RefundRow): Promise<void>
 }
 
 export async function saveRefund(tx: Queryable, row: RefundRow): Promise<void> {
-  await tx.query(
+  const { rowCount } = await tx.query(
     `UPDATE refunds SET status = $2, failure_reason = $3, version = $4, updated_at = now()
       WHERE id = $1 AND version = $4 - 1`,
     [row.id, row.status, row.failure_reason, row.version],
   );
+  if (rowCount !== 1) throw new Error(`refund ${row.id} is not at version ${row.version - 1}`);
 }
 
 export async function loadRefund(
