@@ -1,5 +1,12 @@
 import { query } from '@kassa/db';
-import { accountFor, balanceOf, getBalance, readStream, verifyLedger } from '@kassa/ledger';
+import {
+  accountFor,
+  appendToStream,
+  balanceOf,
+  getBalance,
+  readStream,
+  verifyLedger,
+} from '@kassa/ledger';
 import { expireAuthorizations } from '@kassa/payments';
 import { describe, expect, it } from 'vitest';
 import { cardNumbersOutsideVault, client, newMerchant, usePaymentsApi } from './support.ts';
@@ -412,6 +419,53 @@ describe('balance and events', () => {
     expect(liveEvents.body.data).toEqual([]);
     const bad = await freshCall('events.list', { type: 'DROP TABLE' }, { query: true });
     expect(bad).toMatchObject({ status: 400, error: { param: 'type' } });
+  });
+
+  it('a poller asking for what is newer never misses an event whose transaction committed late', async () => {
+    const fresh = await newMerchant(db.current);
+    const freshCall = client(env.base, fresh.secretKey);
+    const create = (idempotencyKey: string) =>
+      freshCall<Payment>(
+        'paymentIntents.create',
+        { amount: 100, currency: 'usd' },
+        { idempotencyKey },
+      );
+    const newer = async (after: string) =>
+      (await freshCall<Listed>('events.list', { ending_before: after }, { query: true })).body;
+    await create('poll-first');
+    const [start] = (await freshCall<Listed>('events.list', {}, { query: true })).body.data;
+    if (!start) throw new Error('no first event');
+
+    // A writer appends an event (as a slow request would) and holds its transaction open...
+    const slow = await db.current.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      const late = await appendToStream(slow, {
+        stream: 'payment_intent:pi_late',
+        expectedVersion: 'no_stream',
+        merchantId: fresh.merchantId,
+        events: [
+          {
+            type: 'payment_intent.created',
+            data: { object: { id: 'pi_late', object: 'payment_intent', livemode: false } },
+          },
+        ],
+      });
+      // ...while another request's event, inserted after it, commits and is listed.
+      await create('poll-second');
+      const firstPoll = await newer(start.id);
+      expect(firstPoll.data.map((e) => e.data.object.id)).toHaveLength(1);
+      const [seen] = firstPoll.data;
+      if (!seen) throw new Error('the second payment was not listed');
+      await slow.query('COMMIT');
+
+      // The late event comes after the cursor: by insertion order it was before it.
+      const secondPoll = await newer(seen.id);
+      expect(secondPoll.data.map((e) => e.id)).toEqual(late.events.map((e) => e.id));
+      expect(await newer(secondPoll.data[0]?.id as string)).toMatchObject({ data: [] });
+    } finally {
+      slow.release();
+    }
   });
 });
 

@@ -50,7 +50,8 @@ export interface LoggedEvent {
   type: string;
   data: Record<string, unknown>;
   metadata: { requestId?: string; idempotencyKey?: string };
-  occurred_at: Date;
+  /** As @kassa/ledger's RecordedEvent has it: a recorded event passes as it is. */
+  occurredAt: Date;
 }
 
 /** The merchant's view of a logged event: what events.retrieve returns and webhooks carry. */
@@ -60,7 +61,7 @@ export function eventFromLog(row: LoggedEvent): Event {
     id: row.id,
     object: 'event',
     type: row.type,
-    created: Math.floor(row.occurred_at.getTime() / 1000),
+    created: Math.floor(row.occurredAt.getTime() / 1000),
     livemode: object.livemode === true,
     data: { object, ...rest },
     request: {

@@ -10,8 +10,17 @@ export {
   appendToStream,
 } from './events/append.ts';
 export { canonicalEvent, chainHash, GENESIS_HASH } from './events/canonical.ts';
-export { headPosition, readEventById, readLog, readStream } from './events/read.ts';
-export { SEALED_CHANNEL, Sealer, sealAll, sealBatch } from './events/sealer.ts';
+export {
+  findEventById,
+  findMerchantEvent,
+  headPosition,
+  type MerchantLogQuery,
+  readEventById,
+  readLog,
+  readMerchantLog,
+  readStream,
+} from './events/read.ts';
+export { SEALED_CHANNEL, Sealer, sealAll, sealBatch, sealQueuedOf } from './events/sealer.ts';
 export type * from './events/types.ts';
 export { type AccountSpec, ensureAccount, findAccount, loadAccounts } from './journal/accounts.ts';
 export { balanceOf, getBalance, getBalanceAsOf } from './journal/balances.ts';

@@ -1,5 +1,6 @@
-import { eventFromLog, type LoggedEvent } from '@kassa/contracts';
+import { eventFromLog } from '@kassa/contracts';
 import { query } from '@kassa/db';
+import { findEventById } from '@kassa/ledger';
 import { signatureHeader, type WebhookSigner } from '@kassa/webhooks';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -133,11 +134,7 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: DueDelivery): Promise<void> {
-    const [event] = await query<LoggedEvent>(
-      this.pool,
-      'SELECT id, type, data, metadata, occurred_at FROM ledger_events WHERE id = $1',
-      [delivery.event_id],
-    );
+    const event = await findEventById(this.pool, delivery.event_id);
     const outcome = event
       ? await this.send(delivery, JSON.stringify(eventFromLog(event)))
       : ({ ok: false, status: null, error: 'event not found' } as const);

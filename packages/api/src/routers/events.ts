@@ -1,5 +1,5 @@
-import { eventFromLog, listEventsInput, retrieveEventInput } from '@kassa/contracts';
-import { listEvents, loadEvent, retrieveBalance } from '@kassa/payments';
+import { listEventsInput, retrieveEventInput } from '@kassa/contracts';
+import { eventView, listEvents, loadEvent, retrieveBalance } from '@kassa/payments';
 import { z } from 'zod';
 import { router } from '../init.ts';
 import { merchantProcedure } from '../procedures.ts';
@@ -8,7 +8,7 @@ export const eventsRouter = router({
   retrieve: merchantProcedure
     .input(retrieveEventInput)
     .query(async ({ ctx, input }) =>
-      eventFromLog(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
+      eventView(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
     ),
   list: merchantProcedure
     .input(listEventsInput)

@@ -83,3 +83,81 @@ export async function readEventById(db: Queryable, id: string): Promise<Recorded
   if (!row) throw new Error(`no event ${id}`);
   return toRecordedEvent(row);
 }
+
+/** What one merchant may read of the log: its streams' events, never the journal's `ledger.*`. */
+export interface MerchantLogQuery {
+  merchantId: string;
+  /** Only the events about an object of this mode (`data.object.livemode`, as Kassa writes them). */
+  livemode: boolean;
+  /** One type (`refund.created`) or a family (`payment_intent.*`). */
+  type?: string;
+  occurredAt?: { gt?: Date; gte?: Date; lt?: Date; lte?: Date };
+  /** Positions strictly below (older) or above (newer): the cursors of a paging reader. */
+  before?: bigint;
+  after?: bigint;
+  limit: number;
+}
+
+const MERCHANT_VISIBLE = `e.merchant_id = $1 AND e.type NOT LIKE 'ledger.%'
+  AND (e.data->'object'->>'livemode')::boolean = $2`;
+
+/**
+ * A merchant's sealed events by chain position: newest first, or oldest first after `after`.
+ * Paging by position (not insertion order) is what makes a poller safe: an event whose
+ * transaction committed late gets a position above every one already handed out, so a reader
+ * asking for what is newer than its last page finds it instead of skipping it.
+ */
+export async function readMerchantLog(
+  db: Queryable,
+  q: MerchantLogQuery,
+): Promise<Array<RecordedEvent & { position: bigint }>> {
+  const values: unknown[] = [q.merchantId, q.livemode];
+  const where = [MERCHANT_VISIBLE];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    where.push(sql.replace('?', `$${values.length}`));
+  };
+  if (q.type?.endsWith('.*'))
+    add('e.type LIKE ?', `${q.type.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`);
+  else if (q.type) add('e.type = ?', q.type);
+  const at = q.occurredAt ?? {};
+  if (at.gt) add('e.occurred_at > ?', at.gt);
+  if (at.gte) add('e.occurred_at >= ?', at.gte);
+  if (at.lt) add('e.occurred_at < ?', at.lt);
+  if (at.lte) add('e.occurred_at <= ?', at.lte);
+  if (q.before !== undefined) add('c.position < ?', q.before);
+  if (q.after !== undefined) add('c.position > ?', q.after);
+  values.push(q.limit);
+  const rows = await query<EventRow>(
+    db,
+    `SELECT ${EVENT_COLUMNS} FROM ledger_events e JOIN ledger_chain c ON c.event_seq = e.seq
+      WHERE ${where.join(' AND ')}
+      ORDER BY c.position ${q.after !== undefined ? 'ASC' : 'DESC'} LIMIT $${values.length}`,
+    values,
+  );
+  return rows.map(toRecordedEvent) as Array<RecordedEvent & { position: bigint }>;
+}
+
+/** One event of the merchant's (as readMerchantLog would show it), sealed or not yet. */
+export async function findMerchantEvent(
+  db: Queryable,
+  q: { merchantId: string; livemode: boolean; id: string },
+): Promise<RecordedEvent | undefined> {
+  const [row] = await query<EventRow>(
+    db,
+    `SELECT ${EVENT_COLUMNS} FROM ledger_events e LEFT JOIN ledger_chain c ON c.event_seq = e.seq
+      WHERE ${MERCHANT_VISIBLE} AND e.id = $3`,
+    [q.merchantId, q.livemode, q.id],
+  );
+  return row && toRecordedEvent(row);
+}
+
+/** The event `id`, or undefined: for workers that hold an id from their own table. */
+export async function findEventById(db: Queryable, id: string): Promise<RecordedEvent | undefined> {
+  const [row] = await query<EventRow>(
+    db,
+    `SELECT ${EVENT_COLUMNS} FROM ledger_events e LEFT JOIN ledger_chain c ON c.event_seq = e.seq WHERE e.id = $1`,
+    [id],
+  );
+  return row && toRecordedEvent(row);
+}

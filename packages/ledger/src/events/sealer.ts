@@ -106,6 +106,40 @@ export async function sealAll(pool: pg.Pool, batchSize?: number): Promise<number
 }
 
 /**
+ * Seals now if the queue holds events of `merchantId`, waiting for a sealer already at work
+ * instead of leaving: afterwards every event of the merchant's that committed before the call
+ * has a position. A reader that lists by position calls it first, so it sees its own writes
+ * without waiting for the background sealer. Returns how many events it chained.
+ */
+export async function sealQueuedOf(pool: pg.Pool, merchantId: string): Promise<number> {
+  const [pending] = await query<{ queued: boolean }>(
+    pool,
+    `SELECT EXISTS (SELECT 1 FROM ledger_seal_queue q JOIN ledger_events e ON e.seq = q.event_seq
+                     WHERE e.merchant_id = $1) AS queued`,
+    [merchantId],
+  );
+  if (!pending?.queued) return 0;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+    let total = 0;
+    for (;;) {
+      const sealed = await sealLocked(client, 5000);
+      if (sealed === 0) break;
+      total += sealed;
+    }
+    await client.query('COMMIT');
+    return total;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
  * Keeps the chain up to date in the background: polls the seal queue, quickly while there is
  * work and backing off to `idleMs` when there is none. (Appenders do not NOTIFY: see
  * insertEvents.) Consumers are woken by the NOTIFY each sealed batch sends.
