@@ -1,6 +1,7 @@
 import { ConfigError, loadDotEnv, renderEnvExample } from '@kassa/config';
 import { DatabaseError } from '@kassa/db';
 import { Command } from 'commander';
+import { deadLettersCommand } from './commands/bus.ts';
 import { migrateCommand, newMigrationCommand, statusCommand } from './commands/db.ts';
 import { devCommand } from './commands/dev.ts';
 import { rebuildCommand, verifyCommand } from './commands/ledger.ts';
@@ -53,6 +54,20 @@ ledger
   )
   .action(async () => {
     process.exitCode = await rebuildCommand();
+  });
+
+const bus = program.command('bus').description('The event bus and its consumer groups');
+bus
+  .command('dead-letters')
+  .description(
+    'List the events consumer groups set aside after their handler kept failing; --retry delivers them again',
+  )
+  .option('--group <group>', 'only this consumer group')
+  .option('--status <status>', 'dead, retry_requested, retrying or delivered')
+  .option('--retry', "ask the group's consumers to deliver its dead letters again")
+  .option('--id <id...>', 'with --retry: only these dead letters')
+  .action(async (options: { group?: string; status?: string; retry?: boolean; id?: string[] }) => {
+    process.exitCode = await deadLettersCommand(options);
   });
 
 const vault = program.command('vault').description('The card vault and its master keys');

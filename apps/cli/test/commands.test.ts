@@ -3,7 +3,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashApiKey, readMigrations, withTransaction } from '@kassa/db';
 import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
-import { authorize, capture, sealAll } from '@kassa/ledger';
+import {
+  appendToStream,
+  authorize,
+  capture,
+  readStream,
+  recordDeadLetter,
+  sealAll,
+} from '@kassa/ledger';
 import { newMasterKeySpec, parseVaultKeys, Vault } from '@kassa/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKassa } from './run-cli.ts';
@@ -122,6 +129,45 @@ describe('kassa ledger verify and rebuild', () => {
     const bad = runKassa(['ledger', 'verify'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`First bad event: ${rows[0].id} at position ${rows[0].position}`);
+  });
+});
+
+describe('kassa bus dead-letters', () => {
+  it('lists what a group set aside, and --retry hands it back to that group', async () => {
+    const appended = await withTransaction(db.pool, (tx) =>
+      appendToStream(tx, {
+        stream: 'order:o_cli',
+        expectedVersion: 'any',
+        merchantId: 'mch_cli',
+        events: [{ type: 'order.updated', data: {} }],
+      }),
+    );
+    await sealAll(db.pool);
+    const [event] = await readStream(db.pool, 'order:o_cli');
+    if (!event?.position) throw new Error('the event was not sealed');
+    await recordDeadLetter(
+      db.pool,
+      'settlement',
+      { ...event, position: event.position, partitionKey: 'mch_cli' },
+      8,
+      new Error('the bank is closed'),
+    );
+
+    const listed = runKassa(['bus', 'dead-letters'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(appended.events[0]?.id);
+    expect(listed.stdout).toMatch(/settlement\t.*\tdead\t8 tries\t.*Error: the bank is closed/);
+    expect(runKassa(['bus', 'dead-letters', '--group', 'other'], env).stdout).toContain(
+      'No dead letters.',
+    );
+
+    expect(runKassa(['bus', 'dead-letters', '--retry'], env).code).toBe(2);
+    const retried = runKassa(['bus', 'dead-letters', '--retry', '--group', 'settlement'], env);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toContain('deliver 1 dead letter(s) again');
+    expect(runKassa(['bus', 'dead-letters', '--status', 'retry_requested'], env).stdout).toContain(
+      appended.events[0]?.id,
+    );
   });
 });
 

@@ -1,3 +1,12 @@
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  type DeadLetter,
+  type DeadLetterStatus,
+  listDeadLetters,
+  recordDeadLetter,
+  redeliverDeadLetters,
+  requestDeadLetterRetry,
+} from './bus/dead-letters.ts';
 export { processOnce } from './bus/idempotent.ts';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
 export { partitionKeyOf, partitionOf } from './bus/partition.ts';

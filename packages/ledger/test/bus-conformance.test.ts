@@ -9,7 +9,9 @@ import {
   appendToStream,
   type BusEvent,
   type EventBus,
+  listDeadLetters,
   processOnce,
+  requestDeadLetterRetry,
   type Subscription,
 } from '../src/index.ts';
 import { transports } from './bus-transports.ts';
@@ -236,6 +238,51 @@ for (const transport of transports) {
         .filter((e) => e.partitionKey === 'mch_flaky')
         .map((e) => e.id);
       expect(flakyOrder).toEqual(flaky);
+    });
+
+    it('an event that keeps failing is set aside after maxAttempts, the group goes on, and a retry delivers it', async () => {
+      await newBus();
+      const group = uniqueGroup('dead');
+      let broken = true;
+      const tries: string[] = [];
+      const poison = await append('mch_poison', 1, 'order.poison');
+      const rest = await append('mch_poison', 2);
+      const other = await append('mch_other', 2);
+      const consumer = consume(
+        group,
+        { startFrom: 'beginning', maxAttempts: 3, retryBaseMs: 10 },
+        async (event) => {
+          if (event.type !== 'order.poison' || !broken) return;
+          tries.push(event.id);
+          throw new Error('cannot handle this one');
+        },
+      );
+      await consumer.subscribed;
+      await consumer.until(
+        () => [...rest, ...other].every((id) => consumer.received.some((e) => e.id === id)),
+        'the rest of the log',
+      );
+      expect(tries).toEqual([...poison, ...poison, ...poison]);
+      expect(consumer.received.some((e) => e.id === poison[0])).toBe(false);
+      const [letter] = await listDeadLetters(db.current.pool, { group });
+      expect(letter).toMatchObject({
+        event_id: poison[0],
+        partition_key: 'mch_poison',
+        attempts: 3,
+        status: 'dead',
+        error: 'Error: cannot handle this one',
+      });
+
+      broken = false;
+      expect(await requestDeadLetterRetry(db.current.pool, group)).toBe(1);
+      await consumer.until(
+        () => consumer.received.some((e) => e.id === poison[0]),
+        'the dead letter, retried',
+      );
+      expect(await listDeadLetters(db.current.pool, { group })).toMatchObject([
+        { event_id: poison[0], status: 'delivered' },
+      ]);
+      expect(tries).toHaveLength(3);
     });
 
     it('processOnce makes a redelivered event take effect once', async () => {

@@ -5,6 +5,12 @@ import type pg from 'pg';
 import { readLog } from '../events/read.ts';
 import { sealAll } from '../events/sealer.ts';
 import type { RecordedEvent } from '../events/types.ts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  recordDeadLetter,
+  redeliverDeadLetters,
+  retryDelayMs,
+} from './dead-letters.ts';
 import { int32Of, partitionKeyOf } from './partition.ts';
 import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
@@ -149,6 +155,8 @@ export class KafkaBus implements EventBus {
   ): Promise<Subscription> {
     await this.ensureTopic();
     const subscription = new KafkaSubscription(
+      this.pool,
+      group,
       this.kafka.consumer({ groupId: group }),
       this.topic,
       handler,
@@ -169,8 +177,13 @@ export class KafkaBus implements EventBus {
 class KafkaSubscription implements Subscription {
   readonly memberId = `member_${randomBytes(6).toString('hex')}`;
   private assigned: number[] = [];
+  private readonly failures = new Map<number, { offset: string; count: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private redelivery: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly pool: pg.Pool,
+    private readonly group: string,
     private readonly consumer: Consumer,
     private readonly topic: string,
     private readonly handler: EventHandler,
@@ -185,6 +198,11 @@ class KafkaSubscription implements Subscription {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assigned = [...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
     });
+    // Dead letters whose retry was asked for (kassa bus dead-letters --retry), by one member each.
+    this.redelivery = setInterval(() => {
+      redeliverDeadLetters(this.pool, this.group, this.handler).catch(() => {});
+    }, 1000);
+    this.redelivery.unref();
     await this.consumer.connect();
     await this.consumer.subscribe({
       topic: this.topic,
@@ -193,7 +211,7 @@ class KafkaSubscription implements Subscription {
     await this.consumer.run({
       // Commit each offset only after the handler resolved: a crash in between redelivers.
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ partition, message, pause }) => {
         const wire = JSON.parse(message.value?.toString('utf8') ?? '{}') as WireEvent;
         const event: BusEvent = {
           ...wire,
@@ -204,9 +222,29 @@ class KafkaSubscription implements Subscription {
         };
         try {
           await this.handler(event);
+          this.failures.delete(partition);
         } catch (error) {
           this.options.onError?.(error, event);
-          throw error; // kafkajs retries the message (and keeps the partition's order)
+          const previous = this.failures.get(partition);
+          const count = previous?.offset === message.offset ? previous.count + 1 : 1;
+          if (count < (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+            // Only this partition waits (kafkajs's own pattern: pause it, throw so the message is
+            // not committed, resume after the delay); the others go on.
+            this.failures.set(partition, { offset: message.offset, count });
+            const resume = pause();
+            const timer = setTimeout(
+              () => {
+                this.timers.delete(timer);
+                resume();
+              },
+              retryDelayMs(count, this.options.retryBaseMs),
+            );
+            this.timers.add(timer);
+            throw error;
+          }
+          await recordDeadLetter(this.pool, this.group, event, count, error);
+          this.options.onDeadLetter?.(event, error);
+          this.failures.delete(partition);
         }
         await this.consumer.commitOffsets([
           { topic: this.topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
@@ -216,6 +254,8 @@ class KafkaSubscription implements Subscription {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.redelivery);
+    for (const timer of this.timers) clearTimeout(timer);
     await this.consumer.disconnect();
   }
 }

@@ -3,6 +3,12 @@ import { query } from '@kassa/db';
 import type pg from 'pg';
 import { headPosition, readLog } from '../events/read.ts';
 import { SEALED_CHANNEL, sealAll } from '../events/sealer.ts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  recordDeadLetter,
+  redeliverDeadLetters,
+  retryDelayMs,
+} from './dead-letters.ts';
 import { int32Of, partitionKeyOf, partitionOf } from './partition.ts';
 import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
@@ -71,6 +77,11 @@ class PostgresSubscription implements Subscription {
   private wakeUp: (() => void) | undefined;
   private lastRebalance = 0;
   private broken = false;
+  /** The event each partition is failing on, how often in a row, and when to try it again. */
+  private readonly failures = new Map<
+    number,
+    { position: bigint; count: number; retryAt: number }
+  >();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -157,9 +168,11 @@ class PostgresSubscription implements Subscription {
           if (old) this.release(old, new Error('connection lost'));
           await this.connect();
         }
-        if (Date.now() - this.lastRebalance >= (this.options.rebalanceMs ?? 1000))
+        if (Date.now() - this.lastRebalance >= (this.options.rebalanceMs ?? 1000)) {
           await this.rebalance();
-        delivered = await this.deliverBatch();
+          delivered += await redeliverDeadLetters(this.pool, this.group, this.handler);
+        }
+        delivered += await this.deliverBatch();
         failures = 0;
       } catch {
         failures += 1; // connection trouble: back off, then try again
@@ -244,19 +257,28 @@ class PostgresSubscription implements Subscription {
   }
 
   /**
-   * Reads the log from the lowest offset this member owns, hands each event of its partitions to
-   * the handler in log order, then commits. A failed event blocks only its own partition.
+   * Reads the log from the lowest offset of the partitions ready to go on, hands each event of
+   * its partitions to the handler in log order, then commits. A failed event blocks only its own
+   * partition, which sits out the reads until its retry is due (so it does not hold the read
+   * position back for the others), and after maxAttempts failures in a row becomes a dead letter.
    */
   private async deliverBatch(): Promise<number> {
-    if (this.offsets.size === 0) return 0;
+    const now = Date.now();
+    const waiting = new Set(
+      [...this.failures]
+        .filter(([partition, failure]) => this.offsets.has(partition) && failure.retryAt > now)
+        .map(([partition]) => partition),
+    );
+    const ready = [...this.offsets].filter(([partition]) => !waiting.has(partition));
+    if (ready.length === 0) return 0;
     // biome-ignore lint/complexity/useMathMinMax: offsets are bigints, which Math.min cannot take
-    const from = [...this.offsets.values()].reduce((a, b) => (a < b ? a : b));
+    const from = ready.map(([, offset]) => offset).reduce((a, b) => (a < b ? a : b));
     const events = await readLog(this.connection as pg.PoolClient, {
       after: from,
       limit: this.options.batchSize ?? 500,
     });
     if (events.length === 0) return 0;
-    const blocked = new Set<number>();
+    const blocked = new Set(waiting);
     let delivered = 0;
     for (const event of events) {
       // Lost the session (and with it the locks): another member may own these partitions now.
@@ -269,10 +291,30 @@ class PostgresSubscription implements Subscription {
       try {
         await this.handler(busEvent);
         this.offsets.set(partition, event.position);
+        this.failures.delete(partition);
         delivered += 1;
       } catch (error) {
-        blocked.add(partition);
         this.options.onError?.(error, busEvent);
+        const previous = this.failures.get(partition);
+        const count = previous?.position === event.position ? previous.count + 1 : 1;
+        if (count >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+          // Set aside (before the offset moves past it): the partition goes on without it.
+          await recordDeadLetter(
+            this.connection as pg.PoolClient,
+            this.group,
+            busEvent,
+            count,
+            error,
+          );
+          this.options.onDeadLetter?.(busEvent, error);
+          this.failures.delete(partition);
+          this.offsets.set(partition, event.position);
+          delivered += 1;
+        } else {
+          const retryAt = Date.now() + retryDelayMs(count, this.options.retryBaseMs);
+          this.failures.set(partition, { position: event.position, count, retryAt });
+          blocked.add(partition);
+        }
       }
     }
     // Partitions that had nothing (more) in this stretch of the log have still been read to its end.

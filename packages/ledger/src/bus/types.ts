@@ -9,7 +9,8 @@ export interface BusEvent extends RecordedEvent {
 
 /**
  * Called for each event, at least once. Resolve to acknowledge; throw to have it (and the rest of
- * its partition) delivered again later. A consumer makes the effect exactly-once with
+ * its partition, while the others go on) delivered again later, after a growing wait; after
+ * `maxAttempts` failures in a row it is set aside as a dead letter and its partition goes on. A consumer makes the effect exactly-once with
  * `processOnce` (or its own dedupe on `event.id`).
  */
 export type EventHandler = (event: BusEvent) => Promise<void>;
@@ -17,8 +18,14 @@ export type EventHandler = (event: BusEvent) => Promise<void>;
 export interface SubscribeOptions {
   /** Where a group that has never consumed starts: the first event, or what comes next. */
   startFrom?: 'beginning' | 'end';
-  /** Called when the handler throws (the event will be retried). */
+  /** Called when the handler throws (the event will be retried, or set aside). */
   onError?: (error: unknown, event: BusEvent) => void;
+  /** Failures in a row before an event becomes a dead letter (default DEFAULT_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** The first wait before a failed event is tried again; it doubles up to 30 s (default 100). */
+  retryBaseMs?: number;
+  /** Called when an event is set aside. */
+  onDeadLetter?: (event: BusEvent, error: unknown) => void;
 }
 
 export interface Subscription {
