@@ -1,3 +1,4 @@
+import { API_VERSIONS, CURRENT_API_VERSION } from '@kassa/contracts';
 import { query } from '@kassa/db';
 import { readStream } from '@kassa/ledger';
 import { pruneIdempotencyKeys } from '@kassa/payments';
@@ -65,6 +66,40 @@ describe('authentication', () => {
     );
     expect(publishable.status).toBe(403);
     expect(publishable.error?.type).toBe('permission_error');
+  });
+});
+
+describe('Kassa-Version', () => {
+  it('answers with the version it used; an unknown one is a 400 naming the header, acting on nothing', async () => {
+    const current = await call('paymentIntents.list', {}, { query: true });
+    expect(current.status).toBe(200);
+    expect(current.headers.get('kassa-version')).toBe(CURRENT_API_VERSION);
+    const pinned = await call(
+      'paymentIntents.list',
+      {},
+      {
+        query: true,
+        headers: { 'kassa-version': API_VERSIONS[0] },
+      },
+    );
+    expect(pinned.headers.get('kassa-version')).toBe(API_VERSIONS[0]);
+
+    const before = await query(db.current.pool, 'SELECT id FROM payment_intents');
+    for (const version of ['1999-01-01', '2026-12-01x', 'latest', '<script>']) {
+      const refused = await call(
+        'paymentIntents.create',
+        { amount: 100, currency: 'usd' },
+        { headers: { 'kassa-version': version } },
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'api_version_invalid',
+        param: 'Kassa-Version',
+      });
+      expect(refused.error?.message).not.toContain('<script>');
+    }
+    expect(await query(db.current.pool, 'SELECT id FROM payment_intents')).toEqual(before);
   });
 });
 

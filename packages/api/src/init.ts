@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { API_VERSIONS, CURRENT_API_VERSION, isApiVersion } from '@kassa/contracts';
 import type { DatabaseClients } from '@kassa/db';
 import { KassaApiError, type Logger, type PaymentsServices } from '@kassa/payments';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -127,8 +128,29 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const router = t.router;
 export const middleware = t.middleware;
-/** No authentication: health and metadata only. */
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * `Kassa-Version`: the API version the caller's integration was written for. Absent, the
+ * current one; one this API does not have, a 400 naming the header (a typo must not silently
+ * pin the current version). The answer carries the version it was made with.
+ */
+const apiVersion = t.middleware(({ ctx, next }) => {
+  const header = ctx.headers['kassa-version'];
+  if (Array.isArray(header) || (header !== undefined && !isApiVersion(header))) {
+    const shown = typeof header === 'string' && /^[\w.-]{1,40}$/.test(header) ? ` ${header}` : '';
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'api_version_invalid',
+      message: `Kassa-Version${shown} is not a version of this API. Versions: ${API_VERSIONS.join(', ')}.`,
+      param: 'Kassa-Version',
+    });
+  }
+  const version = header ?? CURRENT_API_VERSION;
+  ctx.setHeader('Kassa-Version', version);
+  return next({ ctx: { ...ctx, apiVersion: version } });
+});
+
+/** No authentication: health and metadata only. Every chain starts here. */
+export const publicProcedure = t.procedure.use(mapErrors).use(apiVersion);
 
 const TRPC_CODES: Record<number, TRPCError['code']> = {
   400: 'BAD_REQUEST',

@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
+export * from './api-version.ts';
 export * from './checkout-sessions.ts';
 export * from './clock.ts';
 export * from './currencies.ts';

@@ -2,6 +2,11 @@ import { uuid } from './crypto.ts';
 import { errorFromBody, KassaConnectionError, type KassaError } from './errors.ts';
 
 export const VERSION = '0.1.0';
+/**
+ * The API version this SDK was written against, sent as `Kassa-Version` on every request unless
+ * `apiVersion` says otherwise: an upgrade of the API then never changes what this SDK receives.
+ */
+export const API_VERSION = '2026-12-01';
 
 export interface KassaOptions {
   /** Where the Kassa API is, e.g. `https://api.kassa.example`. Default `http://127.0.0.1:4000`. */
@@ -10,7 +15,10 @@ export interface KassaOptions {
   maxNetworkRetries?: number;
   /** Milliseconds before one try is abandoned (and retried). Default 30 000. */
   timeout?: number;
-  /** Sent as `Kassa-Version`, pinning the API version the integration was written for. */
+  /**
+   * Sent as `Kassa-Version`, pinning the API version the integration was written for (default
+   * API_VERSION, the SDK's own). An API that does not have it answers 400 api_version_invalid.
+   */
   apiVersion?: string;
   /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
   fetch?: typeof fetch;
@@ -72,7 +80,7 @@ export class HttpClient {
     this.headers = {
       authorization: `Bearer ${secretKey}`,
       'kassa-sdk': `kassa-typescript/${VERSION}`,
-      ...(options.apiVersion && { 'kassa-version': options.apiVersion }),
+      'kassa-version': options.apiVersion ?? API_VERSION,
     };
   }
 

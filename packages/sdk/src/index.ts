@@ -43,6 +43,6 @@ export default Kassa;
 
 export * from './errors.ts';
 export type * from './generated/types.ts';
-export { type KassaOptions, type RequestOptions, VERSION } from './http.ts';
+export { API_VERSION, type KassaOptions, type RequestOptions, VERSION } from './http.ts';
 export { type ListPage, ListResult } from './pagination.ts';
 export { KassaSignatureVerificationError, Webhooks } from './webhooks.ts';

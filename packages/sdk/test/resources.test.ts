@@ -1,6 +1,8 @@
+import { API_VERSIONS } from '@kassa/contracts';
 import { useApiProcess } from '@kassa/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  API_VERSION,
   Kassa,
   KassaAuthenticationError,
   KassaCardError,
@@ -140,6 +142,32 @@ describe('errors', () => {
     const unreachable = await nowhere.balance.retrieve().catch((e) => e);
     expect(unreachable).toBeInstanceOf(KassaConnectionError);
     expect(() => new Kassa(env.merchant.publishableKey)).toThrow(/secret key/);
+  });
+
+  it('pins the API version it was written against; one the API does not have is a typed 400', async () => {
+    expect(API_VERSIONS).toContain(API_VERSION);
+    let sent: string | null = null;
+    const watching = new Kassa(env.merchant.secretKey, {
+      baseUrl: env.base,
+      fetch: (input, init) => {
+        sent = new Headers(init?.headers).get('kassa-version');
+        return fetch(input, init);
+      },
+    });
+    await watching.balance.retrieve();
+    expect(sent).toBe(API_VERSION);
+
+    const future = new Kassa(env.merchant.secretKey, {
+      baseUrl: env.base,
+      apiVersion: '2099-01-01',
+    });
+    const refused = await future.balance.retrieve().catch((e) => e);
+    expect(refused).toBeInstanceOf(KassaInvalidRequestError);
+    expect(refused).toMatchObject({
+      code: 'api_version_invalid',
+      param: 'Kassa-Version',
+      statusCode: 400,
+    });
   });
 });
 

@@ -16,8 +16,8 @@ export async function registerCheckoutCors(app: FastifyInstance, checkoutUrl: st
         callback(null, {
           origin,
           methods: ['GET', 'POST'],
-          allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
-          exposedHeaders: ['request-id', 'idempotent-replayed'],
+          allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'kassa-version'],
+          exposedHeaders: ['request-id', 'idempotent-replayed', 'kassa-version'],
           maxAge: 600,
         });
       } else {
