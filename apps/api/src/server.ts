@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   background?: boolean;
   /** Requests per second per API key (API_RATE_LIMIT); default 200. */
   rateLimit?: number;
+  /** 3-D Secure returns per minute per client address; default 30. */
+  threeDSecurePerMinute?: number;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
   logger?:
     | string
@@ -104,7 +106,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.decorate('kassaServices', services);
   await registerCheckoutCors(app, services.checkoutUrl);
   await registerRateLimit(app, options.rateLimit ?? 200);
-  registerThreeDSecureReturn(app, services);
+  registerThreeDSecureReturn(app, services, { perMinute: options.threeDSecurePerMinute ?? 30 });
   if (options.background) {
     const jobs = startBackgroundJobs(services, app.log);
     app.addHook('onClose', () => jobs.stop());

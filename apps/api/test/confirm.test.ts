@@ -195,35 +195,35 @@ describe('confirming a card payment', () => {
   });
 });
 
-describe('3-D Secure', () => {
-  async function challenge(result: 'approve' | 'fail') {
-    const { created, confirmed } = await pay('4000002500003155', {
-      return_url: 'https://shop.test/done?order=9',
-    });
-    expect(confirmed.body).toMatchObject({ status: 'requires_action' });
-    const url = confirmed.body.next_action?.redirect_to_url.url as string;
-    expect(url).toMatch(new RegExp(`^${env.acquirer.url}/3ds/auth_`));
-    expect(confirmed.body.next_action?.redirect_to_url.return_url).toBe(
-      'https://shop.test/done?order=9',
-    );
-    // The shopper's browser: the issuer's page, the answer, the redirect back through the API.
-    expect(await (await fetch(url)).text()).toContain('Approve');
-    const answered = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `result=${result}`,
-      redirect: 'manual',
-    });
-    expect(answered.status).toBe(303);
-    const backToApi = answered.headers.get('location') as string;
-    expect(backToApi).toMatch(/\/v1\/3ds\/return\/pa_/);
-    const returned = await fetch(backToApi.replace('http://127.0.0.1:4000', env.base), {
-      redirect: 'manual',
-    });
-    expect(returned.status).toBe(303);
-    return { created, location: new URL(returned.headers.get('location') as string) };
-  }
+async function challenge(result: 'approve' | 'fail') {
+  const { created, confirmed } = await pay('4000002500003155', {
+    return_url: 'https://shop.test/done?order=9',
+  });
+  expect(confirmed.body).toMatchObject({ status: 'requires_action' });
+  const url = confirmed.body.next_action?.redirect_to_url.url as string;
+  expect(url).toMatch(new RegExp(`^${env.acquirer.url}/3ds/auth_`));
+  expect(confirmed.body.next_action?.redirect_to_url.return_url).toBe(
+    'https://shop.test/done?order=9',
+  );
+  // The shopper's browser: the issuer's page, the answer, the redirect back through the API.
+  expect(await (await fetch(url)).text()).toContain('Approve');
+  const answered = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `result=${result}`,
+    redirect: 'manual',
+  });
+  expect(answered.status).toBe(303);
+  const backToApi = answered.headers.get('location') as string;
+  expect(backToApi).toMatch(/\/v1\/3ds\/return\/pa_/);
+  const returned = await fetch(backToApi.replace('http://127.0.0.1:4000', env.base), {
+    redirect: 'manual',
+  });
+  expect(returned.status).toBe(303);
+  return { created, backToApi, location: new URL(returned.headers.get('location') as string) };
+}
 
+describe('3-D Secure', () => {
   it('approve: the payment succeeds and the shopper returns to the merchant', async () => {
     const { created, location } = await challenge('approve');
     expect(location.origin + location.pathname).toBe('https://shop.test/done');
@@ -251,6 +251,54 @@ describe('3-D Secure', () => {
       status: 'requires_payment_method',
       last_payment_error: { code: 'payment_intent_authentication_failure' },
     });
+  });
+});
+
+describe('3-D Secure return, hardened', () => {
+  it("an old attempt's return confirms nothing else: a payment method attached since is left alone", async () => {
+    const { created, backToApi } = await challenge('fail');
+    const failed = await retrieve(created.id);
+    const pm = failed.last_payment_error?.payment_method as string;
+    const updated = await call('paymentIntents.update', { id: created.id, payment_method: pm });
+    expect(updated.body).toMatchObject({ status: 'requires_confirmation' });
+    const authorizations = async () =>
+      (
+        await query(
+          db.current.pool,
+          'SELECT id FROM acquirer_sim.authorizations WHERE reference = $1',
+          [created.id],
+        )
+      ).length;
+    const before = await authorizations();
+
+    const again = await fetch(backToApi.replace('http://127.0.0.1:4000', env.base), {
+      redirect: 'manual',
+    });
+    expect(again.status).toBe(303);
+    const location = new URL(again.headers.get('location') as string);
+    expect(location.origin).toBe('https://shop.test');
+    expect(location.searchParams.get('redirect_status')).toBe('requires_confirmation');
+    expect(await retrieve(created.id)).toMatchObject({ status: 'requires_confirmation' });
+    expect(await authorizations()).toBe(before);
+    const attempts = await query<{ status: string }>(
+      db.current.pool,
+      'SELECT status FROM payment_attempts WHERE payment_intent_id = $1',
+      [created.id],
+    );
+    expect(attempts.map((a) => a.status)).toEqual(['failed']);
+  });
+
+  it('is rate-limited per client address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      const response = await fetch(`${env.base}/v1/3ds/return/pa_${'0'.repeat(24)}`, {
+        redirect: 'manual',
+      });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(30);
+    expect(statuses.at(-1)).toBe(429);
   });
 });
 

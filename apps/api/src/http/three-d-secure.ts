@@ -23,11 +23,27 @@ const page = (title: string, text: string) => `<!doctype html>
  * It brings the payment up to date from the acquirer at once — so the payment is settled even
  * if the shopper never reaches the merchant's page — then redirects to the merchant's
  * `return_url` with `payment_intent`, `payment_intent_client_secret` and `redirect_status`.
- * It needs no key: the attempt id is unguessable, and all it can do is ask the acquirer.
+ * It needs no key: the attempt id is unguessable, and all it can do is ask the acquirer about
+ * that attempt's challenge, and only while the attempt waits for it (confirmStep's
+ * `challengeOf`): never confirm anything else. It redirects only to the `return_url` given at
+ * that confirmation, and only to http(s). Each client address gets `perMinute` calls.
  */
-export function registerThreeDSecureReturn(app: FastifyInstance, services: PaymentsServices): void {
+export function registerThreeDSecureReturn(
+  app: FastifyInstance,
+  services: PaymentsServices,
+  options: { perMinute: number },
+): void {
   app.get<{ Params: { attemptId: string } }>(
     '/v1/3ds/return/:attemptId',
+    {
+      config: {
+        rateLimit: {
+          max: options.perMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request) => `3ds:${request.ip}`,
+        },
+      },
+    },
     async (request, reply) => {
       reply
         .header(
@@ -59,7 +75,11 @@ export function registerThreeDSecureReturn(app: FastifyInstance, services: Payme
           { attempt: attempt.id },
           confirmStep(
             ctx,
-            { paymentIntentId: attempt.payment_intent_id, checkout: false },
+            {
+              paymentIntentId: attempt.payment_intent_id,
+              checkout: false,
+              challengeOf: attempt.id,
+            },
             (row) => row,
           ),
         );
@@ -78,8 +98,12 @@ export function registerThreeDSecureReturn(app: FastifyInstance, services: Payme
           : row.status === 'requires_payment_method'
             ? 'failed'
             : row.status;
-      if (attempt.return_url) {
-        const back = new URL(attempt.return_url);
+      const back = attempt.return_url ? new URL(attempt.return_url) : undefined;
+      if (back) {
+        // Validated at confirm (zod); asserted again, for the row could come from anywhere.
+        if (back.protocol !== 'https:' && back.protocol !== 'http:') {
+          throw new Error(`attempt ${attempt.id} has a return_url that is not http(s)`);
+        }
         back.searchParams.set('payment_intent', row.id);
         back.searchParams.set(
           'payment_intent_client_secret',

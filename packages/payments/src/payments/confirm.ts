@@ -34,6 +34,12 @@ export interface ConfirmRequest {
   return_url?: string;
   /** Checkout may only use payment methods it tokenized for this payment. */
   checkout: boolean;
+  /**
+   * The 3-D Secure return of this attempt: only bring that very challenge up to date from the
+   * acquirer. Any other state (a new attempt since, a payment method attached, a lost answer) is
+   * left untouched and answered as it is: this path never authorizes anything.
+   */
+  challengeOf?: string;
 }
 
 export type ConfirmPlan =
@@ -83,6 +89,10 @@ export function confirmStep<View>(
         return { result: view(row) };
       }
       const open = await openAttempt(tx, row.id, ['authorize']);
+      if (request.challengeOf !== undefined) {
+        const waiting = open?.id === request.challengeOf && open.status === 'requires_action';
+        return waiting ? { plan: { kind: 'sync', attempt: open } } : { result: view(row) };
+      }
       if (open?.status === 'requires_action') return { plan: { kind: 'sync', attempt: open } };
       if (open) {
         if (isHeld(open)) {
