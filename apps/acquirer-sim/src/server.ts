@@ -24,6 +24,11 @@ export interface Behaviour {
   faultRate: number;
   /** Share of requests processed and committed whose connection is then dropped unanswered. */
   lostResponseRate: number;
+  /**
+   * Refuse a repeated Idempotency-Key with 409 request_in_progress instead of replaying its
+   * answer (as some acquirers do while, or for a while after, they process the first request).
+   */
+  refuseReplays: boolean;
 }
 
 export interface AcquirerOptions {
@@ -74,6 +79,7 @@ const controlInput = z
     latency_ms: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(),
     fault_rate: z.number().min(0).max(1).optional(),
     lost_response_rate: z.number().min(0).max(1).optional(),
+    refuse_replays: z.boolean().optional(),
   })
   .strict();
 
@@ -132,6 +138,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
     latencyMs: options.behaviour?.latencyMs ?? [0, 0],
     faultRate: options.behaviour?.faultRate ?? 0,
     lostResponseRate: options.behaviour?.lostResponseRate ?? 0,
+    refuseReplays: options.behaviour?.refuseReplays ?? false,
   };
   const expectedKey = digest(options.apiKey);
   const hashKey = digest(`request-hash:${options.apiKey}`);
@@ -234,6 +241,13 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
             'This Idempotency-Key was used with another request.',
           );
         }
+        if (behaviour.refuseReplays) {
+          throw new SimError(
+            409,
+            'request_in_progress',
+            'A request with this key was already received.',
+          );
+        }
         return { status: stored.status, body: stored.body, replayed: true };
       }
       const result = await work(tx);
@@ -326,6 +340,25 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
         return { status: 200, body: view(row, publicUrl) };
       });
     });
+
+    /**
+     * The authorization a request with this Idempotency-Key created, if one did: how a caller
+     * whose retry was refused learns whether its first request went through.
+     */
+    api.get<{ Querystring: { idempotency_key?: string } }>(
+      '/v1/authorizations',
+      async (request) => {
+        const key = request.query.idempotency_key;
+        if (!key) throw new SimError(400, 'parameter_missing', 'Pass idempotency_key.');
+        const { rows } = await pool.query<{ status: number; body: { id?: string } | null }>(
+          `SELECT status, body FROM acquirer_sim.idempotency WHERE key = $1 AND status = 200`,
+          [key],
+        );
+        const id = rows[0]?.body?.id;
+        const row = id ? await loadAuthorization(pool, id) : undefined;
+        return { object: 'list', data: row ? [view(row, publicUrl)] : [] };
+      },
+    );
 
     api.get<{ Params: { id: string } }>('/v1/authorizations/:id', async (request) => {
       const row = await loadAuthorization(pool, request.params.id);
@@ -435,6 +468,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       latency_ms: behaviour.latencyMs,
       fault_rate: behaviour.faultRate,
       lost_response_rate: behaviour.lostResponseRate,
+      refuse_replays: behaviour.refuseReplays,
     }));
     api.post('/_control', async (request) => {
       const input = controlInput.parse(request.body);
@@ -443,10 +477,12 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       if (input.lost_response_rate !== undefined) {
         behaviour.lostResponseRate = input.lost_response_rate;
       }
+      if (input.refuse_replays !== undefined) behaviour.refuseReplays = input.refuse_replays;
       return {
         latency_ms: behaviour.latencyMs,
         fault_rate: behaviour.faultRate,
         lost_response_rate: behaviour.lostResponseRate,
+        refuse_replays: behaviour.refuseReplays,
       };
     });
   });

@@ -48,6 +48,12 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** How long a request waits for a concurrent one with its Idempotency-Key; default 10 s. */
   idempotencyWaitMs?: number;
+  /**
+   * How long a request holds the attempt it calls the acquirer for, time queued behind the
+   * bulkhead included; default the acquirer client's longest call (every try timing out, plus 5 s
+   * of queueing). A call that could not finish within it is not sent.
+   */
+  attemptLeaseMs?: number;
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
@@ -94,7 +100,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
     vault: options.vault,
     acquirer: options.acquirer,
-    attemptLeaseMs: options.acquirer.longestCallMs,
+    attemptLeaseMs: options.attemptLeaseMs ?? options.acquirer.longestCallMs,
     idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),

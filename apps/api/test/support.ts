@@ -56,6 +56,7 @@ export async function startApi(
     port?: number;
     clock?: Clock;
     idempotencyWaitMs?: number;
+    attemptLeaseMs?: number;
   } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
@@ -76,6 +77,7 @@ export async function startApi(
     checkoutUrl: options.checkoutUrl,
     clock: options.clock,
     idempotencyWaitMs: options.idempotencyWaitMs,
+    attemptLeaseMs: options.attemptLeaseMs,
   });
   const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, base, logs };

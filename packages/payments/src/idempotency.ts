@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Queryable, type Transaction, withTransaction } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
-import { AcquirerUnavailableError } from './acquirer/client.ts';
+import { AcquirerUnavailableError, type CallOptions } from './acquirer/client.ts';
 import type { DomainContext, Principal } from './context.ts';
 import { KassaApiError } from './errors.ts';
 
@@ -79,7 +79,8 @@ export interface AcquirerStep<Plan extends { attempt: { id: string } }, Outcome,
    * to; it never records a new attempt then.
    */
   prepare(tx: Transaction, resume?: string): Promise<{ result: Result } | { plan: Plan }>;
-  call(plan: Plan): Promise<Outcome>;
+  /** `options.notAfter`: when the attempt's lease ends; pass it to the acquirer client. */
+  call(plan: Plan, options: CallOptions): Promise<Outcome>;
   finish(tx: Transaction, plan: Plan, outcome: Outcome): Promise<Result>;
   abandon(tx: Transaction, plan: Plan): Promise<void>;
   release(tx: Transaction, plan: Plan): Promise<void>;
@@ -107,9 +108,13 @@ export async function runAcquirerMutation<
   const pool = ctx.services.db.pool;
   const deadline = Date.now() + ctx.services.idempotencyWaitMs;
   let prepared: { result: Result } | { plan: Plan } | { replay: StoredResponse };
+  // Taken before the transaction that sets the attempt's lease (from the database's now()), so
+  // the call's deadline is never later than the lease: time queued counts toward it.
+  let leaseStart = Date.now();
   for (;;) {
     if (key) await waitForKey(pool, ctx.principal, key, deadline);
     try {
+      leaseStart = Date.now();
       prepared = await transact(pool, async (tx) => {
         let resume: string | undefined;
         if (key) {
@@ -135,7 +140,7 @@ export async function runAcquirerMutation<
 
   let outcome: Outcome;
   try {
-    outcome = await step.call(plan);
+    outcome = await step.call(plan, { notAfter: leaseStart + attemptLeaseMs });
   } catch (error) {
     const notSent = error instanceof AcquirerUnavailableError && error.notSent;
     await withTransaction(pool, async (tx) => {

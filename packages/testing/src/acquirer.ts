@@ -57,6 +57,7 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       latency_ms?: [number, number];
       fault_rate?: number;
       lost_response_rate?: number;
+      refuse_replays?: boolean;
     }) {
       const response = await fetch(`${url}/_control`, {
         method: 'POST',

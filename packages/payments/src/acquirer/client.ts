@@ -87,17 +87,30 @@ export class AcquirerUnavailableError extends Error {
   }
 }
 
-/** The acquirer answered and refused the request (4xx): a definite answer. */
+/**
+ * The acquirer answered and refused the request (4xx). A definite answer for a first try; for
+ * a retry (`afterRetry`: an earlier try of this call may have reached the acquirer) it is not,
+ * until the acquirer has been asked what that key did (findAuthorization).
+ */
 export class AcquirerRejectedError extends Error {
   override readonly name = 'AcquirerRejectedError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly afterRetry = false,
   ) {
     super(message);
   }
 }
+
+/** Per call: when it must be over by (epoch ms), so that time queued counts toward a lease. */
+export interface CallOptions {
+  notAfter?: number;
+}
+
+/** Left the bulkhead's queue too late to finish within its lease: never sent. */
+class QueuedTooLongError extends Error {}
 
 /** A failed attempt worth retrying (same key): no answer, or a server error. */
 class RetryableError extends Error {}
@@ -174,8 +187,13 @@ export class AcquirerClient {
    * them, plus a margin. A request holding an attempt for this long is certainly done with it.
    */
   get longestCallMs(): number {
+    return this.callMs + 5_000;
+  }
+
+  /** One call's worst case once it has left the bulkhead's queue: every try times out. */
+  private get callMs(): number {
     const { timeoutMs, retries } = this.options;
-    return timeoutMs * (retries + 1) + 1_000 * retries + 5_000;
+    return timeoutMs * (retries + 1) + 1_000 * retries;
   }
 
   /**
@@ -200,11 +218,16 @@ export class AcquirerClient {
       card: CardForAcquirer;
       return_url?: string;
     },
+    options: CallOptions = {},
   ): Promise<AcquirerAuthorization> {
-    return this.send(acquirerAuthorizationSchema, 'POST', '/v1/authorizations', key, {
-      ...request,
-      amount: Number(request.amount),
-    });
+    return this.send(
+      acquirerAuthorizationSchema,
+      'POST',
+      '/v1/authorizations',
+      key,
+      { ...request, amount: Number(request.amount) },
+      options,
+    );
   }
 
   retrieve(authorizationId: string): Promise<AcquirerAuthorization> {
@@ -215,37 +238,60 @@ export class AcquirerClient {
     );
   }
 
-  capture(authorizationId: string, key: string, amount: bigint): Promise<AcquirerAuthorization> {
+  /** The authorization the request with Idempotency-Key `key` created, if it got that far. */
+  async findAuthorization(key: string): Promise<AcquirerAuthorization | undefined> {
+    const list = await this.send(
+      z.object({ data: z.array(acquirerAuthorizationSchema).max(1) }),
+      'GET',
+      `/v1/authorizations?idempotency_key=${encodeURIComponent(key)}`,
+    );
+    return list.data[0];
+  }
+
+  capture(
+    authorizationId: string,
+    key: string,
+    amount: bigint,
+    options: CallOptions = {},
+  ): Promise<AcquirerAuthorization> {
     return this.send(
       acquirerAuthorizationSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/capture`,
       key,
-      {
-        amount: Number(amount),
-      },
+      { amount: Number(amount) },
+      options,
     );
   }
 
-  void(authorizationId: string, key: string): Promise<AcquirerAuthorization> {
+  void(
+    authorizationId: string,
+    key: string,
+    options: CallOptions = {},
+  ): Promise<AcquirerAuthorization> {
     return this.send(
       acquirerAuthorizationSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/void`,
       key,
       {},
+      options,
     );
   }
 
-  refund(authorizationId: string, key: string, amount: bigint): Promise<AcquirerRefund> {
+  refund(
+    authorizationId: string,
+    key: string,
+    amount: bigint,
+    options: CallOptions = {},
+  ): Promise<AcquirerRefund> {
     return this.send(
       acquirerRefundSchema,
       'POST',
       `/v1/authorizations/${encodeURIComponent(authorizationId)}/refunds`,
       key,
-      {
-        amount: Number(amount),
-      },
+      { amount: Number(amount) },
+      options,
     );
   }
 
@@ -255,12 +301,22 @@ export class AcquirerClient {
     path: string,
     key?: string,
     body?: unknown,
+    options: CallOptions = {},
   ): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     try {
       // A signal of its own per call: the policies derive theirs from it (one shared default
       // signal would collect a listener per call in flight).
-      return await this.policy.execute(async ({ signal }) => {
+      return await this.policy.execute(async ({ signal, attempt }) => {
+        // Out of the bulkhead's queue: a call that could now outlast its attempt's lease is not
+        // sent, for once the lease is over a retry or the sweep may take the attempt over.
+        if (
+          attempt === 0 &&
+          options.notAfter !== undefined &&
+          Date.now() + this.callMs > options.notAfter
+        ) {
+          throw new QueuedTooLongError();
+        }
         let response: Response;
         try {
           response = await fetch(`${this.base}${path}`, {
@@ -290,6 +346,7 @@ export class AcquirerClient {
             refusal.success
               ? refusal.data.error.message
               : `the acquirer answered ${response.status}`,
+            attempt > 0,
           );
         }
         const answer = schema.safeParse(json);
@@ -302,6 +359,9 @@ export class AcquirerClient {
       }
       if (error instanceof BulkheadRejectedError) {
         throw new AcquirerUnavailableError('too many acquirer calls in flight', true);
+      }
+      if (error instanceof QueuedTooLongError) {
+        throw new AcquirerUnavailableError('queued too long to finish within its lease', true);
       }
       if (error instanceof RetryableError || error instanceof UnreadableAnswerError) {
         throw new AcquirerUnavailableError(error.message, false);

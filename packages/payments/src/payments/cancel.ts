@@ -12,6 +12,7 @@ import {
   type AuthorizationOutcome,
   type AuthorizationPlan,
   answerOrRefusal,
+  answerUnderKey,
   attemptAfterFailedCall,
   failRefused,
   inProgress,
@@ -77,9 +78,15 @@ export function cancelStep(
       return { plan: { attempt, authorizationId: row.acquirer_authorization_id } };
     },
 
-    async call({ attempt, authorizationId }) {
+    async call({ attempt, authorizationId, resumed }, options) {
       return answerOrRefusal(
-        acquirer.void(authorizationId, attempt.id).then((authorization) => ({ authorization })),
+        answerUnderKey(
+          ctx,
+          attempt.id,
+          resumed === true,
+          () => acquirer.void(authorizationId, attempt.id, options),
+          (found) => found.status === 'voided',
+        ).then((authorization) => ({ authorization })),
       );
     },
 

@@ -10,6 +10,7 @@ import {
   type AuthorizationOutcome,
   type AuthorizationPlan,
   answerOrRefusal,
+  answerUnderKey,
   attemptAfterFailedCall,
   failRefused,
   lockForFinish,
@@ -72,11 +73,15 @@ export function captureStep(
       return { plan: { attempt, authorizationId: row.acquirer_authorization_id } };
     },
 
-    async call({ attempt, authorizationId }) {
+    async call({ attempt, authorizationId, resumed }, options) {
       return answerOrRefusal(
-        acquirer
-          .capture(authorizationId, attempt.id, attempt.amount)
-          .then((authorization) => ({ authorization })),
+        answerUnderKey(
+          ctx,
+          attempt.id,
+          resumed === true,
+          () => acquirer.capture(authorizationId, attempt.id, attempt.amount, options),
+          (found) => found.status === 'captured',
+        ).then((authorization) => ({ authorization })),
       );
     },
 

@@ -20,7 +20,7 @@ import {
 } from './attempts.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
-import { answerOrRefusal, lockForFinish, settledAttempt } from './steps.ts';
+import { answerOrRefusal, answerUnderKey, lockForFinish, settledAttempt } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
 export interface ConfirmRequest {
@@ -51,6 +51,8 @@ export type ConfirmPlan =
       expYear: number;
       /** Automatic capture: authorize and capture in one message. */
       capture: boolean;
+      /** The attempt was made before (its answer was lost): this call is a retry of it. */
+      resumed: boolean;
       /** In memory only, for this one call: never written anywhere. */
       cvc?: string;
     }
@@ -106,7 +108,7 @@ export function confirmStep<View>(
         const pm = await attemptCard(tx, open);
         await refuseAnotherCard(ctx, open, pm, request);
         await holdAttempt(tx, open.id, attemptLeaseMs);
-        return { plan: planOf(open, pm, row, request.payment_method_data?.card.cvc) };
+        return { plan: planOf(open, pm, row, request.payment_method_data?.card.cvc, true) };
       }
       if (!CONFIRMABLE.has(row.status)) {
         throw unexpectedState('payment_intent', row.status, 'confirm');
@@ -153,10 +155,10 @@ export function confirmStep<View>(
         },
         attemptLeaseMs,
       );
-      return { plan: planOf(attempt, pm, row, cvc) };
+      return { plan: planOf(attempt, pm, row, cvc, false) };
     },
 
-    async call(plan) {
+    async call(plan, options) {
       return answerOrRefusal(
         (async () => {
           if (plan.kind === 'sync') {
@@ -170,21 +172,34 @@ export function confirmStep<View>(
           }
           const { attempt } = plan;
           const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
-          return {
-            authorization: await acquirer.authorize(attempt.id, {
-              amount: attempt.amount,
-              currency: attempt.currency,
-              capture: plan.capture,
-              merchant: attempt.merchant_id,
-              reference: attempt.payment_intent_id,
-              card: {
-                number,
-                exp_month: plan.expMonth,
-                exp_year: plan.expYear,
-                ...(plan.cvc && { cvc: plan.cvc }),
+          const authorize = () =>
+            acquirer.authorize(
+              attempt.id,
+              {
+                amount: attempt.amount,
+                currency: attempt.currency,
+                capture: plan.capture,
+                merchant: attempt.merchant_id,
+                reference: attempt.payment_intent_id,
+                card: {
+                  number,
+                  exp_month: plan.expMonth,
+                  exp_year: plan.expYear,
+                  ...(plan.cvc && { cvc: plan.cvc }),
+                },
+                return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
               },
-              return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
-            }),
+              options,
+            );
+          // Whatever the first try came to (approved, captured, declined, 3-D Secure) is the answer.
+          return {
+            authorization: await answerUnderKey(
+              ctx,
+              attempt.id,
+              plan.resumed,
+              authorize,
+              () => true,
+            ),
           };
         })(),
       );
@@ -284,9 +299,11 @@ function planOf(
   pm: { vault_card_id: string; exp_month: number; exp_year: number },
   row: PaymentIntentRow,
   cvc: string | undefined,
+  resumed: boolean,
 ): ConfirmPlan {
   return {
     kind: 'authorize',
+    resumed,
     attempt,
     vaultCardId: pm.vault_card_id,
     expMonth: pm.exp_month,

@@ -1,6 +1,6 @@
 import type { Queryable } from '@kassa/db';
 import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
-import type { Principal } from '../context.ts';
+import type { DomainContext, Principal } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import {
   type AttemptKind,
@@ -53,6 +53,35 @@ export async function answerOrRefusal<T>(
 export interface AuthorizationPlan {
   attempt: AttemptRow;
   authorizationId: string;
+  /** The attempt was made before (its answer was lost): this call is a retry of it. */
+  resumed?: boolean;
+}
+
+/**
+ * The acquirer's answer to an attempt's call, where a refusal of a retry (an earlier try, in
+ * this call or a lost one, may have reached the acquirer) is not taken as the answer until the
+ * acquirer has said what that key did: if the first try went through, its authorization (when
+ * `went` recognises it) is the answer; otherwise the refusal stands.
+ */
+export async function answerUnderKey(
+  ctx: DomainContext,
+  attemptId: string,
+  resumed: boolean,
+  call: () => Promise<AcquirerAuthorization>,
+  went: (authorization: AcquirerAuthorization) => boolean,
+): Promise<AcquirerAuthorization> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof AcquirerRejectedError) || !(error.afterRetry || resumed)) throw error;
+    const found = await ctx.services.acquirer.findAuthorization(attemptId);
+    if (!found || !went(found)) throw error;
+    ctx.log.warn(
+      { attempt: attemptId, code: error.code, authorization: found.id },
+      'the acquirer refused a retry of a call that had gone through: taking the first answer',
+    );
+    return found;
+  }
 }
 
 /** What the acquirer said to a call on an authorization. */
@@ -85,7 +114,9 @@ export async function resumeOpenAttempt<Result>(
     throw new Error(`payment ${row.id} has an open ${step.kind} attempt but no authorization`);
   }
   await holdAttempt(tx, open.id, step.leaseMs);
-  return { plan: { attempt: open, authorizationId: row.acquirer_authorization_id } };
+  return {
+    plan: { attempt: open, authorizationId: row.acquirer_authorization_id, resumed: true },
+  };
 }
 
 /**

@@ -108,9 +108,11 @@ export function createRefundStep(
       };
     },
 
-    async call({ attempt, authorizationId }) {
+    async call({ attempt, authorizationId }, options) {
       return answerOrRefusal(
-        acquirer.refund(authorizationId, attempt.id, attempt.amount).then((refund) => ({ refund })),
+        acquirer
+          .refund(authorizationId, attempt.id, attempt.amount, options)
+          .then((refund) => ({ refund })),
       );
     },
 
