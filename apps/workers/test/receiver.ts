@@ -8,14 +8,20 @@ export interface ReceivedDelivery {
   at: number;
 }
 
+export type Answer = number | 'hang' | { status: number; headers: Record<string, string> };
+
 /**
- * A merchant's webhook endpoint over real HTTP: records every delivery (raw body and headers)
- * and answers with what `answer` says (a status, or 'hang' to never answer).
+ * A merchant's webhook endpoint over real HTTP: records every connection and delivery (raw body
+ * and headers) and answers with what `answer` says (a status, a status with headers, or 'hang' to
+ * never answer). It listens on 127.0.0.1 unless told another interface (`::` takes IPv4 and IPv6
+ * on every local address) and on a free port unless told one.
  */
 export async function startReceiver(
-  answer: (delivery: ReceivedDelivery, index: number) => number | 'hang' = () => 200,
+  answer: (delivery: ReceivedDelivery, index: number) => Answer = () => 200,
+  listen: { host?: string; port?: number } = {},
 ) {
   const received: ReceivedDelivery[] = [];
+  const connections: string[] = [];
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -25,16 +31,23 @@ export async function startReceiver(
       at: Date.now(),
     };
     received.push(delivery);
-    const status = answer(delivery, received.length - 1);
-    if (status === 'hang') return;
-    response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    const answered = answer(delivery, received.length - 1);
+    if (answered === 'hang') return;
+    const { status, headers } =
+      typeof answered === 'number' ? { status: answered, headers: {} } : answered;
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{}');
   });
-  server.listen(0, '127.0.0.1');
+  server.on('connection', (socket) => connections.push(socket.remoteAddress ?? '?'));
+  const host = listen.host ?? '127.0.0.1';
+  server.listen(listen.port ?? 0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/webhooks`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/webhooks`,
+    port,
     received,
+    /** The remote address of every connection made to it, delivery or not. */
+    connections,
     events: () => received.map((d) => JSON.parse(d.body) as { id: string; type: string }),
     close: () => {
       server.closeAllConnections();

@@ -1,76 +1,17 @@
-import { PostgresBus } from '@kassa/ledger';
-import { Kassa, type WebhookEndpoint } from '@kassa/sdk';
-import { newMerchant, TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  type DispatcherOptions,
-  fanOut,
-  retryDelayMs,
-  startWebhooksWorker,
-  type WebhooksWorker,
-} from '../src/webhooks/index.ts';
+import { Kassa } from '@kassa/sdk';
+import { newMerchant } from '@kassa/testing';
+import { describe, expect, it } from 'vitest';
+import { fanOut, retryDelayMs } from '../src/webhooks/index.ts';
+import { useWebhooksHarness } from './harness.ts';
 import { eventually, startReceiver } from './receiver.ts';
 
 // The webhooks worker against the real API (with its ledger sealer running), the real bus on
 // the test database, and merchants' endpoints as real HTTP servers. Every delivery is verified
 // the way a merchant verifies it: with the SDK's constructEvent and the secret the API gave.
-const { db, env, browser } = useApiProcess();
-const kassa = () => new Kassa(env.merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
-const log = pino({ level: 'silent' });
-const fast: DispatcherOptions = {
-  timeoutMs: 2_000,
-  maxAttempts: 3,
-  retryBaseMs: 50,
-  retryCapMs: 200,
-  concurrency: 10,
-  pollMs: 50,
-  log,
-};
-
-const workers: WebhooksWorker[] = [];
-const cleanups: Array<() => Promise<unknown>> = [];
-async function startWorker(options: Partial<DispatcherOptions> = {}) {
-  const bus = new PostgresBus(db.current.pool, { pollMs: 50 });
-  const worker = await startWebhooksWorker({
-    pool: db.current.pool,
-    bus,
-    platformSecret: TEST_SECRET_KEY,
-    dispatcher: { ...fast, ...options },
-  });
-  workers.push(worker);
-  cleanups.push(() => bus.close());
-  return worker;
-}
-afterEach(async () => {
-  for (const worker of workers.splice(0)) await worker.stop();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function endpointFor(url: string, events: string[] = ['*'], k = kassa()) {
-  return k.webhookEndpoints.create({
-    url,
-    enabled_events: events as WebhookEndpoint['enabled_events'] as never,
-  });
-}
+const { db, env, browser, kassa, cleanups, startWorker, endpointFor, deliveriesOf } =
+  useWebhooksHarness();
 const verify = (body: string, header: string | string[] | undefined, secret: string) =>
   kassa().webhooks.constructEvent(body, header as string | undefined, secret);
-
-async function deliveriesOf(endpointId: string) {
-  const { rows } = await db.current.pool.query<{
-    event_id: string;
-    event_type: string;
-    status: string;
-    attempts: number;
-    last_response_status: number | null;
-    last_error: string | null;
-  }>(
-    `SELECT event_id, event_type, status, attempts, last_response_status, last_error
-       FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at`,
-    [endpointId],
-  );
-  return rows;
-}
 
 describe('webhook delivery', () => {
   it('delivers every event of a payment, signed with the endpoint secret', async () => {
@@ -347,11 +288,23 @@ describe('webhook endpoints API', () => {
       'http://merchant.example/hooks',
       'https://127.0.0.1/hooks',
       'https://localhost/x',
+      'https://hooks.internal/x',
+      'https://0x7f000001/x', // 127.0.0.1 once the URL is parsed
+      'https://100.64.1.1/x',
+      'https://[::ffff:10.0.0.5]/x',
+      'https://[fd00:ec2::254]/latest',
     ]) {
       await expect(
         live.webhookEndpoints.create({ url, enabled_events: ['*'] }),
       ).rejects.toMatchObject({ code: 'url_invalid', param: 'url' });
     }
+    // The same classifier as the worker's, so the refusal names the same class.
+    await expect(
+      live.webhookEndpoints.create({
+        url: 'https://169.254.169.254/latest/meta-data',
+        enabled_events: ['*'],
+      }),
+    ).rejects.toThrow('(169.254.169.254 is metadata)');
     const ok = await live.webhookEndpoints.create({
       url: 'https://merchant.example/hooks',
       enabled_events: ['*'],
@@ -378,8 +331,4 @@ describe('retryDelayMs', () => {
     expect(max(30)).toBeGreaterThan(21_599_000);
     expect(min(30)).toBe(10_800_000);
   });
-});
-
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
 });

@@ -71,4 +71,5 @@ export const webhooksWorkerVariables = [
   'WEBHOOK_RETRY_BASE_MS',
   'WEBHOOK_RETRY_CAP_MS',
   'WEBHOOK_CONCURRENCY',
+  'WEBHOOK_ALLOW_PRIVATE_HOSTS',
 ] as const;

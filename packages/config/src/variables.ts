@@ -271,6 +271,29 @@ export const variables = {
     expected: 'an integer from 1 to 1000',
     example: '# WEBHOOK_CONCURRENCY=20',
   }),
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: variable({
+    // Deliveries go only to public addresses (SSRF); tests and local development deliver to
+    // receivers on this machine, so they name those hosts here explicitly.
+    schema: z
+      .string()
+      .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((host) =>
+            host
+              .trim()
+              .toLowerCase()
+              .replace(/^\[(.*)\]$/, '$1'),
+          )
+          .filter((host) => host !== ''),
+      )
+      .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.hostname()]))),
+    description:
+      'Webhooks worker: endpoint hosts (names or addresses, comma-separated) that may be delivered to although they are or resolve to loopback or private addresses; for local development only. Unset: every endpoint must resolve to public addresses only.',
+    expected: 'host names or IP addresses separated by commas, e.g. localhost,127.0.0.1',
+    example: '# WEBHOOK_ALLOW_PRIVATE_HOSTS=localhost,127.0.0.1',
+  }),
 } as const;
 
 export type VariableName = keyof typeof variables;

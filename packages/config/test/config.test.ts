@@ -108,6 +108,24 @@ describe('loadConfig', () => {
       expect(loadConfig(['DATABASE_URL'], { DATABASE_URL: url }).DATABASE_URL).toBe(url);
     }
   });
+
+  it('reads the webhook private-host allowance as a list, empty unless set', () => {
+    const allow = (value?: string) =>
+      loadConfig(['WEBHOOK_ALLOW_PRIVATE_HOSTS'], { WEBHOOK_ALLOW_PRIVATE_HOSTS: value })
+        .WEBHOOK_ALLOW_PRIVATE_HOSTS;
+    expect(allow()).toEqual([]);
+    expect(allow('')).toEqual([]);
+    expect(allow('localhost, 127.0.0.1,[::1],Hooks.Dev.Example')).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      'hooks.dev.example',
+    ]);
+    for (const bad of ['http://localhost', 'localhost:3000', '10.0.0.0/8', 'a b'])
+      expect(errorOf(() => allow(bad)).message).toContain(
+        'WEBHOOK_ALLOW_PRIVATE_HOSTS: expected host names or IP addresses',
+      );
+  });
 });
 
 describe('.env.example', () => {

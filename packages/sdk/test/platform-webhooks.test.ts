@@ -59,6 +59,7 @@ describe('webhooks signed by the platform', () => {
         KASSA_SECRET_KEY: TEST_SECRET_KEY,
         WEBHOOK_RETRY_BASE_MS: '100',
         WEBHOOK_MAX_ATTEMPTS: '2',
+        WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

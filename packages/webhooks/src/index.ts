@@ -59,3 +59,5 @@ export function signatureHeader(
   );
   return [`t=${timestamp}`, ...signatures].join(',');
 }
+
+export { type AddressClass, addressClass, literalAddress } from './addresses.ts';

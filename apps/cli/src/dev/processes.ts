@@ -83,7 +83,12 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
       // Signs and sends webhook deliveries; no port of its own.
       name: 'webhooks',
       ...typescriptEntry('@kassa/workers/webhooks/main'),
-      env,
+      // On a developer's machine endpoints are local receivers; production allows none.
+      env: {
+        ...env,
+        WEBHOOK_ALLOW_PRIVATE_HOSTS:
+          process.env.WEBHOOK_ALLOW_PRIVATE_HOSTS ?? '127.0.0.1,localhost',
+      },
     },
   ];
 }

@@ -4,6 +4,12 @@ import { findEventById } from '@kassa/ledger';
 import { signatureHeader, type WebhookSigner } from '@kassa/webhooks';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { fetch } from 'undici';
+import {
+  DeliveryDestinations,
+  DestinationForbiddenError,
+  type ResolveHost,
+} from './destinations.ts';
 
 export interface DispatcherOptions {
   /** How long an endpoint has to answer. */
@@ -17,6 +23,13 @@ export interface DispatcherOptions {
   concurrency: number;
   /** Fallback poll for due retries (new deliveries wake the dispatcher at once). */
   pollMs?: number;
+  /**
+   * Endpoint hosts (names or addresses) that may be loopback or private: receivers on this
+   * machine in development and tests. Everything else must be public (see destinations.ts).
+   */
+  allowPrivateHosts?: readonly string[];
+  /** Resolves endpoint host names at delivery time (default: the system resolver). */
+  resolveHost?: ResolveHost;
   log: Logger;
 }
 
@@ -50,8 +63,9 @@ export function retryDelayMs(
  * The second half of webhook delivery: takes due deliveries (FOR UPDATE SKIP LOCKED, so several
  * workers share the work), POSTs each event as JSON signed with `Kassa-Signature`, and records
  * the outcome. A 2xx answer succeeds the delivery; anything else (another status, a redirect, a
- * timeout, a refused connection) schedules the next attempt with exponential backoff, until the
- * last attempt fails and the delivery is dead-lettered (`dead`).
+ * timeout, a refused connection, a destination that is not public) schedules the next attempt
+ * with exponential backoff, until the last attempt fails and the delivery is dead-lettered
+ * (`dead`). Redirects are never followed: a public endpoint could point them inside.
  *
  * Claiming an attempt moves `next_attempt_at` past the timeout: it is the attempt's lease, so an
  * attempt lost with a crashed worker is made again (deliveries are at least once; receivers
@@ -61,12 +75,19 @@ export class WebhookDispatcher {
   private running = false;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private readonly destinations: DeliveryDestinations;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly signer: WebhookSigner,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.destinations = new DeliveryDestinations({
+      resolveHost: options.resolveHost,
+      allowPrivateHosts: options.allowPrivateHosts,
+      connectTimeoutMs: options.timeoutMs,
+    });
+  }
 
   start(): void {
     if (this.running) return;
@@ -83,6 +104,7 @@ export class WebhookDispatcher {
     this.running = false;
     this.wake();
     await this.loop;
+    await this.destinations.close();
   }
 
   /** Claims and sends one batch; returns how many deliveries it attempted. */
@@ -148,6 +170,8 @@ export class WebhookDispatcher {
       previousExpiresAt: delivery.previous_secret_expires_at,
     });
     try {
+      const refused = this.destinations.refusalOf(new URL(delivery.url));
+      if (refused) return { ok: false, status: null, error: refused.message };
       const response = await fetch(delivery.url, {
         method: 'POST',
         headers: {
@@ -157,6 +181,7 @@ export class WebhookDispatcher {
         },
         body,
         redirect: 'manual',
+        dispatcher: this.destinations.agent,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       await response.body?.cancel().catch(() => {});
@@ -164,11 +189,14 @@ export class WebhookDispatcher {
         return { ok: true, status: response.status };
       return { ok: false, status: response.status, error: `HTTP ${response.status}` };
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof DestinationForbiddenError)
+        return { ok: false, status: null, error: cause.message };
+      const code = (cause as { code?: string } | undefined)?.code;
       const message =
         (error as Error).name === 'TimeoutError'
           ? `no answer within ${this.options.timeoutMs} ms`
-          : (cause ?? (error as Error).message);
+          : (code ?? (error as Error).message);
       return { ok: false, status: null, error: message };
     }
   }

@@ -4,6 +4,11 @@ import type pg from 'pg';
 import { type DispatcherOptions, WebhookDispatcher } from './dispatcher.ts';
 import { fanOut } from './fan-out.ts';
 
+export {
+  DestinationForbiddenError,
+  type ResolveHost,
+  systemResolver,
+} from './destinations.ts';
 export { type DispatcherOptions, retryDelayMs, WebhookDispatcher } from './dispatcher.ts';
 export { fanOut } from './fan-out.ts';
 

@@ -51,6 +51,7 @@ const worker = await startWebhooksWorker({
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     retryCapMs: config.WEBHOOK_RETRY_CAP_MS,
     concurrency: config.WEBHOOK_CONCURRENCY,
+    allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
     log,
   },
 });

@@ -8,7 +8,7 @@ import {
   type WebhookEndpoint,
 } from '@kassa/contracts';
 import { type Queryable, query, type Transaction } from '@kassa/db';
-import { WebhookSigner } from '@kassa/webhooks';
+import { addressClass, literalAddress, WebhookSigner } from '@kassa/webhooks';
 import type { z } from 'zod';
 import type { DomainContext, Principal } from '../context.ts';
 import { invalidRequest } from '../errors.ts';
@@ -49,24 +49,33 @@ export function webhookEndpointView(row: EndpointRow): WebhookEndpoint {
 }
 
 /**
- * Live endpoints receive real customers' data: https only, and never an address on this machine
- * or a private network written literally (names are resolved by the worker at delivery time).
+ * Live endpoints receive real customers' data: https only, and never a local name or an address
+ * that is not public written literally (the same classes the worker refuses). Names are resolved
+ * by the worker at delivery time, where a name re-pointed later is caught too.
  */
 function checkUrl(url: string, livemode: boolean): void {
   if (!livemode) return;
   const { protocol, hostname } = new URL(url);
   if (protocol !== 'https:')
     throw invalidRequest('url_invalid', 'Live mode webhook endpoints must use https.', 'url');
-  const privateHost =
-    /^(localhost|.*\.localhost|.*\.internal|.*\.local)$/i.test(hostname) ||
-    /^(127\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(hostname) ||
-    /^\[(::1|f[cd][0-9a-f]{2}:|fe80:)/i.test(hostname);
-  if (privateHost)
+  const refusal = notPublic(hostname);
+  if (refusal)
     throw invalidRequest(
       'url_invalid',
-      'Live mode webhook endpoints must be reachable on the public internet.',
+      `Live mode webhook endpoints must be reachable on the public internet (${refusal}).`,
       'url',
     );
+}
+
+function notPublic(hostname: string): string | undefined {
+  const address = literalAddress(hostname);
+  if (address) {
+    const kind = addressClass(address);
+    return kind === 'public' ? undefined : `${address} is ${kind}`;
+  }
+  if (/^(localhost|.*\.localhost|.*\.internal|.*\.local)\.?$/i.test(hostname))
+    return `${hostname} is a local name`;
+  return undefined;
 }
 
 export async function loadWebhookEndpoint(

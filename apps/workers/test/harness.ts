@@ -1,0 +1,80 @@
+import { PostgresBus } from '@kassa/ledger';
+import { Kassa, type WebhookEndpoint } from '@kassa/sdk';
+import { TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
+import { pino } from 'pino';
+import { afterAll, afterEach } from 'vitest';
+import {
+  type DispatcherOptions,
+  startWebhooksWorker,
+  type WebhooksWorker,
+} from '../src/webhooks/index.ts';
+
+/**
+ * What the worker's tests share: the real API (with its ledger sealer running) and the real bus
+ * on the test database, workers with fast retries, and the merchant's endpoints and deliveries.
+ * Workers and whatever a test registers in `cleanups` are stopped after each test.
+ */
+export function useWebhooksHarness() {
+  const { db, env, browser } = useApiProcess();
+  const kassa = () =>
+    new Kassa(env.merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
+  const fast: DispatcherOptions = {
+    timeoutMs: 2_000,
+    maxAttempts: 3,
+    retryBaseMs: 50,
+    retryCapMs: 200,
+    concurrency: 10,
+    pollMs: 50,
+    // The receivers are real HTTP servers on this machine: a worker delivers to them only when
+    // allowed to, as `kassa dev` is with WEBHOOK_ALLOW_PRIVATE_HOSTS.
+    allowPrivateHosts: ['127.0.0.1'],
+    log: pino({ level: 'silent' }),
+  };
+
+  const workers: WebhooksWorker[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  async function startWorker(options: Partial<DispatcherOptions> = {}) {
+    const bus = new PostgresBus(db.current.pool, { pollMs: 50 });
+    const worker = await startWebhooksWorker({
+      pool: db.current.pool,
+      bus,
+      platformSecret: TEST_SECRET_KEY,
+      dispatcher: { ...fast, ...options },
+    });
+    workers.push(worker);
+    cleanups.push(() => bus.close());
+    return worker;
+  }
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.stop();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.stop();
+  });
+
+  async function endpointFor(url: string, events: string[] = ['*'], k = kassa()) {
+    return k.webhookEndpoints.create({
+      url,
+      enabled_events: events as WebhookEndpoint['enabled_events'] as never,
+    });
+  }
+
+  async function deliveriesOf(endpointId: string) {
+    const { rows } = await db.current.pool.query<{
+      event_id: string;
+      event_type: string;
+      status: string;
+      attempts: number;
+      last_response_status: number | null;
+      last_error: string | null;
+    }>(
+      `SELECT event_id, event_type, status, attempts, last_response_status, last_error
+         FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at`,
+      [endpointId],
+    );
+    return rows;
+  }
+
+  return { db, env, browser, kassa, cleanups, startWorker, endpointFor, deliveriesOf };
+}
