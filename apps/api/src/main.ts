@@ -17,20 +17,37 @@ const db = createDatabaseClients(database.url, {
   applicationName: 'kassa-api',
   onIdleError: (err) => app.log.warn({ err }, 'idle database connection failed'),
 });
+if (config.ACQUIRER_LIVE_URL && !config.ACQUIRER_LIVE_API_KEY) {
+  process.stderr.write(
+    'ACQUIRER_LIVE_URL is set without ACQUIRER_LIVE_API_KEY: set both, or neither.\n',
+  );
+  process.exit(1);
+}
+const resilience = {
+  timeoutMs: config.ACQUIRER_TIMEOUT_MS,
+  retries: config.ACQUIRER_RETRIES,
+  breakerThreshold: config.ACQUIRER_BREAKER_THRESHOLD,
+  halfOpenAfterMs: config.ACQUIRER_BREAKER_HALF_OPEN_MS,
+  maxConcurrent: config.ACQUIRER_MAX_CONCURRENT,
+};
 const app = await buildApiServer({
   db,
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
   sessionSecret: config.NEXTAUTH_SECRET,
   vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
+  // Test mode: the simulator. Live mode: the live connector, a client (breaker, bulkhead) of its own.
   acquirer: new AcquirerClient({
     url: config.ACQUIRER_URL,
     apiKey: config.ACQUIRER_API_KEY,
-    timeoutMs: config.ACQUIRER_TIMEOUT_MS,
-    retries: config.ACQUIRER_RETRIES,
-    breakerThreshold: config.ACQUIRER_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.ACQUIRER_BREAKER_HALF_OPEN_MS,
-    maxConcurrent: config.ACQUIRER_MAX_CONCURRENT,
+    ...resilience,
+  }),
+  ...(config.ACQUIRER_LIVE_URL && {
+    liveAcquirer: new AcquirerClient({
+      url: config.ACQUIRER_LIVE_URL,
+      apiKey: config.ACQUIRER_LIVE_API_KEY as string,
+      ...resilience,
+    }),
   }),
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
   checkoutUrl: config.CHECKOUT_URL,

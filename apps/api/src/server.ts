@@ -25,8 +25,10 @@ export interface ApiServerOptions {
   sessionSecret: string;
   /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
   vault: Vault;
-  /** The acquirer client (with its resilience policy). */
+  /** The test-mode acquirer client, the simulator (with its resilience policy). */
   acquirer: AcquirerClient;
+  /** The live-mode acquirer client (ACQUIRER_LIVE_URL), a separate client with its own policy. */
+  liveAcquirer?: AcquirerClient;
   /** Where browsers reach this API; default http://<listening address>. */
   publicUrl: string;
   /** Where the hosted checkout runs (CHECKOUT_URL): checkout sessions' `url` points there. */
@@ -99,8 +101,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
     requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
     vault: options.vault,
-    acquirer: options.acquirer,
-    attemptLeaseMs: options.attemptLeaseMs ?? options.acquirer.longestCallMs,
+    acquirers: {
+      test: options.acquirer,
+      ...(options.liveAcquirer && { live: options.liveAcquirer }),
+    },
+    attemptLeaseMs:
+      options.attemptLeaseMs ??
+      Math.max(options.acquirer.longestCallMs, options.liveAcquirer?.longestCallMs ?? 0),
     idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),

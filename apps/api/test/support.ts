@@ -57,6 +57,8 @@ export async function startApi(
     clock?: Clock;
     idempotencyWaitMs?: number;
     attemptLeaseMs?: number;
+    /** The live connector (a second simulator in tests); without it live payments are refused. */
+    liveAcquirer?: Partial<AcquirerClientOptions> & { url: string };
   } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
@@ -78,6 +80,9 @@ export async function startApi(
     clock: options.clock,
     idempotencyWaitMs: options.idempotencyWaitMs,
     attemptLeaseMs: options.attemptLeaseMs,
+    ...(options.liveAcquirer && {
+      liveAcquirer: testServices(options.liveAcquirer).acquirer,
+    }),
   });
   const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, base, logs };

@@ -149,6 +149,21 @@ export const variables = {
     example: '# ACQUIRER_API_KEY=change-me-to-at-least-32-random-characters',
     secret: true,
   }),
+  ACQUIRER_LIVE_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      'Base URL of the live acquirer connector: live-mode payments (sk_live_/pk_live_ keys) go there, and only there. Test mode always goes to ACQUIRER_URL (the simulator). Unset: live payments are refused (503 live_acquirer_not_configured).',
+    expected: 'an http:// or https:// URL',
+    example: '# ACQUIRER_LIVE_URL=https://connector.example.com',
+  }),
+  ACQUIRER_LIVE_API_KEY: variable({
+    schema: z.string().min(32).optional(),
+    description:
+      'The secret the API presents to the live connector. Required with ACQUIRER_LIVE_URL.',
+    expected: 'a random string of at least 32 characters',
+    example: '# ACQUIRER_LIVE_API_KEY=',
+    secret: true,
+  }),
   ACQUIRER_TIMEOUT_MS: variable({
     schema: z.coerce.number().int().min(50).max(60_000).default(3_000),
     description:

@@ -5,6 +5,7 @@ import type { AccountCache } from '@kassa/ledger';
 import type { Vault } from '@kassa/vault';
 import type { WebhookSigner } from '@kassa/webhooks';
 import type { AcquirerClient } from './acquirer/client.ts';
+import { KassaApiError } from './errors.ts';
 
 // The payments domain's own context. It knows no tRPC, no Fastify and no HTTP: an API request,
 // a worker, a sweep or the CLI builds one (the tRPC context factory in @kassa/api adapts a
@@ -53,8 +54,13 @@ export interface PaymentsServices {
   requestHashKey: Buffer;
   /** The card vault: the only way to store or read a card number. */
   vault: Vault;
-  /** The acquirer, behind timeout, retries, circuit breaker and bulkhead. */
-  acquirer: AcquirerClient;
+  /**
+   * The acquirers, one per mode, each behind its own timeout, retries, circuit breaker and
+   * bulkhead: test mode always goes to the simulator, live mode only to the live connector, so
+   * test traffic can never trip live payments and a test key can never reach a live acquirer.
+   * Read them through acquirerFor.
+   */
+  acquirers: { test: AcquirerClient; live?: AcquirerClient };
   /**
    * How long a request holds an acquirer attempt (and its Idempotency-Key): longer than the
    * call can take with every retry, so a hold still running means the call is in flight.
@@ -95,3 +101,22 @@ export interface DomainContext {
 
 /** A fresh request id, for requests and for work no request started (the sweeps). */
 export const newRequestId = () => `req_${randomBytes(12).toString('base64url')}`;
+
+/**
+ * The acquirer of a mode. Live mode without a live connector configured (ACQUIRER_LIVE_URL) is
+ * refused before anything is written: it never falls back to the test acquirer.
+ */
+export function acquirerFor(services: PaymentsServices, livemode: boolean): AcquirerClient {
+  if (!livemode) return services.acquirers.test;
+  const live = services.acquirers.live;
+  if (!live) {
+    throw new KassaApiError({
+      type: 'api_error',
+      code: 'live_acquirer_not_configured',
+      message:
+        'Live payments are not enabled on this Kassa: no live acquirer is configured (ACQUIRER_LIVE_URL). Use your test keys.',
+      status: 503,
+    });
+  }
+  return live;
+}

@@ -3,7 +3,7 @@ import { type Queryable, type Transaction, withTransaction } from '@kassa/db';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { AcquirerUnavailableError, type CallOptions } from './acquirer/client.ts';
-import type { DomainContext, Principal } from './context.ts';
+import { acquirerFor, type DomainContext, type Principal } from './context.ts';
 import { KassaApiError } from './errors.ts';
 
 /** Idempotency keys are kept at least this long, then pruned. */
@@ -101,9 +101,11 @@ export async function runAcquirerMutation<
   input: unknown,
   step: AcquirerStep<Plan, Outcome, Result>,
 ): Promise<Result> {
-  const { acquirer, attemptLeaseMs } = ctx.services;
-  // While the breaker is open, fail before writing anything.
-  if (step.needsAcquirer !== false && !acquirer.available) throw acquirerUnavailable();
+  const { attemptLeaseMs } = ctx.services;
+  // The mode's own acquirer (none for live: refused); while its breaker is open, fail before
+  // writing anything.
+  if (step.needsAcquirer !== false && !acquirerFor(ctx.services, ctx.principal.livemode).available)
+    throw acquirerUnavailable();
   const key = idempotencyKeyOf(ctx);
   const pool = ctx.services.db.pool;
   const deadline = Date.now() + ctx.services.idempotencyWaitMs;

@@ -3,7 +3,7 @@ import { issueApiKey } from '@kassa/db';
 import type { TestDatabase } from '@kassa/db/testing';
 import { TEST_SECRET_KEY } from './constants.ts';
 
-/** A merchant of its own, with a secret and a publishable test key (and a live secret key). */
+/** A merchant of its own, with a secret and a publishable key in each mode. */
 export async function newMerchant(db: TestDatabase) {
   const merchant = await db.prisma.merchant.create({
     data: { id: newId('merchant'), name: 'Test merchant' },
@@ -20,5 +20,6 @@ export async function newMerchant(db: TestDatabase) {
     secretKey: await key('secret', 'test'),
     publishableKey: await key('publishable', 'test'),
     liveSecretKey: await key('secret', 'live'),
+    livePublishableKey: await key('publishable', 'live'),
   };
 }

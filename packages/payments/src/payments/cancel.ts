@@ -1,7 +1,7 @@
 import type { CancellationReason, PaymentIntent } from '@kassa/contracts';
 import type { Queryable } from '@kassa/db';
 import { release } from '@kassa/ledger';
-import type { DomainContext } from '../context.ts';
+import { acquirerFor, type DomainContext } from '../context.ts';
 import { unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import { paymentIntentMachine } from '../state-machine.ts';
@@ -32,7 +32,8 @@ export function cancelStep(
   ctx: DomainContext,
   input: { id: string; cancellation_reason?: CancellationReason },
 ): AcquirerStep<AuthorizationPlan, AuthorizationOutcome, PaymentIntent> {
-  const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
+  const { attemptLeaseMs, clientSecretKey } = ctx.services;
+  const acquirer = () => acquirerFor(ctx.services, ctx.principal.livemode);
   const reason = input.cancellation_reason ?? null;
   return {
     needsAcquirer: false,
@@ -84,7 +85,7 @@ export function cancelStep(
           ctx,
           attempt.id,
           resumed === true,
-          () => acquirer.void(authorizationId, attempt.id, options),
+          () => acquirer().void(authorizationId, attempt.id, options),
           (found) => found.status === 'voided',
         ).then((authorization) => ({ authorization })),
       );

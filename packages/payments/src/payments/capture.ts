@@ -1,5 +1,5 @@
 import type { PaymentIntent } from '@kassa/contracts';
-import type { DomainContext } from '../context.ts';
+import { acquirerFor, type DomainContext } from '../context.ts';
 import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import { paymentIntentMachine } from '../state-machine.ts';
@@ -28,7 +28,8 @@ export function captureStep(
   ctx: DomainContext,
   input: { id: string; amount_to_capture?: number },
 ): AcquirerStep<AuthorizationPlan, AuthorizationOutcome, PaymentIntent> {
-  const { acquirer, attemptLeaseMs, clientSecretKey } = ctx.services;
+  const { attemptLeaseMs, clientSecretKey } = ctx.services;
+  const acquirer = () => acquirerFor(ctx.services, ctx.principal.livemode);
   return {
     async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, input.id, { forUpdate: true });
@@ -79,7 +80,7 @@ export function captureStep(
           ctx,
           attempt.id,
           resumed === true,
-          () => acquirer.capture(authorizationId, attempt.id, attempt.amount, options),
+          () => acquirer().capture(authorizationId, attempt.id, attempt.amount, options),
           (found) => found.status === 'captured',
         ).then((authorization) => ({ authorization })),
       );

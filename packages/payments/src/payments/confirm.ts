@@ -3,7 +3,7 @@ import type { Transaction } from '@kassa/db';
 import { validateCard } from '@kassa/vault';
 import type { z } from 'zod';
 import type { AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
-import type { DomainContext } from '../context.ts';
+import { acquirerFor, type DomainContext } from '../context.ts';
 import { invalidRequest, KassaApiError, notFound, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
@@ -75,7 +75,8 @@ export function confirmStep<View>(
   request: ConfirmRequest,
   view: (row: PaymentIntentRow) => View,
 ): AcquirerStep<ConfirmPlan, ConfirmOutcome, View> {
-  const { acquirer, vault, attemptLeaseMs } = ctx.services;
+  const { vault, attemptLeaseMs } = ctx.services;
+  const acquirer = () => acquirerFor(ctx.services, ctx.principal.livemode);
   return {
     async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, request.paymentIntentId, {
@@ -168,12 +169,12 @@ export function confirmStep<View>(
                 `attempt ${plan.attempt.id} awaits 3-D Secure but names no authorization`,
               );
             }
-            return { authorization: await acquirer.retrieve(authorizationId) };
+            return { authorization: await acquirer().retrieve(authorizationId) };
           }
           const { attempt } = plan;
           const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
           const authorize = () =>
-            acquirer.authorize(
+            acquirer().authorize(
               attempt.id,
               {
                 amount: attempt.amount,

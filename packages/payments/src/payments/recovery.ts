@@ -29,7 +29,6 @@ export async function resumeUnresolvedAttempts(
   log: Logger,
   limit = 50,
 ): Promise<number> {
-  if (!services.acquirer.available) return 0;
   const due = await query<Unresolved>(
     services.db.pool,
     `SELECT id, kind, merchant_id, livemode, payment_intent_id FROM payment_attempts
@@ -38,6 +37,8 @@ export async function resumeUnresolvedAttempts(
   );
   let resolved = 0;
   for (const attempt of due) {
+    // Its mode's acquirer only; while that one is down (or, live, not configured), it waits.
+    if (!reachable(services, attempt.livemode)) continue;
     const ctx = systemContext(
       services,
       { merchantId: attempt.merchant_id, livemode: attempt.livemode },
@@ -76,7 +77,6 @@ export async function expireAuthorizations(
   log: Logger,
   limit = 50,
 ): Promise<number> {
-  if (!services.acquirer.available) return 0;
   const due = await query<{ id: string; merchant_id: string; livemode: boolean }>(
     services.db.pool,
     `SELECT id, merchant_id, livemode FROM payment_intents
@@ -86,7 +86,7 @@ export async function expireAuthorizations(
   return sweepEach(
     services,
     log,
-    due,
+    due.filter((payment) => reachable(services, payment.livemode)),
     'system:authorization_expiry',
     (ctx, payment) =>
       runAcquirerMutation(
@@ -98,4 +98,10 @@ export async function expireAuthorizations(
     (payment, error) =>
       log.warn({ payment: payment.id, err: error }, 'could not expire an authorization'),
   );
+}
+
+/** Whether the acquirer of a mode is configured and its breaker lets calls through. */
+function reachable(services: PaymentsServices, livemode: boolean): boolean {
+  const acquirer = livemode ? services.acquirers.live : services.acquirers.test;
+  return acquirer?.available === true;
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '@kassa/db';
 import { type AcquirerAuthorization, AcquirerRejectedError } from '../acquirer/client.ts';
-import type { DomainContext, Principal } from '../context.ts';
+import { acquirerFor, type DomainContext, type Principal } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import {
   type AttemptKind,
@@ -74,7 +74,9 @@ export async function answerUnderKey(
     return await call();
   } catch (error) {
     if (!(error instanceof AcquirerRejectedError) || !(error.afterRetry || resumed)) throw error;
-    const found = await ctx.services.acquirer.findAuthorization(attemptId);
+    const found = await acquirerFor(ctx.services, ctx.principal.livemode).findAuthorization(
+      attemptId,
+    );
     if (!found || !went(found)) throw error;
     ctx.log.warn(
       { attempt: attemptId, code: error.code, authorization: found.id },

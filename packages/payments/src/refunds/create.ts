@@ -3,7 +3,7 @@ import type { Queryable, Transaction } from '@kassa/db';
 import { refund as bookRefund } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { AcquirerRefund, AcquirerRejectedError } from '../acquirer/client.ts';
-import type { DomainContext } from '../context.ts';
+import { acquirerFor, type DomainContext } from '../context.ts';
 import { invalidRequest, unexpectedState } from '../errors.ts';
 import type { AcquirerStep } from '../idempotency.ts';
 import {
@@ -45,7 +45,8 @@ export function createRefundStep(
   ctx: DomainContext,
   input: z.output<typeof createRefundInput>,
 ): AcquirerStep<Plan, Outcome, Refund> {
-  const { acquirer, attemptLeaseMs } = ctx.services;
+  const { attemptLeaseMs } = ctx.services;
+  const acquirer = () => acquirerFor(ctx.services, ctx.principal.livemode);
   return {
     async prepare(tx, resume) {
       if (resume) return resumeRefund(tx, ctx, resume);
@@ -110,7 +111,7 @@ export function createRefundStep(
 
     async call({ attempt, authorizationId }, options) {
       return answerOrRefusal(
-        acquirer
+        acquirer()
           .refund(authorizationId, attempt.id, attempt.amount, options)
           .then((refund) => ({ refund })),
       );
