@@ -4,7 +4,12 @@ import { Command } from 'commander';
 import { deadLettersCommand } from './commands/bus.ts';
 import { migrateCommand, newMigrationCommand, statusCommand } from './commands/db.ts';
 import { devCommand } from './commands/dev.ts';
-import { rebuildCommand, verifyCommand } from './commands/ledger.ts';
+import {
+  checkpointCommand,
+  checkpointKeyCommand,
+  rebuildCommand,
+  verifyCommand,
+} from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
 import { newKeyCommand, rotateKeyCommand, vaultStatusCommand } from './commands/vault.ts';
 import { warn } from './output.ts';
@@ -44,8 +49,39 @@ ledger
   .description(
     'Check the hash chain, that every entry balances and that projections match the log; exit 1 and name the first bad event otherwise',
   )
-  .action(async () => {
-    process.exitCode = await verifyCommand();
+  .option(
+    '--checkpoints <dir>',
+    'also check every signed checkpoint in this directory against the chain; exit 1 and name the first bad one',
+  )
+  .option(
+    '--public-key <file...>',
+    'with --checkpoints: trust only these public keys (default: the key-*.pub.pem files in the directory)',
+  )
+  .action(async (options: { checkpoints?: string; publicKey?: string[] }) => {
+    process.exitCode = await verifyCommand(options);
+  });
+ledger
+  .command('checkpoint')
+  .description(
+    "Sign the hash chain's head with a key the database never holds, into a file outside the database; nothing if the head has not moved",
+  )
+  .requiredOption(
+    '--dir <dir>',
+    'where checkpoints go (another machine or volume than the database)',
+  )
+  .requiredOption(
+    '--key <file>',
+    'the Ed25519 private key (PEM) from `kassa ledger checkpoint-key`',
+  )
+  .action(async (options: { dir: string; key: string }) => {
+    process.exitCode = await checkpointCommand(options);
+  });
+ledger
+  .command('checkpoint-key')
+  .description('Generate an Ed25519 key pair for signing checkpoints')
+  .requiredOption('--out <dir>', 'where to write key-<id>.pem (mode 0600) and key-<id>.pub.pem')
+  .action(async (options: { out: string }) => {
+    process.exitCode = await checkpointKeyCommand(options);
   });
 ledger
   .command('rebuild')

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashApiKey, readMigrations, withTransaction } from '@kassa/db';
+import { hashApiKey, query, readMigrations, withTransaction } from '@kassa/db';
 import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
 import {
   appendToStream,
   authorize,
+  canonicalEvent,
   capture,
+  chainHash,
+  readLog,
   readStream,
   recordDeadLetter,
   sealAll,
@@ -129,6 +133,115 @@ describe('kassa ledger verify and rebuild', () => {
     const bad = runKassa(['ledger', 'verify'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`First bad event: ${rows[0].id} at position ${rows[0].position}`);
+  });
+});
+
+describe('kassa ledger checkpoint and verify --checkpoints', () => {
+  it('anchors the chain outside the database, so a rewrite with recomputed hashes is caught', async () => {
+    // A database of its own: the test above leaves the shared one tampered with.
+    const anchored = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'kassa-cli-checkpoints-'));
+    try {
+      const ledgerEnv = { ...env, DATABASE_URL: anchored.url };
+      const checkpoints = join(dir, 'checkpoints');
+      const keyed = runKassa(['ledger', 'checkpoint-key', '--out', join(dir, 'keys')], ledgerEnv);
+      expect(keyed.code, keyed.stderr).toBe(0);
+      const keyId = /Checkpoint key ([0-9a-f]{16})/.exec(keyed.stdout)?.[1];
+      expect(keyed.stdout).toContain('-----BEGIN PUBLIC KEY-----');
+      const key = join(dir, 'keys', `key-${keyId}.pem`);
+      const publicKey = join(dir, 'keys', `key-${keyId}.pub.pem`);
+      const book = async (n: number) => {
+        const merchantId = 'mch_anchor';
+        const held = await withTransaction(anchored.pool, (tx) =>
+          authorize(tx, {
+            merchantId,
+            livemode: true,
+            currency: 'USD',
+            amount: 1_000n + BigInt(n),
+          }),
+        );
+        await withTransaction(anchored.pool, (tx) =>
+          capture(tx, {
+            merchantId,
+            livemode: true,
+            currency: 'USD',
+            amount: 900n,
+            fee: 30n,
+            holdId: held.holdId,
+          }),
+        );
+        await withTransaction(anchored.pool, (tx) =>
+          appendToStream(tx, {
+            stream: `payment_intent:pi_anchor${n}`,
+            expectedVersion: 'no_stream',
+            merchantId,
+            events: [{ type: 'payment_intent.succeeded', data: { amount: '900' } }],
+          }),
+        );
+      };
+      const checkpoint = () =>
+        runKassa(['ledger', 'checkpoint', '--dir', checkpoints, '--key', key], ledgerEnv);
+
+      await book(1);
+      const written = checkpoint();
+      expect(written.code, written.stderr).toBe(0);
+      const [, file, position] =
+        /Wrote (.*checkpoint-\d{19}\.json): position (\d+), hash [0-9a-f]{64}/.exec(
+          written.stdout,
+        ) ?? [];
+      expect(checkpoint().stdout).toContain(`has not moved since ${file}; nothing written`);
+      const ok = runKassa(
+        ['ledger', 'verify', '--checkpoints', checkpoints, '--public-key', publicKey],
+        ledgerEnv,
+      );
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('Ledger verified');
+      expect(ok.stdout).toContain(`the log is anchored up to position ${position}`);
+
+      // A superuser rewrites the payment's event and recomputes every hash after it.
+      const client = await anchored.pool.connect();
+      try {
+        await client.query("SET session_replication_role = 'replica'");
+        await client.query(
+          `UPDATE ledger_events SET data = '{"amount": "1"}' WHERE stream = 'payment_intent:pi_anchor1'`,
+        );
+        const [victim] = await query<{ position: bigint; prev_hash: Buffer }>(
+          client,
+          `SELECT c.position, c.prev_hash FROM ledger_chain c JOIN ledger_events e ON e.seq = c.event_seq
+            WHERE e.stream = 'payment_intent:pi_anchor1'`,
+        );
+        let previous = victim?.prev_hash as Buffer;
+        for (const event of await readLog(client, { after: (victim?.position ?? 1n) - 1n })) {
+          const hash = chainHash(previous, canonicalEvent(event));
+          await client.query(
+            'UPDATE ledger_chain SET prev_hash = $2, hash = $3 WHERE position = $1',
+            [event.position, previous, hash],
+          );
+          previous = hash;
+        }
+      } finally {
+        await client.query("SET session_replication_role = 'origin'");
+        client.release();
+      }
+
+      // Without checkpoints the forgery passes; with them it is named.
+      expect(runKassa(['ledger', 'verify'], ledgerEnv).code).toBe(0);
+      const caught = runKassa(['ledger', 'verify', '--checkpoints', checkpoints], ledgerEnv);
+      expect(caught.code).toBe(1);
+      expect(caught.stdout).toContain(
+        `Trusting the public key(s) found in ${checkpoints} (${keyId})`,
+      );
+      expect(caught.stderr).toContain('Checkpoint verification FAILED');
+      expect(caught.stderr).toContain(`First bad checkpoint: ${file} at position ${position}`);
+      // Nor will a new checkpoint vouch for the rewritten chain.
+      await book(2);
+      const refused = checkpoint();
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('rewritten');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await anchored.drop();
+    }
   });
 });
 

@@ -12,6 +12,34 @@ export { KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
 export { partitionKeyOf, partitionOf } from './bus/partition.ts';
 export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
 export type * from './bus/types.ts';
+export {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  CheckpointError,
+  checkpointFileName,
+  listCheckpointFiles,
+  readCheckpoint,
+  signedBytes,
+} from './checkpoints/format.ts';
+export {
+  type CheckpointKeyPair,
+  checkpointKeyId,
+  generateCheckpointKey,
+  loadCheckpointPrivateKey,
+  loadCheckpointPublicKey,
+  publicKeysIn,
+  writeCheckpointKey,
+} from './checkpoints/keys.ts';
+export {
+  type CheckpointProblem,
+  type CheckpointReport,
+  verifyCheckpoints,
+} from './checkpoints/verify.ts';
+export {
+  type WriteCheckpointOptions,
+  type WriteCheckpointResult,
+  writeCheckpoint,
+} from './checkpoints/write.ts';
 export * from './errors.ts';
 export {
   type AppendInput,
