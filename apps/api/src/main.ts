@@ -34,6 +34,7 @@ const app = await buildApiServer({
   db,
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
+  previousSecretKey: config.KASSA_SECRET_KEY_PREVIOUS,
   sessionSecret: config.NEXTAUTH_SECRET,
   vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
   // Test mode: the simulator. Live mode: the live connector, a client (breaker, bulkhead) of its own.
@@ -53,6 +54,7 @@ const app = await buildApiServer({
   checkoutUrl: config.CHECKOUT_URL,
   background: true,
   rateLimit: config.API_RATE_LIMIT,
+  trustProxy: config.API_TRUST_PROXY,
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

@@ -1,12 +1,17 @@
-import { createHash } from 'node:crypto';
 import { type AppRouter, appRouter, contextFactory } from '@kassa/api';
 import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
 import { AccountCache } from '@kassa/ledger';
-import { type AcquirerClient, CONCURRENT_WAIT_MS, type PaymentsServices } from '@kassa/payments';
+import {
+  type AcquirerClient,
+  type CardTestingLimits,
+  CONCURRENT_WAIT_MS,
+  DEFAULT_CARD_TESTING_LIMITS,
+  keysOfRootSecret,
+  type PaymentsServices,
+} from '@kassa/payments';
 import type { Vault } from '@kassa/vault';
-import { WebhookSigner } from '@kassa/webhooks';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { startBackgroundJobs } from './background.ts';
@@ -19,8 +24,10 @@ import { registerThreeDSecureReturn } from './http/three-d-secure.ts';
 
 export interface ApiServerOptions {
   db: DatabaseClients;
-  /** KASSA_SECRET_KEY: client secrets are derived from it. */
+  /** KASSA_SECRET_KEY: the root every purpose's key is derived from (keysOfRootSecret). */
   secretKey: string;
+  /** KASSA_SECRET_KEY_PREVIOUS, while the root is rotated: still accepted, never issued. */
+  previousSecretKey?: string;
   /** NEXTAUTH_SECRET: the dashboard's session cookies are decrypted with it. */
   sessionSecret: string;
   /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
@@ -39,6 +46,16 @@ export interface ApiServerOptions {
   rateLimit?: number;
   /** 3-D Secure returns per minute per client address; default 30. */
   threeDSecurePerMinute?: number;
+  /**
+   * Which proxy headers (X-Forwarded-For) to believe for the client's address (API_TRUST_PROXY):
+   * none by default; `true` for all, a number of hops, or the proxies' addresses. Rate limits
+   * and card-testing limits count per address, so believing a header nobody sets is a hole.
+   */
+  trustProxy?: boolean | number | string[];
+  /** Failed authorizations allowed per payment, card and client address. */
+  cardTesting?: CardTestingLimits;
+  /** The most calls one tRPC batch may hold (each call counts toward the rate limits); default 10. */
+  maxBatchSize?: number;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
   logger?:
     | string
@@ -67,6 +84,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           ? loggerOptions(options.logger.level, options.logger.stream)
           : (options.logger ?? false),
     genReqId: requestIdFor,
+    // A tRPC batch names its procedures in the path (`/trpc/a,b,c`): room for a full batch of
+    // maxBatchSize calls, which then governs (Fastify's default, 100 characters, cut it at ~4).
+    maxParamLength: 2_000,
+    // A number of hops is documented and supported by Fastify (proxy-addr); its types omit it.
+    trustProxy: (options.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     logController: new LogController({
       requestIdLogLabel: 'request_id',
       // Probes hit these every few seconds; logging each would drown everything else.
@@ -98,8 +120,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const services: PaymentsServices = {
     db: options.db,
     clock: options.clock ?? systemClock,
-    clientSecretKey: createHash('sha256').update(`client-secret:${options.secretKey}`).digest(),
-    requestHashKey: createHash('sha256').update(`request-hash:${options.secretKey}`).digest(),
+    ...keysOfRootSecret(options.secretKey, options.previousSecretKey),
     vault: options.vault,
     acquirers: {
       test: options.acquirer,
@@ -109,12 +130,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       options.attemptLeaseMs ??
       Math.max(options.acquirer.longestCallMs, options.liveAcquirer?.longestCallMs ?? 0),
     idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
+    cardTesting: options.cardTesting ?? DEFAULT_CARD_TESTING_LIMITS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),
     checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
-    secretKey: options.secretKey,
     accounts: new AccountCache(),
     sessionSecret: options.sessionSecret,
-    webhookSigner: new WebhookSigner(options.secretKey),
   };
   app.decorate('kassaServices', services);
   await registerCheckoutCors(app, services.checkoutUrl);
@@ -130,6 +150,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
+      maxBatchSize: options.maxBatchSize ?? 10,
       // Fastify's request and reply, described as the router's RequestInfo.
       createContext: ({ req, res }) =>
         createContext({
@@ -137,6 +158,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           log: req.log,
           headers: req.headers,
           setHeader: (name, value) => void res.header(name, value),
+          ip: req.ip,
         }),
       onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')

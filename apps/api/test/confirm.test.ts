@@ -115,22 +115,24 @@ describe('confirming a card payment', () => {
   });
 
   it('declines answer 402 with the decline code; the payment can be retried with another card', async () => {
-    const cases: Array<[string, string, string]> = [
+    // The shopper (the checkout confirms) is told a generic decline for lost and stolen cards;
+    // the merchant's retrieve shows the issuer's code.
+    const cases: Array<[string, string, string, string?]> = [
       ['4000000000000002', 'card_declined', 'generic_decline'],
       ['4000000000009995', 'card_declined', 'insufficient_funds'],
-      ['4000000000009987', 'card_declined', 'lost_card'],
-      ['4000000000009979', 'card_declined', 'stolen_card'],
+      ['4000000000009987', 'card_declined', 'lost_card', 'generic_decline'],
+      ['4000000000009979', 'card_declined', 'stolen_card', 'generic_decline'],
       ['4000000000000069', 'expired_card', 'expired_card'],
       ['4000000000000127', 'incorrect_cvc', 'incorrect_cvc'],
       ['4000000000000119', 'processing_error', 'processing_error'],
     ];
-    for (const [number, code, declineCode] of cases) {
+    for (const [number, code, declineCode, toShopper] of cases) {
       const { created, confirmed } = await pay(number);
       expect(confirmed.status, number).toBe(402);
       expect(confirmed.error).toMatchObject({
         type: 'card_error',
         code,
-        decline_code: declineCode,
+        decline_code: toShopper ?? declineCode,
       });
       const after = await retrieve(created.id);
       expect(after).toMatchObject({

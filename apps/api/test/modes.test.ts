@@ -2,7 +2,14 @@ import { query } from '@kassa/db';
 import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, newMerchant, startAcquirer, startApi, useApiDatabase } from './support.ts';
+import {
+  client,
+  newMerchant,
+  startAcquirer,
+  startApi,
+  testCard,
+  useApiDatabase,
+} from './support.ts';
 
 // Test and live are separate worlds: test mode always goes to the simulator, live mode only to
 // the live connector (here a second simulator on a database of its own, so that each side's
@@ -45,15 +52,7 @@ async function api(live: boolean) {
   return started.base;
 }
 
-const card = {
-  type: 'card',
-  card: {
-    number: '4242424242424242',
-    exp_month: 12,
-    exp_year: new Date().getUTCFullYear() + 5,
-    cvc: '123',
-  },
-};
+const card = testCard();
 
 async function pay(base: string, mode: 'test' | 'live') {
   const secret = mode === 'live' ? merchant.liveSecretKey : merchant.secretKey;

@@ -1,7 +1,7 @@
 import { query } from '@kassa/db';
 import { sealAll, verifyLedger } from '@kassa/ledger';
 import { paymentIntentMachine } from '@kassa/payments';
-import { startApiProcess } from '@kassa/testing';
+import { startApiProcess, testCard } from '@kassa/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client, newMerchant, startAcquirer, useApiDatabase } from './support.ts';
@@ -220,15 +220,7 @@ it(
                     'checkout.paymentIntents.confirm',
                     {
                       client_secret: target.secret,
-                      payment_method_data: {
-                        type: 'card',
-                        card: {
-                          number: CARDS[action.card],
-                          exp_month: 12,
-                          exp_year: new Date().getUTCFullYear() + 5,
-                          cvc: '123',
-                        },
-                      },
+                      payment_method_data: testCard(CARDS[action.card]),
                     },
                     { idempotencyKey: key },
                   );

@@ -2,7 +2,14 @@ import { query } from '@kassa/db';
 import { verifyLedger } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, newMerchant, startAcquirer, startApi, useApiDatabase } from './support.ts';
+import {
+  client,
+  newMerchant,
+  startAcquirer,
+  startApi,
+  testCard,
+  useApiDatabase,
+} from './support.ts';
 
 // The acquirer's answer to a retry is not always the answer to the first try, and a call that
 // waited its turn too long must not run past the lease on its attempt.
@@ -31,10 +38,7 @@ async function api(...args: Parameters<typeof startApi> extends [unknown, ...inf
   };
 }
 
-const card = (number: string) => ({
-  type: 'card',
-  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
-});
+const card = (number: string) => testCard(number);
 
 const atAcquirer = (reference: string) =>
   query<{ status: string; captured_amount: bigint }>(

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import type { Clock } from '@kassa/contracts';
 import type { TestDatabase } from '@kassa/db/testing';
-import { AcquirerClient, type AcquirerClientOptions } from '@kassa/payments';
+import {
+  AcquirerClient,
+  type AcquirerClientOptions,
+  type CardTestingLimits,
+} from '@kassa/payments';
 import {
   client,
   newMerchant,
@@ -57,6 +61,11 @@ export async function startApi(
     clock?: Clock;
     idempotencyWaitMs?: number;
     attemptLeaseMs?: number;
+    /** KASSA_SECRET_KEY (TEST_SECRET_KEY by default) and KASSA_SECRET_KEY_PREVIOUS. */
+    secretKey?: string;
+    previousSecretKey?: string;
+    trustProxy?: boolean;
+    cardTesting?: CardTestingLimits;
     /** The live connector (a second simulator in tests); without it live payments are refused. */
     liveAcquirer?: Partial<AcquirerClientOptions> & { url: string };
   } = {},
@@ -80,6 +89,10 @@ export async function startApi(
     clock: options.clock,
     idempotencyWaitMs: options.idempotencyWaitMs,
     attemptLeaseMs: options.attemptLeaseMs,
+    ...(options.secretKey && { secretKey: options.secretKey }),
+    previousSecretKey: options.previousSecretKey,
+    trustProxy: options.trustProxy,
+    cardTesting: options.cardTesting,
     ...(options.liveAcquirer && {
       liveAcquirer: testServices(options.liveAcquirer).acquirer,
     }),

@@ -1,8 +1,9 @@
 // The pay page's only script: the card form's behaviour, on server-rendered markup. It is all the
 // JavaScript the page loads (no framework runtime), bundled by scripts/build-client.mjs.
 //
-// The card goes from this browser straight to the Kassa API (the merchant's publishable key and
-// this session's client secret); the checkout's own server never sees it. One request at a time:
+// The card goes from this browser straight to the Kassa API, with this session's client secret
+// (no key: the page has none, and the secret alone lets it pay this one session); the checkout's
+// own server never sees it. One request at a time:
 // the button is disabled while a payment is in flight, and each press carries its own
 // Idempotency-Key, so a network retry can never pay twice.
 import { declineMessage, formatExpiry, readCardNumber, readExpiry } from '@kassa/ui/card';
@@ -17,7 +18,6 @@ function enhance(form: HTMLFormElement): void {
   const config = form.dataset as {
     apiUrl: string;
     sessionId: string;
-    publishableKey: string;
     clientSecret: string;
     successUrl: string;
   };
@@ -94,11 +94,7 @@ function enhance(form: HTMLFormElement): void {
   ): Promise<{ data?: T; error?: ApiError }> {
     const response = await fetch(`${config.apiUrl}/trpc/${path}`, {
       ...init,
-      headers: {
-        authorization: `Bearer ${config.publishableKey}`,
-        'content-type': 'application/json',
-        ...init?.headers,
-      },
+      headers: { 'content-type': 'application/json', ...init?.headers },
     });
     const body = (await response.json()) as { result?: { data: T }; error?: { data: ApiError } };
     return { data: body.result?.data, error: body.error?.data };

@@ -66,10 +66,14 @@ async function openTab(viewport: keyof typeof viewports = 'desktop') {
   const context = await browser.newContext({ viewport: viewports[viewport] });
   contexts.push(context);
   const page = await context.newPage();
-  const requests: Array<{ url: string; body: string }> = [];
+  const requests: Array<{ url: string; body: string; authorization?: string }> = [];
   const violations: string[] = [];
   page.on('request', (request) =>
-    requests.push({ url: request.url(), body: request.postData() ?? '' }),
+    requests.push({
+      url: request.url(),
+      body: request.postData() ?? '',
+      authorization: request.headers().authorization,
+    }),
   );
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
@@ -126,6 +130,9 @@ describe('the hosted checkout', () => {
     expect(await page.locator('h1').textContent()).toContain('€53.90');
     expect(await payButton(page).textContent()).toBe('Pay €53.90');
     expect(await page.getByLabel('Email').inputValue()).toBe('ada@example.com');
+    // The page holds no API key: publishable keys are stored hashed, so the platform has none
+    // to give it; it pays with its session's client secret alone.
+    expect(await page.content()).not.toMatch(/pk_(test|live)_/);
 
     // The security headers of a payment page.
     const headers = response?.headers() ?? {};
@@ -171,6 +178,7 @@ describe('the hosted checkout', () => {
     );
     expect(withCard.length).toBe(1);
     expect(withCard.every((r) => r.url.startsWith(`${env.base}/trpc/checkout.`))).toBe(true);
+    expect(withCard.every((r) => r.authorization === undefined)).toBe(true);
     expect(
       requests.filter((r) => r.url.startsWith(checkout.url) && r.body.includes('4242')),
     ).toEqual([]);

@@ -24,6 +24,8 @@ export interface RequestInfo {
   log: Logger;
   headers: IncomingHttpHeaders;
   setHeader: (name: string, value: string) => void;
+  /** The client's address as the host determined it (its proxy settings decide). */
+  ip?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function contextFactory(services: PaymentsServices) {
       idempotencyKey: request.headers['idempotency-key'],
       ...(typeof traceparent === 'string' && { traceparent }),
       onReplay: () => request.setHeader('Idempotent-Replayed', 'true'),
+      ...(request.ip && { clientIp: request.ip }),
     };
   };
 }

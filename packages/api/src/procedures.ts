@@ -25,7 +25,9 @@ async function authenticate(ctx: Context, kind: Principal['kind']): Promise<Prin
   if (!presented) {
     throw authenticationError(
       'api_key_missing',
-      `You did not provide an API key. Send it as "Authorization: Bearer ${kind === 'secret' ? 'sk' : 'pk'}_test_...".`,
+      kind === 'secret'
+        ? 'You did not provide an API key. Send it as "Authorization: Bearer sk_test_...".'
+        : 'You did not provide an API key. Send it as "Authorization: Bearer pk_test_..." (a checkout session\'s client_secret needs none).',
     );
   }
   const key = await authenticateApiKey(ctx.db.pool, presented);
@@ -51,14 +53,23 @@ const requireSecretKey = middleware(async ({ ctx, next }) => {
 
 /**
  * Publishable key as a Bearer token plus `client_secret` in the input: the shopper's browser,
- * acting on that one payment and nothing else. The secret is checked (HMAC, constant time)
- * before anything is read; a genuine secret of another merchant's (or mode's) payment is a 404.
+ * acting on that one payment and nothing else. The secret is checked (HMAC, constant time; under
+ * the previous root too while it is rotated) before anything is read; a genuine secret of another
+ * merchant's (or mode's) payment is a 404.
+ *
+ * The hosted checkout sends no key, only its session's client secret: publishable keys are
+ * random and stored hashed, so the platform cannot hand one to the page. The secret is as strong
+ * a credential (an unforgeable HMAC naming one session, which fixes the merchant and mode), and a
+ * publishable key, public by design, would add nothing to it. Without a key, only a checkout
+ * session's secret is accepted; a payment intent's needs the merchant's publishable key.
  */
 const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
-  const principal = await authenticate(ctx, 'publishable');
   const raw = (await getRawInput()) as { client_secret?: unknown } | undefined;
   const secret = typeof raw?.client_secret === 'string' ? raw.client_secret : undefined;
-  const objectId = secret && objectOfClientSecret(ctx.services.clientSecretKey, secret);
+  const { clientSecretKey, previousClientSecretKey } = ctx.services;
+  const objectId = secret && objectOfClientSecret(clientSecretKey, secret, previousClientSecretKey);
+  const keyless = !presentedKey(ctx.headers.authorization) && objectId?.startsWith('cs_');
+  const principal = keyless ? undefined : await authenticate(ctx, 'publishable');
   if (!objectId) {
     throw authenticationError(
       'client_secret_invalid',
@@ -66,20 +77,24 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
       'client_secret',
     );
   }
-  let paymentIntentId = objectId;
-  let checkoutSessionId: string | undefined;
+  let checkout: CheckoutPrincipal;
   if (objectId.startsWith('cs_')) {
     const { rows } = await ctx.db.pool.query<{
+      merchant_id: string;
+      livemode: boolean;
       payment_intent_id: string;
       status: string;
       expired: boolean;
     }>(
-      `SELECT payment_intent_id, status, expires_at <= now() AS expired FROM checkout_sessions
-        WHERE id = $1 AND merchant_id = $2 AND livemode = $3`,
-      [objectId, principal.merchantId, principal.livemode],
+      `SELECT merchant_id, livemode, payment_intent_id, status, expires_at <= now() AS expired
+         FROM checkout_sessions WHERE id = $1`,
+      [objectId],
     );
     const session = rows[0];
-    if (!session) throw notFound('checkout_session', objectId, 'client_secret');
+    const theirs =
+      principal &&
+      (session?.merchant_id !== principal.merchantId || session.livemode !== principal.livemode);
+    if (!session || theirs) throw notFound('checkout_session', objectId, 'client_secret');
     if (session.status === 'expired' || (session.status === 'open' && session.expired)) {
       throw new KassaApiError({
         type: 'invalid_request_error',
@@ -88,21 +103,26 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
         param: 'client_secret',
       });
     }
-    paymentIntentId = session.payment_intent_id;
-    checkoutSessionId = objectId;
+    checkout = {
+      ...(principal ?? {
+        merchantId: session.merchant_id,
+        livemode: session.livemode,
+        keyId: objectId,
+      }),
+      kind: 'publishable',
+      paymentIntentId: session.payment_intent_id,
+      checkoutSessionId: objectId,
+    };
   } else {
+    // Only a session's secret goes without a key: authenticate() has run.
+    if (!principal) throw new Error('a payment intent client secret came without a key');
     const { rows } = await ctx.db.pool.query(
       'SELECT 1 FROM payment_intents WHERE id = $1 AND merchant_id = $2 AND livemode = $3',
-      [paymentIntentId, principal.merchantId, principal.livemode],
+      [objectId, principal.merchantId, principal.livemode],
     );
-    if (rows.length === 0) throw notFound('payment_intent', paymentIntentId, 'client_secret');
+    if (rows.length === 0) throw notFound('payment_intent', objectId, 'client_secret');
+    checkout = { ...principal, kind: 'publishable', paymentIntentId: objectId };
   }
-  const checkout: CheckoutPrincipal = {
-    ...principal,
-    kind: 'publishable',
-    paymentIntentId,
-    ...(checkoutSessionId && { checkoutSessionId }),
-  };
   return next({ ctx: { ...ctx, principal: checkout } });
 });
 

@@ -86,9 +86,17 @@ export const variables = {
   KASSA_SECRET_KEY: variable({
     schema: z.string().min(32),
     description:
-      'Secret that payment client secrets are derived from (HMAC). Keep it stable: changing it voids outstanding client secrets. `kassa dev` generates one into KASSA_DATA_DIR.',
+      'Root secret of the platform: a key per purpose is derived from it (HKDF) for client secrets, webhook signing secrets and Idempotency-Key request hashes. Changing it changes all of them: rotate it as docs/security.md says. `kassa dev` generates one into KASSA_DATA_DIR.',
     expected: 'a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
     example: '# KASSA_SECRET_KEY=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
+  KASSA_SECRET_KEY_PREVIOUS: variable({
+    schema: z.string().min(32).optional(),
+    description:
+      'While KASSA_SECRET_KEY is rotated: the previous root. Client secrets and Idempotency-Key requests made under it are still accepted and webhooks are signed under both roots; nothing new is issued under it. Unset it when the grace period ends (docs/security.md).',
+    expected: 'the previous KASSA_SECRET_KEY (at least 32 characters), or unset',
+    example: '# KASSA_SECRET_KEY_PREVIOUS=the-previous-KASSA_SECRET_KEY-during-a-rotation',
     secret: true,
   }),
   NEXTAUTH_SECRET: variable({
@@ -119,6 +127,24 @@ export const variables = {
     expected: 'a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
     example: '# KASSA_VAULT_FINGERPRINT_KEY=change-me-to-at-least-32-random-characters',
     secret: true,
+  }),
+  API_TRUST_PROXY: variable({
+    schema: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value === '' || value === 'false'
+          ? false
+          : value === 'true'
+            ? true
+            : /^\d+$/.test(value)
+              ? Number(value)
+              : value.split(',').map((s) => s.trim()),
+      ),
+    description:
+      "Which proxies to believe about the client address (X-Forwarded-For): empty (none, the default, for an API reached directly), `true` (any: only behind a proxy that always sets it), a number of hops, or the proxies' addresses/CIDRs, comma-separated. Rate limits and card-testing limits count per client address.",
+    expected: 'empty, true, a number, or comma-separated addresses',
+    example: '# API_TRUST_PROXY=10.0.0.0/8',
   }),
   API_PUBLIC_URL: variable({
     schema: z.url({ protocol: /^https?$/ }).optional(),

@@ -114,7 +114,8 @@ export const checkoutSessionListSchema = listOf(checkoutSessionSchema);
 /**
  * What the hosted page reads about its session (checkout.sessions.retrieve, no key: the session
  * id in the page's address is the shopper's capability, as long as the session is open). The
- * page acts with `publishable_key` and `client_secret`.
+ * page acts with `client_secret` alone (the checkout procedures take a session's secret without
+ * a key).
  */
 export const checkoutPageSchema = z.object({
   id: z.string(),
@@ -131,7 +132,6 @@ export const checkoutPageSchema = z.object({
   payment_intent_status: z.enum(paymentIntentStatuses),
   /** A confirmation (from any tab) is with the card network right now. */
   payment_in_progress: z.boolean(),
-  publishable_key: z.string().nullable(),
   client_secret: z.string().nullable(),
 });
 export type CheckoutPage = z.infer<typeof checkoutPageSchema>;

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   API_KEY_RANDOM_LENGTH,
   type ApiKeyKind,
@@ -26,33 +26,11 @@ export interface IssuedApiKey {
   secret: string;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 /**
- * A publishable key derived from the platform secret (KASSA_SECRET_KEY) and the key's id:
- * `pk_<mode>_` + 32 base62 characters of HMAC-SHA256. Publishable keys are public by design (the
- * hosted checkout hands them to every shopper's browser), but like every key only their hash is
- * stored; deriving them lets the platform show one again (the checkout page) without storing it.
- */
-export function derivePublishableKey(
-  platformSecret: string,
-  keyId: string,
-  mode: ApiKeyMode,
-): string {
-  const key = createHash('sha256').update(`publishable-key:${platformSecret}`).digest();
-  let n = BigInt(`0x${createHmac('sha256', key).update(keyId).digest('hex')}`);
-  let out = '';
-  for (let i = 0; i < API_KEY_RANDOM_LENGTH; i += 1) {
-    out += BASE62[Number(n % 62n)];
-    n /= 62n;
-  }
-  return `${apiKeyTag('publishable', mode)}${out}`;
-}
-
-/**
- * A new API key. Secret keys are random; publishable keys are derived (derivePublishableKey)
- * when `platformSecret` is given, random otherwise (they then work, but the hosted checkout
- * cannot show them).
+ * A new API key, secret or publishable: `<tag>` + 32 random base62 characters (~190 bits).
+ * Publishable keys are made and kept exactly as secret keys are, though they are public by
+ * design: derived from nothing, so knowing the platform's secrets does not give them; stored
+ * as their hash only, so a copy of the database does not either. Shown once, here.
  */
 export async function issueApiKey(
   prisma: PrismaClient,
@@ -61,15 +39,11 @@ export async function issueApiKey(
     kind: ApiKeyKind;
     mode: ApiKeyMode;
     name?: string;
-    platformSecret?: string;
   },
 ): Promise<IssuedApiKey> {
   const tag = apiKeyTag(input.kind, input.mode);
   const id = newId('apiKey');
-  const secret =
-    input.kind === 'publishable' && input.platformSecret
-      ? derivePublishableKey(input.platformSecret, id, input.mode)
-      : `${tag}${randomBase62(API_KEY_RANDOM_LENGTH)}`;
+  const secret = `${tag}${randomBase62(API_KEY_RANDOM_LENGTH)}`;
   const apiKey = await prisma.apiKey.create({
     data: {
       id,

@@ -1,5 +1,4 @@
 export {
-  derivePublishableKey,
   hashApiKey,
   type IssuedApiKey,
   issueApiKey,
@@ -40,6 +39,7 @@ export {
 } from './open.ts';
 export { migrationsDir, schemaPath } from './paths.ts';
 export { writePrivateFile } from './private-file.ts';
+export type * from './rows.ts';
 export { DEMO_OWNER_EMAIL, type DemoSeed, seedDemoMerchant } from './seed.ts';
 export { type Queryable, query } from './sql.ts';
 export { type Transaction, withTransaction } from './transaction.ts';

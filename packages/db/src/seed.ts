@@ -15,14 +15,10 @@ export interface DemoSeed {
 }
 
 /**
- * The demo merchant with its owner, plus a fresh pair of test-mode keys. Running it again
- * reuses the merchant and owner and issues a new pair (the old keys keep working). With the
- * platform secret, the publishable key is derived, so the hosted checkout can use it.
+ * The demo merchant with its owner, plus a fresh pair of random test-mode keys. Running it again
+ * reuses the merchant and owner and issues a new pair (the old keys keep working).
  */
-export async function seedDemoMerchant(
-  prisma: PrismaClient,
-  options: { platformSecret?: string } = {},
-): Promise<DemoSeed> {
+export async function seedDemoMerchant(prisma: PrismaClient): Promise<DemoSeed> {
   const { merchantId, created } = await prisma.$transaction(async (tx) => {
     const owner = await tx.user.upsert({
       where: { email: DEMO_OWNER_EMAIL },
@@ -53,7 +49,6 @@ export async function seedDemoMerchant(
     kind: 'publishable',
     mode: 'test',
     name: 'Demo publishable key',
-    platformSecret: options.platformSecret,
   });
   return {
     merchantId,

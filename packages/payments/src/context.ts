@@ -6,6 +6,7 @@ import type { Vault } from '@kassa/vault';
 import type { WebhookSigner } from '@kassa/webhooks';
 import type { AcquirerClient } from './acquirer/client.ts';
 import { KassaApiError } from './errors.ts';
+import type { CardTestingLimits } from './payments/card-testing.ts';
 
 // The payments domain's own context. It knows no tRPC, no Fastify and no HTTP: an API request,
 // a worker, a sweep or the CLI builds one (the tRPC context factory in @kassa/api adapts a
@@ -15,7 +16,10 @@ import { KassaApiError } from './errors.ts';
 export interface Principal {
   merchantId: string;
   livemode: boolean;
-  /** The API key's id; for a dashboard user, the user id. */
+  /**
+   * The API key's id; for a dashboard user, the user id; for the hosted checkout, which holds no
+   * key (its session's client secret alone authenticates it), the checkout session's id.
+   */
   keyId: string;
   kind: 'secret' | 'publishable' | 'dashboard';
   /** Who the events say acted, when not a key (`system:recovery`, `acquirer:3ds_return`). */
@@ -44,14 +48,27 @@ export interface PaymentsServices {
   db: DatabaseClients;
   /** The one clock: every time the domain reads (created, expires, capture before) comes from it. */
   clock: Clock;
-  /** Key of the HMAC that derives client secrets (see payments/client-secret.ts). */
+  /**
+   * Key of the HMAC that derives client secrets (see payments/client-secret.ts):
+   * deriveKey(KASSA_SECRET_KEY, 'client_secret'), built by keysOfRootSecret (root-secret.ts).
+   */
   clientSecretKey: Buffer;
+  /**
+   * The same key under KASSA_SECRET_KEY_PREVIOUS while the root is rotated: client secrets it
+   * made are still accepted, never issued.
+   */
+  previousClientSecretKey?: Buffer;
   /**
    * Key of the HMAC over each idempotent request's input. Keyed because an input can hold a
    * card number: an unkeyed hash of a card number is reversed by trying the few million numbers
    * that share its BIN and last 4.
    */
   requestHashKey: Buffer;
+  /**
+   * The same key under KASSA_SECRET_KEY_PREVIOUS while the root is rotated: a retry of a request
+   * first made before the rotation still matches its Idempotency-Key's record.
+   */
+  previousRequestHashKey?: Buffer;
   /** The card vault: the only way to store or read a card number. */
   vault: Vault;
   /**
@@ -71,12 +88,12 @@ export interface PaymentsServices {
    * before answering 409 `idempotency_key_in_use`.
    */
   idempotencyWaitMs: number;
+  /** Failed authorizations allowed per payment, card and client address (card-testing.ts). */
+  cardTesting: CardTestingLimits;
   /** Where browsers reach the API (3-D Secure returns). */
   publicUrl: string;
   /** Where the hosted checkout runs: `<checkoutUrl>/pay/<session id>`. */
   checkoutUrl: string;
-  /** KASSA_SECRET_KEY, from which publishable keys are derived (the checkout page shows them). */
-  secretKey: string;
   /** NEXTAUTH_SECRET: decrypts the dashboard's next-auth session cookies. */
   sessionSecret: string;
   /** Ledger account ids, remembered (accounts never change once opened). */
@@ -97,6 +114,8 @@ export interface DomainContext {
   traceparent?: string;
   /** Told when the answer is a replay of an earlier one (HTTP: `Idempotent-Replayed: true`). */
   onReplay?: () => void;
+  /** The caller's address (proxy headers believed only as API_TRUST_PROXY says): card-testing limits. */
+  clientIp?: string;
 }
 
 /** A fresh request id, for requests and for work no request started (the sweeps). */

@@ -43,7 +43,7 @@ export async function runMutation<T>(
     ctx.services.db.pool,
     async (tx) => {
       if (!key) return { value: await work(tx) };
-      const claim = await reserve(tx, ctx, key, requestHashOf(ctx, path, input), path);
+      const claim = await reserve(tx, ctx, key, requestHashesOf(ctx, path, input), path);
       if ('replay' in claim) return claim;
       return { value: await answerOnce(tx, ctx, key, () => work(tx)) };
     },
@@ -120,8 +120,8 @@ export async function runAcquirerMutation<
       prepared = await transact(pool, async (tx) => {
         let resume: string | undefined;
         if (key) {
-          const hash = requestHashOf(ctx, path, input);
-          const claim = await reserve(tx, ctx, key, hash, path, attemptLeaseMs);
+          const hashes = requestHashesOf(ctx, path, input);
+          const claim = await reserve(tx, ctx, key, hashes, path, attemptLeaseMs);
           if ('replay' in claim) return claim;
           resume = claim.resume;
         }
@@ -190,11 +190,23 @@ interface StoredResponse {
   response: unknown;
 }
 
-// Keyed: the input may hold a card number, and a plain hash of one is easy to reverse.
-function requestHashOf(ctx: DomainContext, path: string, input: unknown): string {
-  return createHmac('sha256', ctx.services.requestHashKey)
-    .update(canonicalize({ path, input }) ?? '')
-    .digest('hex');
+/** A request's hash (stored with a new key) and, while the root is rotated, its previous one. */
+interface RequestHashes {
+  current: string;
+  previous?: string;
+}
+
+// Keyed: the input may hold a card number, and a plain hash of one is easy to reverse. Under the
+// previous root too while it is configured: a retry of a request made before the rotation must
+// replay its answer, not be refused as another request (the caller could then pay again).
+function requestHashesOf(ctx: DomainContext, path: string, input: unknown): RequestHashes {
+  const canonical = canonicalize({ path, input }) ?? '';
+  const under = (key: Buffer) => createHmac('sha256', key).update(canonical).digest('hex');
+  const { requestHashKey, previousRequestHashKey } = ctx.services;
+  return {
+    current: under(requestHashKey),
+    ...(previousRequestHashKey && { previous: under(previousRequestHashKey) }),
+  };
 }
 
 /** Runs `work` and stores its answer under `key` in the same transaction (errors that stand too). */
@@ -270,7 +282,7 @@ async function reserve(
   tx: Transaction,
   ctx: DomainContext,
   key: string,
-  requestHash: string,
+  requestHash: RequestHashes,
   path: string,
   leaseMs?: number,
 ): Promise<{ replay: StoredResponse } | { resume?: string }> {
@@ -293,7 +305,7 @@ async function claimKey(
   tx: Transaction,
   principal: Principal,
   key: string,
-  requestHash: string,
+  requestHash: RequestHashes,
   path: string,
   leaseMs: number | undefined,
 ): Promise<{ replay: StoredResponse } | { resume?: string }> {
@@ -304,7 +316,7 @@ async function claimKey(
       principal.merchantId,
       principal.livemode,
       key,
-      requestHash,
+      requestHash.current,
       path,
       leaseMs === undefined ? null : leaseMs / 1000,
     ],
@@ -322,7 +334,10 @@ async function claimKey(
     [principal.merchantId, principal.livemode, key],
   );
   const row = rows[0];
-  if (!row || row.request_hash !== requestHash) {
+  if (
+    !row ||
+    (row.request_hash !== requestHash.current && row.request_hash !== requestHash.previous)
+  ) {
     throw new KassaApiError({
       type: 'idempotency_error',
       code: 'idempotency_key_reused',

@@ -3,6 +3,7 @@
 export * from './acquirer.ts';
 export * from './api-process.ts';
 export * from './card-numbers.ts';
+export * from './cards.ts';
 export * from './client.ts';
 export * from './constants.ts';
 export * from './database.ts';

@@ -1,7 +1,6 @@
 import { newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
 import type { TestDatabase } from '@kassa/db/testing';
-import { TEST_SECRET_KEY } from './constants.ts';
 
 /** A merchant of its own, with a secret and a publishable key in each mode. */
 export async function newMerchant(db: TestDatabase) {
@@ -9,12 +8,7 @@ export async function newMerchant(db: TestDatabase) {
     data: { id: newId('merchant'), name: 'Test merchant' },
   });
   const key = (kind: 'secret' | 'publishable', mode: 'test' | 'live') =>
-    issueApiKey(db.prisma, {
-      merchantId: merchant.id,
-      kind,
-      mode,
-      platformSecret: TEST_SECRET_KEY,
-    }).then((k) => k.secret);
+    issueApiKey(db.prisma, { merchantId: merchant.id, kind, mode }).then((k) => k.secret);
   return {
     merchantId: merchant.id,
     secretKey: await key('secret', 'test'),

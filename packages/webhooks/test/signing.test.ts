@@ -1,17 +1,23 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signatureHeader, WebhookSigner } from '../src/index.ts';
 
 describe('WebhookSigner', () => {
-  const signer = new WebhookSigner('a-platform-secret-of-at-least-32-characters');
+  // What deriveKey(root, 'webhook_secret') gives (@kassa/contracts/keys): 32 bytes.
+  const signer = new WebhookSigner(randomBytes(32));
 
-  it('derives a stable secret per salt, different per salt and per platform secret', () => {
+  it('derives a stable secret per salt, different per salt and per key', () => {
     const salt = WebhookSigner.newSalt();
     expect(signer.secretFor(salt)).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(signer.secretFor(salt)).toBe(signer.secretFor(salt));
     expect(signer.secretFor(WebhookSigner.newSalt())).not.toBe(signer.secretFor(salt));
-    const other = new WebhookSigner('another-platform-secret-of-32-characters!');
+    const other = new WebhookSigner(randomBytes(32));
     expect(other.secretFor(salt)).not.toBe(signer.secretFor(salt));
+  });
+
+  it('refuses a key that is not a derived one', () => {
+    expect(() => new WebhookSigner(Buffer.from('too short'))).toThrow(/deriveKey/);
+    expect(() => new WebhookSigner(randomBytes(32), Buffer.alloc(0))).toThrow(/deriveKey/);
   });
 
   it('signs with the previous secret too until it expires', () => {
@@ -34,6 +40,32 @@ describe('WebhookSigner', () => {
         now,
       ),
     ).toEqual([signer.secretFor('new')]);
+  });
+
+  it('while the root is rotated, signs under the previous root too and shows only the new', () => {
+    const previousKey = randomBytes(32);
+    const before = new WebhookSigner(previousKey);
+    const rotating = new WebhookSigner(randomBytes(32), previousKey);
+    const now = new Date('2026-11-25T12:00:00Z');
+    const endpoint = { secretSalt: 'salt', previousSecretSalt: null, previousExpiresAt: null };
+    // What the receiver was shown before the rotation still verifies; a roll shows the new one.
+    expect(rotating.secretsOf(endpoint, now)).toEqual([
+      rotating.secretFor('salt'),
+      before.secretFor('salt'),
+    ]);
+    expect(rotating.secretFor('salt')).not.toBe(before.secretFor('salt'));
+    // A roll during the rotation: both salts, each under both roots, until the old salt expires.
+    const rolled = {
+      secretSalt: 'new',
+      previousSecretSalt: 'old',
+      previousExpiresAt: new Date('2026-11-25T13:00:00Z'),
+    };
+    expect(rotating.secretsOf(rolled, now)).toEqual([
+      rotating.secretFor('new'),
+      rotating.secretFor('old'),
+      before.secretFor('new'),
+      before.secretFor('old'),
+    ]);
   });
 });
 

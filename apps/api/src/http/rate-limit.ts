@@ -32,9 +32,11 @@ export async function registerRateLimit(app: FastifyInstance, perSecond: number)
     allowList: (request) => UNLIMITED.has(request.url),
     keyGenerator: (request) => {
       const authorization = request.headers.authorization ?? sessionToken(request.headers.cookie);
-      return authorization
-        ? `key:${createHash('sha256').update(authorization).digest('base64url')}`
-        : `ip:${request.ip}`;
+      if (!authorization) return `ip:${request.ip}`;
+      const key = createHash('sha256').update(authorization).digest('base64url');
+      // A publishable key is public (it is in every checkout page): one bucket per key would let
+      // one client use up a merchant's checkout for everyone. Count it per client address.
+      return /^Bearer pk_/.test(authorization) ? `pk:${key}:${request.ip}` : `key:${key}`;
     },
     errorResponseBuilder: (_request, context) =>
       new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),

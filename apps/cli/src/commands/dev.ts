@@ -60,9 +60,7 @@ export async function devCommand(): Promise<number> {
   try {
     database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
     const secrets = await localSecrets(config.KASSA_DATA_DIR);
-    const keys = interrupted
-      ? undefined
-      : await prepareDatabase(database.url, config, secrets.KASSA_SECRET_KEY);
+    const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
     for (const spec of platformProcesses({
       databaseUrl: database.url,
       apiHost: config.API_HOST,
@@ -93,16 +91,12 @@ export async function devCommand(): Promise<number> {
   return exitCode;
 }
 
-async function prepareDatabase(
-  url: string,
-  config: Config<(typeof devVariables)[number]>,
-  platformSecret: string,
-) {
+async function prepareDatabase(url: string, config: Config<(typeof devVariables)[number]>) {
   const db = createDatabaseClients(url, { poolMax: 2, applicationName: 'kassa-dev' });
   try {
     const applied = await migrate(db.pool, { log: (m) => say(style('dim', `  ${m}`)) });
     if (applied.length > 0) say(style('dim', `  applied ${applied.length} migration(s)`));
-    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url, platformSecret);
+    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url);
   } finally {
     await db.close();
   }

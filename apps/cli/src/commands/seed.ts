@@ -1,7 +1,6 @@
 import { migrationStatus, seedDemoMerchant } from '@kassa/db';
 import { databaseConfig, withDatabase } from '../database.ts';
 import { saveDemoKeys } from '../dev/demo-keys.ts';
-import { localSecrets } from '../dev/local-secrets.ts';
 import { say, style, warn } from '../output.ts';
 
 export async function seedCommand(): Promise<number> {
@@ -11,10 +10,7 @@ export async function seedCommand(): Promise<number> {
       say(style('red', 'The database is not migrated: run `kassa db migrate` first.'));
       return 1;
     }
-    // The same platform secret as `kassa dev` (environment, else the data folder), so the
-    // publishable key is derived and the hosted checkout can use it.
-    const { KASSA_SECRET_KEY } = await localSecrets(config.KASSA_DATA_DIR);
-    const seed = await seedDemoMerchant(db.prisma, { platformSecret: KASSA_SECRET_KEY });
+    const seed = await seedDemoMerchant(db.prisma);
     // Printed before anything else can fail: only the hashes are stored, so this is the one
     // chance to see these keys.
     say(

@@ -58,10 +58,9 @@ export async function demoKeysForDev(
   prisma: PrismaClient,
   dataDir: string,
   databaseUrl: string,
-  platformSecret?: string,
 ): Promise<{ keys: DemoKeys; seeded: boolean } | undefined> {
   if ((await prisma.merchant.count()) === 0) {
-    const seed = await seedDemoMerchant(prisma, { platformSecret });
+    const seed = await seedDemoMerchant(prisma);
     // Not saving only costs showing them again on the next start; this start still shows them.
     await saveDemoKeys(dataDir, databaseUrl, seed).catch(() => {});
     return { keys: seed, seeded: true };

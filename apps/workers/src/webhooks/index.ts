@@ -1,3 +1,4 @@
+import { deriveKey } from '@kassa/contracts/keys';
 import type { EventBus, Subscription } from '@kassa/ledger';
 import { WebhookSigner } from '@kassa/webhooks';
 import type pg from 'pg';
@@ -30,14 +31,19 @@ export interface WebhooksWorker {
 export async function startWebhooksWorker(options: {
   pool: pg.Pool;
   bus: EventBus;
+  /** KASSA_SECRET_KEY: the signing key is derived from it (the API derives the same). */
   platformSecret: string;
+  /** KASSA_SECRET_KEY_PREVIOUS while it is rotated: deliveries are signed under both roots. */
+  previousPlatformSecret?: string;
   dispatcher: DispatcherOptions;
 }): Promise<WebhooksWorker> {
-  const dispatcher = new WebhookDispatcher(
-    options.pool,
-    new WebhookSigner(options.platformSecret),
-    options.dispatcher,
+  const signer = new WebhookSigner(
+    deriveKey(options.platformSecret, 'webhook_secret'),
+    options.previousPlatformSecret
+      ? deriveKey(options.previousPlatformSecret, 'webhook_secret')
+      : undefined,
   );
+  const dispatcher = new WebhookDispatcher(options.pool, signer, options.dispatcher);
   dispatcher.start();
   const subscription = await options.bus.subscribe(
     WEBHOOKS_GROUP,

@@ -11,8 +11,9 @@ import { pino } from 'pino';
 import { startWebhooksWorker } from './index.ts';
 
 // The webhooks worker process. Started by `kassa dev` with DATABASE_URL set; started alone
-// without it, it uses (or starts) the embedded PostgreSQL. It needs the KASSA_SECRET_KEY of the
-// API: the endpoints' signing secrets are derived from it.
+// without it, it uses (or starts) the embedded PostgreSQL. It needs the KASSA_SECRET_KEY (and,
+// during a rotation, KASSA_SECRET_KEY_PREVIOUS) of the API: the endpoints' signing secrets are
+// derived from it.
 // Under `kassa dev`: stop when the supervisor goes away. Called first, so a supervisor that dies
 // while this process is still starting is not missed (until the graceful handler below is
 // installed, SIGTERM simply ends the process).
@@ -45,6 +46,7 @@ const worker = await startWebhooksWorker({
   pool: db.pool,
   bus,
   platformSecret: config.KASSA_SECRET_KEY,
+  previousPlatformSecret: config.KASSA_SECRET_KEY_PREVIOUS,
   dispatcher: {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,

@@ -18,12 +18,16 @@ import { publicProcedure, router } from '../init.ts';
 import { checkoutProcedure } from '../procedures.ts';
 
 /**
- * What the shopper's browser may do, with the publishable key and one payment's client secret:
- * read that payment, tokenize a card for it, and (with the acquirer) confirm it.
+ * What the shopper's browser may do, with the publishable key and one payment's client secret
+ * (or, on the hosted page, its checkout session's client secret alone): read that payment,
+ * tokenize a card for it, and (with the acquirer) confirm it.
  */
 export const checkoutRouter = router({
   sessions: router({
-    /** The hosted page's view of its session, by id alone (see checkout-sessions/page.ts). */
+    /**
+     * The hosted page's view of its session, by id alone (see checkout-sessions/page.ts). It
+     * carries no publishable key: the page pays with the session's client secret alone.
+     */
     retrieve: publicProcedure
       .input(retrieveCheckoutPageInput)
       .query(({ ctx, input }) => checkoutPage(ctx.db.pool, ctx.services, input.id)),

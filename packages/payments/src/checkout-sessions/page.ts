@@ -1,5 +1,5 @@
 import type { CheckoutPage } from '@kassa/contracts';
-import { derivePublishableKey, hashApiKey, type Queryable, query } from '@kassa/db';
+import { type Queryable, query } from '@kassa/db';
 import type { PaymentsServices } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { clientSecretFor } from '../payments/client-secret.ts';
@@ -9,12 +9,13 @@ import type { CheckoutSessionRow } from './store.ts';
  * What the hosted page needs to show a session and let the shopper pay: checkout.sessions.retrieve,
  * which takes no key. The session id (143 random bits, in the page's address) is the shopper's
  * capability, as a payment link is; it reveals the order, and while the session is open the
- * publishable key and client secret the page pays with. Never the payment's details, never
- * another object. An unknown id is a 404 like any other.
+ * client secret the page pays with (alone: publishable keys are random and stored hashed, so
+ * there is none to show). Never the payment's details, never another object. An unknown id is
+ * a 404 like any other.
  */
 export async function checkoutPage(
   db: Queryable,
-  services: Pick<PaymentsServices, 'clientSecretKey' | 'secretKey'>,
+  services: Pick<PaymentsServices, 'clientSecretKey'>,
   id: string,
 ): Promise<CheckoutPage> {
   const [row] = await query<
@@ -52,31 +53,6 @@ export async function checkoutPage(
     livemode: row.livemode,
     payment_intent_status: row.payment_status as CheckoutPage['payment_intent_status'],
     payment_in_progress: row.in_progress,
-    publishable_key: open ? await publishableKeyOf(db, services, row) : null,
     client_secret: open ? clientSecretFor(services.clientSecretKey, row.id) : null,
   };
-}
-
-/**
- * The merchant's newest publishable key of the session's mode that the platform can show: keys
- * are stored as hashes only, and a publishable key issued with the platform secret is derived
- * from it (derivePublishableKey), so it can be recomputed and checked against its hash.
- */
-async function publishableKeyOf(
-  db: Queryable,
-  services: Pick<PaymentsServices, 'secretKey'>,
-  session: CheckoutSessionRow,
-): Promise<string | null> {
-  const mode = session.livemode ? 'live' : 'test';
-  const keys = await query<{ id: string; hash: string }>(
-    db,
-    `SELECT id, hash FROM api_keys WHERE merchant_id = $1 AND kind = 'publishable' AND mode = $2
-        AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 20`,
-    [session.merchant_id, mode],
-  );
-  for (const key of keys) {
-    const candidate = derivePublishableKey(services.secretKey, key.id, mode);
-    if (hashApiKey(candidate) === key.hash) return candidate;
-  }
-  return null;
 }

@@ -1,5 +1,5 @@
 import type { CheckoutSession, CheckoutSessionStatus, LineItem } from '@kassa/contracts';
-import type { Queryable } from '@kassa/db';
+import type { AssertSameColumns, CheckoutSessionRecord, Queryable } from '@kassa/db';
 import { appendToStream, type JsonObject } from '@kassa/ledger';
 import type { DomainContext, PaymentsServices, Principal } from '../context.ts';
 import { loadOwned } from '../owned.ts';
@@ -25,6 +25,13 @@ export interface CheckoutSessionRow {
   metadata: Record<string, string>;
   created_at: Date;
 }
+
+// Typecheck fails when this row and schema.prisma disagree (docs/database.md).
+const _checkoutSessionRowColumns: AssertSameColumns<
+  CheckoutSessionRow,
+  CheckoutSessionRecord,
+  'updated_at'
+> = true;
 
 export const SESSION_COLUMNS = `id, merchant_id, livemode, status, amount_total, currency, line_items,
   customer_email, capture_method, success_url, cancel_url, payment_intent_id, expires_at,

@@ -1,28 +1,26 @@
 import { newId } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import { type PaymentAttemptRecord, type Queryable, query } from '@kassa/db';
 import { type AttemptEvent, attemptMachine } from '../state-machine.ts';
 
 export type AttemptKind = 'authorize' | 'capture' | 'void' | 'refund';
 export type AttemptStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'abandoned';
 
-/** A row of payment_attempts: one money-moving call to the acquirer. */
-export interface AttemptRow {
-  id: string;
-  payment_intent_id: string;
-  merchant_id: string;
-  livemode: boolean;
+/**
+ * A row of payment_attempts: one money-moving call to the acquirer. Typed from schema.prisma
+ * (RowOf its model), with kind, status and failure narrowed.
+ */
+export type AttemptRow = Omit<PaymentAttemptRecord, 'kind' | 'status' | 'failure'> & {
   kind: AttemptKind;
   status: AttemptStatus;
-  amount: bigint;
-  currency: string;
-  payment_method_id: string | null;
-  refund_id: string | null;
-  acquirer_authorization_id: string | null;
-  return_url: string | null;
-  locked_until: Date;
   failure: Record<string, unknown> | null;
-  created_at: Date;
-}
+  /**
+   * Read with the row: pending and its hold not over, judged by the database's clock (the one
+   * that set locked_until), never this process's.
+   */
+  held?: boolean;
+};
+
+const SELECT_ATTEMPT = `SELECT *, (status = 'pending' AND locked_until > now()) AS held FROM payment_attempts`;
 
 /** Records an attempt before its call, held by the caller for `leaseMs`. */
 export async function insertAttempt(
@@ -34,7 +32,7 @@ export async function insertAttempt(
     Partial<
       Pick<
         AttemptRow,
-        'payment_method_id' | 'refund_id' | 'acquirer_authorization_id' | 'return_url'
+        'payment_method_id' | 'refund_id' | 'acquirer_authorization_id' | 'return_url' | 'client_ip'
       >
     >,
   leaseMs: number,
@@ -42,8 +40,10 @@ export async function insertAttempt(
   const [row] = await query<AttemptRow>(
     tx,
     `INSERT INTO payment_attempts (id, payment_intent_id, merchant_id, livemode, kind, status, amount,
-       currency, payment_method_id, refund_id, acquirer_authorization_id, return_url, locked_until, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12), now())
+       currency, payment_method_id, refund_id, acquirer_authorization_id, return_url, client_ip, locked_until,
+       updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $13::inet,
+       now() + make_interval(secs => $12), now())
      RETURNING *`,
     [
       newId('paymentAttempt'),
@@ -58,6 +58,7 @@ export async function insertAttempt(
       attempt.acquirer_authorization_id ?? null,
       attempt.return_url ?? null,
       leaseMs / 1000,
+      attempt.client_ip ?? null,
     ],
   );
   return row as AttemptRow;
@@ -72,7 +73,7 @@ export async function openAttempt(
 ): Promise<AttemptRow | undefined> {
   const [row] = await query<AttemptRow>(
     tx,
-    `SELECT * FROM payment_attempts
+    `${SELECT_ATTEMPT}
       WHERE payment_intent_id = $1 AND kind = ANY($2) AND status IN ('pending', 'requires_action')
         AND ($3::text IS NULL OR refund_id = $3)
       ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
@@ -82,8 +83,11 @@ export async function openAttempt(
 }
 
 /** Whether someone still holds a pending attempt (is making its call right now). */
-export const isHeld = (attempt: AttemptRow, now = new Date()) =>
-  attempt.status === 'pending' && attempt.locked_until > now;
+export function isHeld(attempt: AttemptRow): boolean {
+  if (attempt.held === undefined)
+    throw new Error(`attempt ${attempt.id} was not read with its hold`);
+  return attempt.held;
+}
 
 /** Takes (or extends) the hold on an attempt whose call is about to be made. */
 export async function holdAttempt(tx: Queryable, id: string, leaseMs: number): Promise<void> {
@@ -140,7 +144,7 @@ export async function resolveAttempt(
 export async function loadAttempt(tx: Queryable, id: string, forUpdate = false) {
   const [row] = await query<AttemptRow>(
     tx,
-    `SELECT * FROM payment_attempts WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+    `${SELECT_ATTEMPT} WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
     [id],
   );
   return row;

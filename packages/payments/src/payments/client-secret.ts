@@ -13,17 +13,35 @@ export function clientSecretFor(key: Buffer, id: string): string {
   return `${id}_secret_${mac}`;
 }
 
-/** The object (`pi_…` or `cs_…`) a client secret belongs to, if genuine (constant-time check). */
-export function objectOfClientSecret(key: Buffer, secret: string): string | undefined {
+/**
+ * The object (`pi_…` or `cs_…`) a client secret belongs to, if genuine. `previousKey`: the key
+ * under the previous root (KASSA_SECRET_KEY_PREVIOUS) while the root is rotated, so secrets
+ * issued before the rotation keep working until it is dropped. Both keys are always checked
+ * (constant time, no early exit), so timing tells neither whether nor under which key it matched.
+ */
+export function objectOfClientSecret(
+  key: Buffer,
+  secret: string,
+  previousKey?: Buffer,
+): string | undefined {
   const id = SECRET_PATTERN.exec(secret)?.[1];
   if (!id) return undefined;
-  const expected = Buffer.from(clientSecretFor(key, id));
   const given = Buffer.from(secret);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? id : undefined;
+  const matches = (under: Buffer) => {
+    const expected = Buffer.from(clientSecretFor(under, id));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+  const current = matches(key);
+  const previous = previousKey ? matches(previousKey) : false;
+  return current || previous ? id : undefined;
 }
 
 /** The payment intent a client secret belongs to, if it is a genuine payment intent secret. */
-export function paymentIntentOfClientSecret(key: Buffer, secret: string): string | undefined {
-  const id = objectOfClientSecret(key, secret);
+export function paymentIntentOfClientSecret(
+  key: Buffer,
+  secret: string,
+  previousKey?: Buffer,
+): string | undefined {
+  const id = objectOfClientSecret(key, secret, previousKey);
   return id?.startsWith('pi_') ? id : undefined;
 }

@@ -18,6 +18,7 @@ import {
   releaseAttempt,
   resolveAttempt,
 } from './attempts.ts';
+import { refuseCardTesting, shopperSafe } from './card-testing.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
 import { answerOrRefusal, answerUnderKey, lockForFinish, settledAttempt } from './steps.ts';
@@ -77,7 +78,7 @@ export function confirmStep<View>(
 ): AcquirerStep<ConfirmPlan, ConfirmOutcome, View> {
   const { vault, attemptLeaseMs } = ctx.services;
   const acquirer = () => acquirerFor(ctx.services, ctx.principal.livemode);
-  return {
+  const step: AcquirerStep<ConfirmPlan, ConfirmOutcome, View> = {
     async prepare(tx, resume) {
       const row = await loadPaymentIntent(tx, ctx.principal, request.paymentIntentId, {
         forUpdate: true,
@@ -142,6 +143,12 @@ export function confirmStep<View>(
       if (request.checkout && pm.payment_intent_id !== row.id) {
         throw notFound('payment_method', paymentMethodId, 'payment_method');
       }
+      // Past the card-testing limits: refused, and (this transaction rolls back) nothing written.
+      await refuseCardTesting(tx, ctx, {
+        paymentIntentId: row.id,
+        vaultCardId: pm.vault_card_id,
+        checkout: request.checkout,
+      });
       const attempt = await insertAttempt(
         tx,
         {
@@ -153,6 +160,7 @@ export function confirmStep<View>(
           currency: row.currency,
           payment_method_id: pm.id,
           return_url: request.return_url ?? null,
+          client_ip: request.checkout ? (ctx.clientIp ?? null) : null,
         },
         attemptLeaseMs,
       );
@@ -247,6 +255,17 @@ export function confirmStep<View>(
         await recordPaymentIntentEvent(tx, ctx, row, 'payment_intent.processing');
       }
     },
+  };
+  if (!request.checkout) return step;
+  // The shopper's browser: lost, stolen, fraudulent… declines are told as a generic decline.
+  const safe = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      throw shopperSafe(error);
+    });
+  return {
+    ...step,
+    prepare: (tx, resume) => safe(step.prepare(tx, resume)),
+    finish: (tx, plan, outcome) => safe(step.finish(tx, plan, outcome)),
   };
 }
 

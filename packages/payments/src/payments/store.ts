@@ -1,5 +1,5 @@
 import type { PaymentIntentStatus } from '@kassa/contracts';
-import type { Queryable } from '@kassa/db';
+import type { AssertSameColumns, PaymentIntentRecord, Queryable } from '@kassa/db';
 import type { Principal } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import { loadOwned } from '../owned.ts';
@@ -29,6 +29,13 @@ export interface PaymentIntentRow {
   version: number;
   created_at: Date;
 }
+
+// Typecheck fails when this row and schema.prisma disagree (docs/database.md).
+const _paymentIntentRowColumns: AssertSameColumns<
+  PaymentIntentRow,
+  PaymentIntentRecord,
+  'updated_at'
+> = true;
 
 const COLUMNS = `id, merchant_id, livemode, amount, currency, status, capture_method, amount_capturable,
   amount_received, payment_method_id, last_payment_error, next_action, description, metadata, hold_id,

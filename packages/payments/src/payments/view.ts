@@ -1,4 +1,5 @@
 import type { CheckoutPaymentIntent, PaymentIntent } from '@kassa/contracts';
+import { forShopper } from './card-testing.ts';
 import { clientSecretFor } from './client-secret.ts';
 import type { PaymentIntentRow } from './store.ts';
 
@@ -42,7 +43,8 @@ export function checkoutPaymentIntentView(
     status: full.status,
     capture_method: full.capture_method,
     payment_method: full.payment_method,
-    last_payment_error: full.last_payment_error,
+    // Lost, stolen, fraudulent…: the shopper is told only that the card was declined.
+    last_payment_error: forShopper(full.last_payment_error),
     next_action: full.next_action,
     client_secret: full.client_secret,
     description: full.description,

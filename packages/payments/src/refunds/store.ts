@@ -1,5 +1,5 @@
 import type { Refund, RefundStatus } from '@kassa/contracts';
-import type { Queryable } from '@kassa/db';
+import type { AssertSameColumns, Queryable, RefundRecord } from '@kassa/db';
 import { appendToStream } from '@kassa/ledger';
 import type { DomainContext, Principal } from '../context.ts';
 import { loadOwned } from '../owned.ts';
@@ -19,6 +19,9 @@ export interface RefundRow {
   version: number;
   created_at: Date;
 }
+
+// Typecheck fails when this row and schema.prisma disagree (docs/database.md).
+const _refundRowColumns: AssertSameColumns<RefundRow, RefundRecord, 'updated_at'> = true;
 
 export const REFUND_COLUMNS = `id, merchant_id, livemode, payment_intent_id, amount, currency, status, reason,
   failure_reason, metadata, version, created_at`;

@@ -139,7 +139,6 @@ export default function PayPage({ session, apiUrl, nonce, script: src, error }: 
         aria-describedby="pay-message"
         data-api-url={apiUrl}
         data-session-id={session.id}
-        data-publishable-key={session.publishable_key ?? ''}
         data-client-secret={session.client_secret ?? ''}
         data-success-url={session.success_url}
       >

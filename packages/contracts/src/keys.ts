@@ -1,0 +1,34 @@
+import { hkdfSync } from 'node:crypto';
+
+// Node only (node:crypto): a subpath of its own (`@kassa/contracts/keys`), so the browser
+// bundles that import contracts never pull it in.
+
+/**
+ * What each key derived from the platform's root secret (KASSA_SECRET_KEY) is for. The label is
+ * HKDF's `info`: part of the derivation, so renaming one changes its key. Add a purpose here
+ * rather than reusing another's key.
+ */
+export const keyPurposes = ['client_secret', 'webhook_secret', 'request_hash'] as const;
+export type KeyPurpose = (typeof keyPurposes)[number];
+
+/** HKDF's salt, fixed and public (RFC 5869 §3.1: a salt need not be secret). */
+export const KEY_DERIVATION_SALT = 'kassa-v1';
+
+/** The shortest root accepted, in bytes (KASSA_SECRET_KEY is at least 32 characters). */
+const MIN_ROOT_BYTES = 32;
+
+/**
+ * The key of one purpose: HKDF-SHA256 (RFC 5869) of the root secret, salt `kassa-v1`, info the
+ * purpose's label. Each purpose gets an independent key: knowing one (or many) derived keys
+ * reveals nothing about the root or about any other purpose's key. The same root always gives
+ * the same keys, which is what lets derived values (client secrets, webhook secrets) be
+ * recomputed instead of stored; a new root gives new keys for every purpose.
+ */
+export function deriveKey(root: string | Buffer, purpose: KeyPurpose, length = 32): Buffer {
+  const ikm = typeof root === 'string' ? Buffer.from(root, 'utf8') : root;
+  if (ikm.length < MIN_ROOT_BYTES) {
+    throw new Error(`deriveKey: the root secret must be at least ${MIN_ROOT_BYTES} bytes`);
+  }
+  if (!keyPurposes.includes(purpose)) throw new Error(`deriveKey: unknown purpose ${purpose}`);
+  return Buffer.from(hkdfSync('sha256', ikm, KEY_DERIVATION_SALT, purpose, length));
+}
