@@ -190,5 +190,6 @@ describe('embedded PostgreSQL', () => {
     } finally {
       await next.stop();
     }
-  });
+    // Two PostgreSQL starts and a stale-lock wait: past the 30 s default on CI's loaded cores.
+  }, 120_000);
 });

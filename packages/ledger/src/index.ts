@@ -59,7 +59,13 @@ export {
 } from './events/read.ts';
 export { SEALED_CHANNEL, Sealer, sealAll, sealBatch, sealQueuedOf } from './events/sealer.ts';
 export type * from './events/types.ts';
-export { type AccountSpec, ensureAccount, findAccount, loadAccounts } from './journal/accounts.ts';
+export {
+  type AccountSpec,
+  accountsOfOwner,
+  ensureAccount,
+  findAccount,
+  loadAccounts,
+} from './journal/accounts.ts';
 export { balanceOf, getBalance, getBalanceAsOf } from './journal/balances.ts';
 export * from './journal/chart.ts';
 export {

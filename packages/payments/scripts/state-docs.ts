@@ -1,5 +1,6 @@
 // Writes docs/api.md's state machine section from src/state-machine.ts (between its markers).
 // Run: pnpm --filter @kassa/payments docs:states. test/state-machine.test.ts fails when they drift.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STATE_DOCS_END, STATE_DOCS_START, stateMachineDocs } from '../src/state-machine.ts';
@@ -13,4 +14,6 @@ writeFileSync(
   path,
   text.slice(0, start) + stateMachineDocs() + text.slice(end + STATE_DOCS_END.length),
 );
+// As the repository keeps markdown: formatted by biome (which pads the tables).
+execFileSync('pnpm', ['exec', 'biome', 'format', '--write', path], { stdio: 'ignore' });
 process.stdout.write(`wrote the state machines into ${path}\n`);

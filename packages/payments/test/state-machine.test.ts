@@ -68,15 +68,29 @@ describe.each(stateMachines.map((m) => [m.object, m as StateMachine<string, stri
   },
 );
 
+const normalized = (markdown: string) =>
+  markdown
+    .split('\n')
+    .map((line) =>
+      line.trimStart().startsWith('|')
+        ? line
+            .split('|')
+            .map((cell) => cell.trim().replace(/^-+$/, '---'))
+            .join('|')
+        : line.trimEnd(),
+    )
+    .join('\n');
+
 it("docs/api.md's diagrams are the ones the tables generate", () => {
   const docs = readFileSync(join(root, '../../docs/api.md'), 'utf8');
   const start = docs.indexOf(STATE_DOCS_START);
   const end = docs.indexOf(STATE_DOCS_END);
   expect(start, 'docs/api.md has the markers').toBeGreaterThanOrEqual(0);
+  // Compared as biome formats markdown (it pads table cells): the same rows, the same cells.
   expect(
-    docs.slice(start, end + STATE_DOCS_END.length),
+    normalized(docs.slice(start, end + STATE_DOCS_END.length)),
     'run pnpm --filter @kassa/payments docs:states',
-  ).toBe(stateMachineDocs());
+  ).toBe(normalized(stateMachineDocs()));
 });
 
 it('no operation sets a status by hand: every move goes through a machine', () => {

@@ -60,6 +60,20 @@ export async function findAccount(
   return row ? toAccount(row) : undefined;
 }
 
+/** Every account of `owner` with one of these codes, in every currency, by currency. */
+export async function accountsOfOwner(
+  db: Queryable,
+  owner: string,
+  codes: readonly string[],
+): Promise<Account[]> {
+  const rows = await query<AccountRow>(
+    db,
+    'SELECT * FROM ledger_accounts WHERE owner = $1 AND code = ANY($2::text[]) ORDER BY currency, code',
+    [owner, [...codes]],
+  );
+  return rows.map(toAccount);
+}
+
 /**
  * The account of `owner` with this code and currency, opened (as an event, so a rebuild recreates
  * it) if it does not exist yet. Concurrent callers get the same account: the loser of the race

@@ -1,31 +1,22 @@
 import type { Balance } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
-import { balanceOf, getBalance, ledgerOwner } from '@kassa/ledger';
+import type { Queryable } from '@kassa/db';
+import { accountsOfOwner, balanceOf, getBalance, ledgerOwner } from '@kassa/ledger';
 import type { Principal } from '../context.ts';
 
 /**
- * balance.retrieve, straight from the ledger's projections: the posted balance of the merchant's
+ * balance.retrieve, straight from the ledger's projections (read through @kassa/ledger): the posted balance of the merchant's
  * `merchant_available` and `merchant_pending` accounts in each currency, in the book of the key's
  * mode. Includes postings the sealer has not folded in yet (getBalance reads them too).
  */
 export async function retrieveBalance(db: Queryable, principal: Principal): Promise<Balance> {
-  const accounts = await query<{
-    id: string;
-    code: string;
-    currency: string;
-    normal_balance: 'debit' | 'credit';
-  }>(
+  const accounts = await accountsOfOwner(
     db,
-    `SELECT id, code, currency, normal_balance FROM ledger_accounts
-      WHERE owner = $1 AND code IN ('merchant_available', 'merchant_pending') ORDER BY currency`,
-    [ledgerOwner(principal.merchantId, principal.livemode)],
+    ledgerOwner(principal.merchantId, principal.livemode),
+    ['merchant_available', 'merchant_pending'],
   );
   const totals = new Map<string, { available: bigint; pending: bigint }>();
   for (const account of accounts) {
-    const { posted } = balanceOf(
-      { normalBalance: account.normal_balance },
-      await getBalance(db, account.id),
-    );
+    const { posted } = balanceOf(account, await getBalance(db, account.id));
     const currency = account.currency.toLowerCase();
     const line = totals.get(currency) ?? { available: 0n, pending: 0n };
     if (account.code === 'merchant_available') line.available = posted;
