@@ -57,17 +57,21 @@ export function checkpointFileName(position: bigint): string {
 
 const FILE_NAME = /^checkpoint-(\d+)\.json$/;
 
-/** The checkpoint files in `dir` by position, lowest first; none if the directory is missing. */
-export async function listCheckpointFiles(
-  dir: string,
-): Promise<Array<{ file: string; position: bigint }>> {
-  let names: string[];
+/** The names of the files in `dir`; none if the directory is missing. */
+export async function namesIn(dir: string): Promise<string[]> {
   try {
-    names = await readdir(dir);
+    return await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** The checkpoint files in `dir` by position, lowest first; none if the directory is missing. */
+export async function listCheckpointFiles(
+  dir: string,
+): Promise<Array<{ file: string; position: bigint }>> {
+  const names = await namesIn(dir);
   return names
     .flatMap((name) => {
       const match = FILE_NAME.exec(name);

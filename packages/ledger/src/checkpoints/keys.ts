@@ -5,10 +5,10 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writePrivateFile } from '@kassa/db';
-import { CheckpointError } from './format.ts';
+import { CheckpointError, namesIn } from './format.ts';
 
 /**
  * A key's id is the first 16 hex digits of SHA-256 over its public key (SubjectPublicKeyInfo,
@@ -68,13 +68,7 @@ export async function loadCheckpointPublicKey(file: string): Promise<KeyObject> 
 
 /** The public keys published in `dir` (key-<id>.pub.pem, as writeCheckpoint leaves them). */
 export async function publicKeysIn(dir: string): Promise<KeyObject[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await namesIn(dir);
   const keys: KeyObject[] = [];
   for (const name of names.filter((n) => PUBLIC_KEY_FILE.test(n)).sort()) {
     keys.push(await loadCheckpointPublicKey(join(dir, name)));
