@@ -86,7 +86,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     genReqId: requestIdFor,
     // A tRPC batch names its procedures in the path (`/trpc/a,b,c`): room for a full batch of
     // maxBatchSize calls, which then governs (Fastify's default, 100 characters, cut it at ~4).
-    maxParamLength: 2_000,
+    routerOptions: { maxParamLength: 2_000 },
     // A number of hops is documented and supported by Fastify (proxy-addr); its types omit it.
     trustProxy: (options.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     logController: new LogController({
