@@ -139,19 +139,7 @@ interface PaymentRow {
 
 /** Statuses reachable from each status through the table (a request may make one move, a sweep another). */
 const reachable = new Map<string, Set<string>>(
-  paymentIntentMachine.states.map((from) => {
-    const seen = new Set<string>([from]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const t of paymentIntentMachine.transitions) {
-        if (t.from.some((s) => seen.has(s)) && !seen.has(t.to)) {
-          seen.add(t.to);
-          grew = true;
-        }
-      }
-    }
-    return [from, seen];
-  }),
+  paymentIntentMachine.states.map((from) => [from, paymentIntentMachine.reachableFrom(from)]),
 );
 
 const ALLOWED = new Set([200, 400, 402, 404, 409, 429, 502, 503]);

@@ -5,7 +5,14 @@ import { hashApiKey, issueApiKey, query } from '@kassa/db';
 import { clientSecretFor, keysOfRootSecret } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { client, newMerchant, startApi, TEST_SECRET_KEY, usePaymentsApi } from './support.ts';
+import {
+  client,
+  newMerchant,
+  startApi,
+  TEST_SECRET_KEY,
+  testCard,
+  usePaymentsApi,
+} from './support.ts';
 
 // The platform's secrets against the real API and database: every purpose's key is derived from
 // KASSA_SECRET_KEY with HKDF; rotating it with KASSA_SECRET_KEY_PREVIOUS keeps what the old root
@@ -310,15 +317,7 @@ describe('the hosted page holds no key', () => {
     expect(JSON.stringify(page.body)).not.toMatch(/pk_(test|live)_/);
     const paid = await anonymous()<PaymentIntent>('checkout.paymentIntents.confirm', {
       client_secret: page.body.client_secret,
-      payment_method_data: {
-        type: 'card',
-        card: {
-          number: '4242424242424242',
-          exp_month: 12,
-          exp_year: new Date().getUTCFullYear() + 5,
-          cvc: '123',
-        },
-      },
+      payment_method_data: testCard(),
     });
     expect(paid.error).toBeUndefined();
     expect(paid.body).toMatchObject({ id: session.payment_intent, status: 'succeeded' });

@@ -73,6 +73,21 @@ export class StateMachine<State extends string, Event extends string> {
     return from;
   }
 
+  /** Every state some sequence of events leads to from `from` (itself included). */
+  reachableFrom(from: State): Set<State> {
+    const reached = new Set<State>([from]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const t of this.transitions) {
+        if (!reached.has(t.to) && t.from.some((s) => reached.has(s))) {
+          reached.add(t.to);
+          grew = true;
+        }
+      }
+    }
+    return reached;
+  }
+
   /** The states no event leaves. */
   get terminal(): State[] {
     return this.states.filter((state) => !this.transitions.some((t) => t.from.includes(state)));

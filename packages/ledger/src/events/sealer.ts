@@ -23,21 +23,37 @@ export const SEAL_LOCK = 0x6b617373; // "kass"
  * sealer is at work).
  */
 export async function sealBatch(pool: pg.Pool, batchSize = 5000): Promise<number> {
+  return underSealLock(pool, 'try', (tx) => sealLocked(tx, batchSize));
+}
+
+/**
+ * Runs `work` in a transaction holding SEAL_LOCK: taken if free (`try`, 0 without running
+ * `work` when another sealer holds it) or waited for (`wait`).
+ */
+async function underSealLock(
+  pool: pg.Pool,
+  mode: 'try' | 'wait',
+  work: (tx: pg.PoolClient) => Promise<number>,
+): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const [lock] = await query<{ locked: boolean }>(
-      client,
-      'SELECT pg_try_advisory_xact_lock($1) AS locked',
-      [SEAL_LOCK],
-    );
-    if (!lock?.locked) {
-      await client.query('ROLLBACK');
-      return 0;
+    if (mode === 'wait') {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+    } else {
+      const [lock] = await query<{ locked: boolean }>(
+        client,
+        'SELECT pg_try_advisory_xact_lock($1) AS locked',
+        [SEAL_LOCK],
+      );
+      if (!lock?.locked) {
+        await client.query('ROLLBACK');
+        return 0;
+      }
     }
-    const sealed = await sealLocked(client, batchSize);
+    const done = await work(client);
     await client.query('COMMIT');
-    return sealed;
+    return done;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
@@ -119,24 +135,14 @@ export async function sealQueuedOf(pool: pg.Pool, merchantId: string): Promise<n
     [merchantId],
   );
   if (!pending?.queued) return 0;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+  return underSealLock(pool, 'wait', async (tx) => {
     let total = 0;
     for (;;) {
-      const sealed = await sealLocked(client, 5000);
-      if (sealed === 0) break;
+      const sealed = await sealLocked(tx, 5000);
+      if (sealed === 0) return total;
       total += sealed;
     }
-    await client.query('COMMIT');
-    return total;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
