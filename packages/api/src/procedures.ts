@@ -86,9 +86,9 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
       status: string;
       expired: boolean;
     }>(
-      `SELECT merchant_id, livemode, payment_intent_id, status, expires_at <= now() AS expired
+      `SELECT merchant_id, livemode, payment_intent_id, status, expires_at <= $2 AS expired
          FROM checkout_sessions WHERE id = $1`,
-      [objectId],
+      [objectId, ctx.services.clock.now()],
     );
     const session = rows[0];
     const theirs =

@@ -21,6 +21,7 @@ export * from './payments/client-secret.ts';
 export * from './payments/confirm.ts';
 export * from './payments/create.ts';
 export * from './payments/list.ts';
+export { AUTHORIZATION_VALIDITY_MS } from './payments/outcomes.ts';
 export * from './payments/recovery.ts';
 export * from './payments/store.ts';
 export * from './payments/system-context.ts';

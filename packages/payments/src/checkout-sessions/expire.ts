@@ -49,8 +49,8 @@ export async function expireDueCheckoutSessions(
   const due = await query<Pick<CheckoutSessionRow, 'id' | 'merchant_id' | 'livemode'>>(
     services.db.pool,
     `SELECT id, merchant_id, livemode FROM checkout_sessions
-      WHERE status = 'open' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
-    [limit],
+      WHERE status = 'open' AND expires_at <= $2 ORDER BY expires_at LIMIT $1`,
+    [limit, services.clock.now()],
   );
   const expired = await sweepEach(
     services,

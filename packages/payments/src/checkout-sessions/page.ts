@@ -15,7 +15,7 @@ import type { CheckoutSessionRow } from './store.ts';
  */
 export async function checkoutPage(
   db: Queryable,
-  services: Pick<PaymentsServices, 'clientSecretKey'>,
+  services: Pick<PaymentsServices, 'clientSecretKey' | 'clock'>,
   id: string,
 ): Promise<CheckoutPage> {
   const [row] = await query<
@@ -27,14 +27,14 @@ export async function checkoutPage(
     }
   >(
     db,
-    `SELECT s.*, m.name AS merchant_name, p.status AS payment_status, s.expires_at <= now() AS past_expiry,
+    `SELECT s.*, m.name AS merchant_name, p.status AS payment_status, s.expires_at <= $2 AS past_expiry,
             EXISTS (SELECT 1 FROM payment_attempts a WHERE a.payment_intent_id = p.id
                      AND a.kind = 'authorize' AND a.status IN ('pending', 'requires_action')) AS in_progress
        FROM checkout_sessions s
        JOIN merchants m ON m.id = s.merchant_id
        JOIN payment_intents p ON p.id = s.payment_intent_id
       WHERE s.id = $1`,
-    [id],
+    [id, services.clock.now()],
   );
   if (!row) throw notFound('checkout_session', id);
   const status = row.status === 'open' && row.past_expiry ? 'expired' : row.status;

@@ -27,7 +27,7 @@ export async function insertAttempt(
   tx: Queryable,
   attempt: Pick<
     AttemptRow,
-    'payment_intent_id' | 'merchant_id' | 'livemode' | 'kind' | 'amount' | 'currency'
+    'payment_intent_id' | 'merchant_id' | 'livemode' | 'kind' | 'amount' | 'currency' | 'created_at'
   > &
     Partial<
       Pick<
@@ -41,9 +41,9 @@ export async function insertAttempt(
     tx,
     `INSERT INTO payment_attempts (id, payment_intent_id, merchant_id, livemode, kind, status, amount,
        currency, payment_method_id, refund_id, acquirer_authorization_id, return_url, client_ip, locked_until,
-       updated_at)
+       updated_at, created_at)
      VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $13::inet,
-       now() + make_interval(secs => $12), now())
+       now() + make_interval(secs => $12), now(), $14)
      RETURNING *`,
     [
       newId('paymentAttempt'),
@@ -59,6 +59,7 @@ export async function insertAttempt(
       attempt.return_url ?? null,
       leaseMs / 1000,
       attempt.client_ip ?? null,
+      attempt.created_at,
     ],
   );
   return row as AttemptRow;

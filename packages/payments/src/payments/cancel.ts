@@ -73,6 +73,7 @@ export function cancelStep(
           amount: row.amount,
           currency: row.currency,
           acquirer_authorization_id: row.acquirer_authorization_id,
+          created_at: ctx.services.clock.now(),
         },
         attemptLeaseMs,
       );

@@ -68,6 +68,7 @@ export function captureStep(
           amount,
           currency: row.currency,
           acquirer_authorization_id: row.acquirer_authorization_id,
+          created_at: ctx.services.clock.now(),
         },
         attemptLeaseMs,
       );

@@ -45,20 +45,21 @@ export async function refuseCardTesting(
   attempt: { paymentIntentId: string; vaultCardId: string; checkout: boolean },
 ): Promise<void> {
   const limits = ctx.services.cardTesting;
-  const seconds = limits.windowMs / 1000;
+  // Attempts are dated by the domain's clock, so the window is too (a test moves it).
+  const since = new Date(ctx.services.clock.now().getTime() - limits.windowMs);
   const [counts] = await query<{ payment: bigint; card: bigint; client: bigint }>(
     tx,
     `SELECT
        (SELECT count(*) FROM payment_attempts WHERE payment_intent_id = $1 AND ${FAILED}) AS payment,
        (SELECT count(*) FROM payment_attempts a JOIN payment_methods m ON m.id = a.payment_method_id
          WHERE m.vault_card_id = $2 AND a.kind = 'authorize' AND a.status = 'failed'
-           AND a.created_at > now() - make_interval(secs => $3)) AS card,
+           AND a.created_at > $3) AS card,
        (SELECT count(*) FROM payment_attempts WHERE $4::inet IS NOT NULL AND client_ip = $4::inet
-           AND ${FAILED} AND created_at > now() - make_interval(secs => $3)) AS client`,
+           AND ${FAILED} AND created_at > $3) AS client`,
     [
       attempt.paymentIntentId,
       attempt.vaultCardId,
-      seconds,
+      since,
       attempt.checkout ? (ctx.clientIp ?? null) : null,
     ],
   );

@@ -161,6 +161,7 @@ export function confirmStep<View>(
           payment_method_id: pm.id,
           return_url: request.return_url ?? null,
           client_ip: request.checkout ? (ctx.clientIp ?? null) : null,
+          created_at: ctx.services.clock.now(),
         },
         attemptLeaseMs,
       );

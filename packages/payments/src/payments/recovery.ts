@@ -80,8 +80,8 @@ export async function expireAuthorizations(
   const due = await query<{ id: string; merchant_id: string; livemode: boolean }>(
     services.db.pool,
     `SELECT id, merchant_id, livemode FROM payment_intents
-      WHERE status = 'requires_capture' AND capture_before < now() ORDER BY capture_before LIMIT $1`,
-    [limit],
+      WHERE status = 'requires_capture' AND capture_before < $2 ORDER BY capture_before LIMIT $1`,
+    [limit, services.clock.now()],
   );
   return sweepEach(
     services,

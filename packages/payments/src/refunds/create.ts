@@ -101,6 +101,7 @@ export function createRefundStep(
           currency: payment.currency,
           refund_id: refund.id,
           acquirer_authorization_id: payment.acquirer_authorization_id,
+          created_at: ctx.services.clock.now(),
         },
         attemptLeaseMs,
       );
