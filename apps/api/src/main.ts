@@ -2,7 +2,7 @@ import { apiVariables, loadConfigOrExit, loadDotEnv, stopWithSupervisor } from '
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { AcquirerClient } from '@kassa/payments';
 import { parseVaultKeys, Vault } from '@kassa/vault';
-import { buildApiServer } from './server.ts';
+import { buildApiServer, cardTestingLimits } from './server.ts';
 import { installGracefulShutdown } from './shutdown.ts';
 
 // The API process. Started by `kassa dev` with DATABASE_URL set; started alone without it, it
@@ -55,6 +55,7 @@ const app = await buildApiServer({
   background: true,
   rateLimit: config.API_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
+  cardTesting: cardTestingLimits(config),
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {

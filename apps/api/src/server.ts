@@ -1,4 +1,5 @@
 import { type AppRouter, appRouter, contextFactory } from '@kassa/api';
+import type { Config } from '@kassa/config';
 import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
@@ -73,6 +74,25 @@ export interface ApiServerOptions {
    * of queueing). A call that could not finish within it is not sent.
    */
   attemptLeaseMs?: number;
+}
+
+/** The card-testing limits as the CARD_TESTING_* variables set them (docs/security.md). */
+export function cardTestingLimits(
+  config: Config<
+    | 'CARD_TESTING_PER_PAYMENT'
+    | 'CARD_TESTING_PER_CHECKOUT'
+    | 'CARD_TESTING_PER_CARD'
+    | 'CARD_TESTING_PER_CLIENT'
+    | 'CARD_TESTING_WINDOW_MS'
+  >,
+): CardTestingLimits {
+  return {
+    perPayment: config.CARD_TESTING_PER_PAYMENT,
+    perCheckout: config.CARD_TESTING_PER_CHECKOUT,
+    perCard: config.CARD_TESTING_PER_CARD,
+    perClient: config.CARD_TESTING_PER_CLIENT,
+    windowMs: config.CARD_TESTING_WINDOW_MS,
+  };
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {

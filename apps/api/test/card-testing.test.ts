@@ -1,6 +1,9 @@
+import { apiVariables, loadConfig } from '@kassa/config';
 import { query } from '@kassa/db';
+import { DEFAULT_CARD_TESTING_LIMITS } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardTestingLimits } from '../src/server.ts';
 import {
   client,
   newMerchant,
@@ -192,5 +195,42 @@ describe('publishable-key traffic and batches', () => {
     } finally {
       await limited.app.close();
     }
+  });
+});
+
+describe('the limits as configured', () => {
+  const required = {
+    KASSA_SECRET_KEY: 's'.repeat(32),
+    NEXTAUTH_SECRET: 'n'.repeat(32),
+    KASSA_VAULT_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    KASSA_VAULT_FINGERPRINT_KEY: 'f'.repeat(32),
+    ACQUIRER_API_KEY: 'a'.repeat(32),
+  };
+
+  it('unset, the CARD_TESTING_* variables give the domain defaults', () => {
+    expect(cardTestingLimits(loadConfig(apiVariables, required))).toEqual(
+      DEFAULT_CARD_TESTING_LIMITS,
+    );
+  });
+
+  it('set, each one reaches its limit; out of range is refused by name', () => {
+    const config = loadConfig(apiVariables, {
+      ...required,
+      CARD_TESTING_PER_PAYMENT: '7',
+      CARD_TESTING_PER_CHECKOUT: '2',
+      CARD_TESTING_PER_CARD: '4',
+      CARD_TESTING_PER_CLIENT: '25',
+      CARD_TESTING_WINDOW_MS: '900000',
+    });
+    expect(cardTestingLimits(config)).toEqual({
+      perPayment: 7,
+      perCheckout: 2,
+      perCard: 4,
+      perClient: 25,
+      windowMs: 900_000,
+    });
+    expect(() => loadConfig(apiVariables, { ...required, CARD_TESTING_PER_CHECKOUT: '0' })).toThrow(
+      /CARD_TESTING_PER_CHECKOUT/,
+    );
   });
 });

@@ -273,6 +273,45 @@ export const variables = {
     expected: 'an integer from 1 to 1000000',
     example: '# API_RATE_LIMIT=200',
   }),
+  CARD_TESTING_PER_PAYMENT: variable({
+    schema: z.coerce.number().int().min(1).max(1_000).default(10),
+    description:
+      "Card testing: failed authorizations a payment may have, confirmed from the merchant's server, before further confirms are refused (429 payment_attempts_exceeded, before the acquirer is asked).",
+    expected: 'an integer from 1 to 1000',
+    example: '# CARD_TESTING_PER_PAYMENT=10',
+  }),
+  CARD_TESTING_PER_CHECKOUT: variable({
+    schema: z.coerce.number().int().min(1).max(1_000).default(3),
+    description:
+      'Card testing: failed authorizations a payment may have through the hosted checkout (its checkout session locks with it).',
+    expected: 'an integer from 1 to 1000',
+    example: '# CARD_TESTING_PER_CHECKOUT=3',
+  }),
+  CARD_TESTING_PER_CARD: variable({
+    schema: z.coerce.number().int().min(1).max(1_000).default(5),
+    description:
+      "Card testing: failed authorizations one card (the vault's, the same at every merchant) may have in CARD_TESTING_WINDOW_MS.",
+    expected: 'an integer from 1 to 1000',
+    example: '# CARD_TESTING_PER_CARD=5',
+  }),
+  CARD_TESTING_PER_CLIENT: variable({
+    schema: z.coerce.number().int().min(1).max(100_000).default(10),
+    description:
+      'Card testing: failed authorizations through the hosted checkout from one client address (as API_TRUST_PROXY reads it) in CARD_TESTING_WINDOW_MS.',
+    expected: 'an integer from 1 to 100000',
+    example: '# CARD_TESTING_PER_CLIENT=10',
+  }),
+  CARD_TESTING_WINDOW_MS: variable({
+    schema: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(7 * 86_400_000)
+      .default(3_600_000),
+    description: 'Card testing: the window the per-card and per-client counts look back over.',
+    expected: 'milliseconds, an integer from 60000 (a minute) to 604800000 (a week)',
+    example: '# CARD_TESTING_WINDOW_MS=3600000',
+  }),
   API_SHUTDOWN_GRACE_MS: variable({
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     description: 'On SIGTERM, how long in-flight requests may run before the API exits anyway.',
