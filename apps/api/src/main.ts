@@ -35,6 +35,7 @@ const app = await buildApiServer({
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
   previousSecretKey: config.KASSA_SECRET_KEY_PREVIOUS,
+  acceptPreHkdfKeys: config.KASSA_ACCEPT_PRE_HKDF_KEYS,
   sessionSecret: config.NEXTAUTH_SECRET,
   vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
   // Test mode: the simulator. Live mode: the live connector, a client (breaker, bulkhead) of its own.

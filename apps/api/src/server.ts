@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   secretKey: string;
   /** KASSA_SECRET_KEY_PREVIOUS, while the root is rotated: still accepted, never issued. */
   previousSecretKey?: string;
+  /** KASSA_ACCEPT_PRE_HKDF_KEYS, while upgrading: what the pre-HKDF derivation issued is still accepted. */
+  acceptPreHkdfKeys?: boolean;
   /** NEXTAUTH_SECRET: the dashboard's session cookies are decrypted with it. */
   sessionSecret: string;
   /** The card vault, with its master keys (KASSA_VAULT_KEYS, KASSA_VAULT_FINGERPRINT_KEY). */
@@ -140,7 +142,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const services: PaymentsServices = {
     db: options.db,
     clock: options.clock ?? systemClock,
-    ...keysOfRootSecret(options.secretKey, options.previousSecretKey),
+    ...keysOfRootSecret(options.secretKey, options.previousSecretKey, {
+      acceptPreHkdf: options.acceptPreHkdfKeys,
+    }),
     vault: options.vault,
     acquirers: {
       test: options.acquirer,

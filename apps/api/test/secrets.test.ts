@@ -1,8 +1,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { CheckoutPage, CheckoutSession, PaymentIntent } from '@kassa/contracts';
-import { deriveKey } from '@kassa/contracts/keys';
+import {
+  type CheckoutPage,
+  type CheckoutSession,
+  createPaymentIntentInput,
+  type PaymentIntent,
+} from '@kassa/contracts';
+import { deriveKey, earlierKey, preHkdfKey } from '@kassa/contracts/keys';
 import { hashApiKey, issueApiKey, query } from '@kassa/db';
-import { clientSecretFor, keysOfRootSecret } from '@kassa/payments';
+import { clientSecretFor, keysOfRootSecret, requestHashOf } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -28,11 +33,15 @@ afterAll(async () => {
 });
 
 /** Another API on the same database, with other roots: as a replica after the rotation. */
-async function apiWith(secretKey: string, previousSecretKey?: string) {
+async function apiWith(
+  secretKey: string,
+  previousSecretKey?: string,
+  options: { acceptPreHkdfKeys?: boolean } = {},
+) {
   const api = await startApi(
     db.current,
     { url: env.acquirer.url },
-    { secretKey, ...(previousSecretKey && { previousSecretKey }) },
+    { secretKey, ...(previousSecretKey && { previousSecretKey }), ...options },
   );
   started.push(api.app);
   return api;
@@ -183,6 +192,115 @@ describe('rotating KASSA_SECRET_KEY', () => {
     ]);
     expect(rotating.secretFor(endpoint.secretSalt)).not.toBe(created.body.secret);
     expect(rotated.secretsOf(endpoint)).toEqual([rotated.secretFor(endpoint.secretSalt)]);
+  });
+});
+
+describe('upgrading from keys derived without HKDF (KASSA_ACCEPT_PRE_HKDF_KEYS)', () => {
+  // What a Kassa before HKDF issued under this same root: SHA-256("<label>:" + root) keys.
+  const legacy = (purpose: 'client_secret' | 'request_hash' | 'webhook_secret') =>
+    createHash('sha256')
+      .update(`${purpose.replace('_', '-')}:${OLD_ROOT}`)
+      .digest();
+
+  it('the pre-HKDF keys are exactly the old derivation, and never one of the new keys', () => {
+    for (const purpose of ['client_secret', 'request_hash', 'webhook_secret'] as const) {
+      expect(preHkdfKey(OLD_ROOT, purpose)).toEqual(legacy(purpose));
+      expect(equal(preHkdfKey(OLD_ROOT, purpose), deriveKey(OLD_ROOT, purpose))).toBe(false);
+    }
+    expect(() =>
+      earlierKey(OLD_ROOT, 'client_secret', { previousRoot: NEW_ROOT, acceptPreHkdf: true }),
+    ).toThrow(/cannot both be set/);
+  });
+
+  it('an old client secret works while upgrading, and is refused once the switch is off', async () => {
+    const payment = await newPayment();
+    const oldSecret = clientSecretFor(legacy('client_secret'), payment.id);
+    const read = (base: string) =>
+      client(base, env.merchant.publishableKey)<PaymentIntent>(
+        'checkout.paymentIntents.retrieve',
+        { client_secret: oldSecret },
+        { query: true },
+      );
+    expect(await read(env.base)).toMatchObject({
+      status: 401,
+      error: { code: 'client_secret_invalid' },
+    });
+    const upgrading = await apiWith(OLD_ROOT, undefined, { acceptPreHkdfKeys: true });
+    expect((await read(upgrading.base)).body).toMatchObject({ id: payment.id });
+    // Issued while upgrading: the HKDF secret only.
+    const retrieved = await client(upgrading.base, env.merchant.secretKey)<PaymentIntent>(
+      'paymentIntents.retrieve',
+      { id: payment.id },
+      { query: true },
+    );
+    expect(retrieved.body.client_secret).toBe(
+      clientSecretFor(deriveKey(OLD_ROOT, 'client_secret'), payment.id),
+    );
+  });
+
+  it('a retry of a request the old version hashed replays while upgrading, never runs twice', async () => {
+    const input = { amount: 770, currency: 'eur', description: 'retried across the upgrade' };
+    const idempotencyKey = `upgrade-${Date.now()}`;
+    const first = await call<PaymentIntent>('paymentIntents.create', input, { idempotencyKey });
+    expect(first.error).toBeUndefined();
+    // As the version before HKDF stored it: the same (parsed) request, hashed under its key.
+    const [stored] = await query<{ request_hash: string }>(
+      db.current.pool,
+      'SELECT request_hash FROM api_idempotency_keys WHERE key = $1',
+      [idempotencyKey],
+    );
+    expect(stored?.request_hash).toBe(
+      requestHashOf(
+        deriveKey(OLD_ROOT, 'request_hash'),
+        'paymentIntents.create',
+        createPaymentIntentInput.parse(input),
+      ),
+    );
+    await db.current.pool.query(
+      'UPDATE api_idempotency_keys SET request_hash = $2 WHERE key = $1',
+      [
+        idempotencyKey,
+        requestHashOf(
+          legacy('request_hash'),
+          'paymentIntents.create',
+          createPaymentIntentInput.parse(input),
+        ),
+      ],
+    );
+    const refused = await call('paymentIntents.create', input, { idempotencyKey });
+    expect(refused).toMatchObject({ status: 400, error: { code: 'idempotency_key_reused' } });
+
+    const upgrading = await apiWith(OLD_ROOT, undefined, { acceptPreHkdfKeys: true });
+    const retry = await client(upgrading.base, env.merchant.secretKey)<PaymentIntent>(
+      'paymentIntents.create',
+      input,
+      { idempotencyKey },
+    );
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body.id).toBe(first.body.id);
+    const [count] = await query<{ n: number }>(
+      db.current.pool,
+      'SELECT count(*)::int AS n FROM payment_intents WHERE description = $1',
+      [input.description],
+    );
+    expect(count?.n).toBe(1);
+  });
+
+  it('webhooks are signed under the old endpoint secret too while upgrading', () => {
+    const endpoint = {
+      secretSalt: 'an-endpoint-salt',
+      previousSecretSalt: null,
+      previousExpiresAt: null,
+    };
+    const oldSecret = `whsec_${createHmac('sha256', legacy('webhook_secret')).update(endpoint.secretSalt).digest('base64url')}`;
+    const upgrading = keysOfRootSecret(OLD_ROOT, undefined, { acceptPreHkdf: true }).webhookSigner;
+    const upgraded = keysOfRootSecret(OLD_ROOT).webhookSigner;
+    expect(upgrading.secretsOf(endpoint)).toEqual([
+      upgraded.secretFor(endpoint.secretSalt),
+      oldSecret,
+    ]);
+    expect(upgrading.secretFor(endpoint.secretSalt)).not.toBe(oldSecret);
+    expect(upgraded.secretsOf(endpoint)).not.toContain(oldSecret);
   });
 });
 

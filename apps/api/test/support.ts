@@ -64,6 +64,7 @@ export async function startApi(
     /** KASSA_SECRET_KEY (TEST_SECRET_KEY by default) and KASSA_SECRET_KEY_PREVIOUS. */
     secretKey?: string;
     previousSecretKey?: string;
+    acceptPreHkdfKeys?: boolean;
     trustProxy?: boolean;
     cardTesting?: CardTestingLimits;
     /** The live connector (a second simulator in tests); without it live payments are refused. */
@@ -91,6 +92,7 @@ export async function startApi(
     attemptLeaseMs: options.attemptLeaseMs,
     ...(options.secretKey && { secretKey: options.secretKey }),
     previousSecretKey: options.previousSecretKey,
+    acceptPreHkdfKeys: options.acceptPreHkdfKeys,
     trustProxy: options.trustProxy,
     cardTesting: options.cardTesting,
     ...(options.liveAcquirer && {

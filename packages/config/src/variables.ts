@@ -99,6 +99,16 @@ export const variables = {
     example: '# KASSA_SECRET_KEY_PREVIOUS=the-previous-KASSA_SECRET_KEY-during-a-rotation',
     secret: true,
   }),
+  KASSA_ACCEPT_PRE_HKDF_KEYS: variable({
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    description:
+      'While upgrading from a Kassa that derived its keys without HKDF (before 2026-12-02): `true` still accepts the client secrets and Idempotency-Key request hashes it issued and signs webhooks under its endpoint secrets too, so nothing breaks at the upgrade; nothing new is issued under it. Unset it when the grace period ends; it cannot be set together with KASSA_SECRET_KEY_PREVIOUS (docs/security.md).',
+    expected: '`true` or `false`',
+    example: '# KASSA_ACCEPT_PRE_HKDF_KEYS=false',
+  }),
   NEXTAUTH_SECRET: variable({
     schema: z.string().min(32),
     description:

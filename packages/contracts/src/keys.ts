@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 
 // Node only (node:crypto): a subpath of its own (`@kassa/contracts/keys`), so the browser
 // bundles that import contracts never pull it in.
@@ -31,4 +31,49 @@ export function deriveKey(root: string | Buffer, purpose: KeyPurpose, length = 3
   }
   if (!keyPurposes.includes(purpose)) throw new Error(`deriveKey: unknown purpose ${purpose}`);
   return Buffer.from(hkdfSync('sha256', ikm, KEY_DERIVATION_SALT, purpose, length));
+}
+
+/**
+ * The label each purpose's key had before HKDF: Kassa up to 2026-12-01 derived every key as
+ * SHA-256("<label>:" + root). Only for accepting what an older version issued, while upgrading
+ * (KASSA_ACCEPT_PRE_HKDF_KEYS); nothing is ever issued under it.
+ */
+const PRE_HKDF_LABELS: Record<KeyPurpose, string> = {
+  client_secret: 'client-secret',
+  request_hash: 'request-hash',
+  webhook_secret: 'webhook-secret',
+};
+
+/** A purpose's key as Kassa derived it before HKDF (see PRE_HKDF_LABELS). Accept only. */
+export function preHkdfKey(root: string, purpose: KeyPurpose): Buffer {
+  const label = PRE_HKDF_LABELS[purpose];
+  if (!label) throw new Error(`preHkdfKey: unknown purpose ${purpose}`);
+  return createHash('sha256').update(`${label}:${root}`).digest();
+}
+
+/**
+ * Which earlier keys are still accepted (never issued) beside the current root's: the previous
+ * root's while the root is rotated (KASSA_SECRET_KEY_PREVIOUS), or the current root's pre-HKDF
+ * keys while upgrading from a version that derived them so (KASSA_ACCEPT_PRE_HKDF_KEYS). One
+ * grace period at a time: both at once is refused, since only one earlier key is kept.
+ */
+export interface EarlierKeys {
+  previousRoot?: string | undefined;
+  acceptPreHkdf?: boolean | undefined;
+}
+
+/** The earlier key of `purpose` that is still accepted, if any (see EarlierKeys). */
+export function earlierKey(
+  root: string,
+  purpose: KeyPurpose,
+  earlier: EarlierKeys,
+): Buffer | undefined {
+  if (earlier.previousRoot && earlier.acceptPreHkdf) {
+    throw new Error(
+      'KASSA_SECRET_KEY_PREVIOUS and KASSA_ACCEPT_PRE_HKDF_KEYS cannot both be set: finish the upgrade grace period before rotating the root (docs/security.md)',
+    );
+  }
+  if (earlier.previousRoot) return deriveKey(earlier.previousRoot, purpose);
+  if (earlier.acceptPreHkdf) return preHkdfKey(root, purpose);
+  return undefined;
 }

@@ -200,13 +200,21 @@ interface RequestHashes {
 // previous root too while it is configured: a retry of a request made before the rotation must
 // replay its answer, not be refused as another request (the caller could then pay again).
 function requestHashesOf(ctx: DomainContext, path: string, input: unknown): RequestHashes {
-  const canonical = canonicalize({ path, input }) ?? '';
-  const under = (key: Buffer) => createHmac('sha256', key).update(canonical).digest('hex');
   const { requestHashKey, previousRequestHashKey } = ctx.services;
   return {
-    current: under(requestHashKey),
-    ...(previousRequestHashKey && { previous: under(previousRequestHashKey) }),
+    current: requestHashOf(requestHashKey, path, input),
+    ...(previousRequestHashKey && {
+      previous: requestHashOf(previousRequestHashKey, path, input),
+    }),
   };
+}
+
+/** The stored hash of a request under one key: HMAC-SHA256 of its canonical JSON (RFC 8785). */
+export function requestHashOf(key: Buffer, path: string, input: unknown): string {
+  const canonical = canonicalize({ path, input });
+  // An object always has a JSON form (undefined members are left out): never hash nothing.
+  if (canonical === undefined) throw new Error(`request ${path} has no canonical JSON form`);
+  return createHmac('sha256', key).update(canonical).digest('hex');
 }
 
 /** Runs `work` and stores its answer under `key` in the same transaction (errors that stand too). */

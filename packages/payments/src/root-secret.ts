@@ -1,4 +1,4 @@
-import { deriveKey } from '@kassa/contracts/keys';
+import { deriveKey, type EarlierKeys, earlierKey } from '@kassa/contracts/keys';
 import { WebhookSigner } from '@kassa/webhooks';
 import type { PaymentsServices } from './context.ts';
 
@@ -16,23 +16,26 @@ export type RootSecretKeys = Pick<
  * (deriveKey: HKDF), so no two purposes share a key and none is the root. `previousRoot`
  * (KASSA_SECRET_KEY_PREVIOUS) while the root is rotated: what it derived is still accepted —
  * client secrets, retried requests' hashes, webhook signatures — but never issued.
- * docs/security.md says how to rotate.
+ * `acceptPreHkdf` (KASSA_ACCEPT_PRE_HKDF_KEYS) while upgrading from a Kassa that derived its keys
+ * without HKDF: the same grace, for what the old derivation of this root issued.
+ * docs/security.md says how to rotate and how to upgrade.
  */
-export function keysOfRootSecret(root: string, previousRoot?: string): RootSecretKeys {
-  const previous = previousRoot
-    ? {
-        clientSecret: deriveKey(previousRoot, 'client_secret'),
-        requestHash: deriveKey(previousRoot, 'request_hash'),
-        webhookSecret: deriveKey(previousRoot, 'webhook_secret'),
-      }
-    : undefined;
+export function keysOfRootSecret(
+  root: string,
+  previousRoot?: string,
+  options: { acceptPreHkdf?: boolean } = {},
+): RootSecretKeys {
+  const earlier: EarlierKeys = { previousRoot, acceptPreHkdf: options.acceptPreHkdf };
+  const previousClientSecretKey = earlierKey(root, 'client_secret', earlier);
+  const previousRequestHashKey = earlierKey(root, 'request_hash', earlier);
   return {
     clientSecretKey: deriveKey(root, 'client_secret'),
     requestHashKey: deriveKey(root, 'request_hash'),
-    webhookSigner: new WebhookSigner(deriveKey(root, 'webhook_secret'), previous?.webhookSecret),
-    ...(previous && {
-      previousClientSecretKey: previous.clientSecret,
-      previousRequestHashKey: previous.requestHash,
-    }),
+    webhookSigner: new WebhookSigner(
+      deriveKey(root, 'webhook_secret'),
+      earlierKey(root, 'webhook_secret', earlier),
+    ),
+    ...(previousClientSecretKey && { previousClientSecretKey }),
+    ...(previousRequestHashKey && { previousRequestHashKey }),
   };
 }

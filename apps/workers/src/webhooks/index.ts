@@ -1,4 +1,4 @@
-import { deriveKey } from '@kassa/contracts/keys';
+import { deriveKey, earlierKey } from '@kassa/contracts/keys';
 import type { EventBus, Subscription } from '@kassa/ledger';
 import { WebhookSigner } from '@kassa/webhooks';
 import type pg from 'pg';
@@ -35,13 +35,16 @@ export async function startWebhooksWorker(options: {
   platformSecret: string;
   /** KASSA_SECRET_KEY_PREVIOUS while it is rotated: deliveries are signed under both roots. */
   previousPlatformSecret?: string;
+  /** KASSA_ACCEPT_PRE_HKDF_KEYS while upgrading: deliveries are signed under the old derivation too. */
+  acceptPreHkdf?: boolean;
   dispatcher: DispatcherOptions;
 }): Promise<WebhooksWorker> {
   const signer = new WebhookSigner(
     deriveKey(options.platformSecret, 'webhook_secret'),
-    options.previousPlatformSecret
-      ? deriveKey(options.previousPlatformSecret, 'webhook_secret')
-      : undefined,
+    earlierKey(options.platformSecret, 'webhook_secret', {
+      previousRoot: options.previousPlatformSecret,
+      acceptPreHkdf: options.acceptPreHkdf,
+    }),
   );
   const dispatcher = new WebhookDispatcher(options.pool, signer, options.dispatcher);
   dispatcher.start();

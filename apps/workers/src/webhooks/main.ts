@@ -47,6 +47,7 @@ const worker = await startWebhooksWorker({
   bus,
   platformSecret: config.KASSA_SECRET_KEY,
   previousPlatformSecret: config.KASSA_SECRET_KEY_PREVIOUS,
+  acceptPreHkdf: config.KASSA_ACCEPT_PRE_HKDF_KEYS,
   dispatcher: {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
