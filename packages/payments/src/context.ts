@@ -126,9 +126,8 @@ export const newRequestId = () => `req_${randomBytes(12).toString('base64url')}`
  * refused before anything is written: it never falls back to the test acquirer.
  */
 export function acquirerFor(services: PaymentsServices, livemode: boolean): AcquirerClient {
-  if (!livemode) return services.acquirers.test;
-  const live = services.acquirers.live;
-  if (!live) {
+  const acquirer = configuredAcquirer(services, livemode);
+  if (!acquirer) {
     throw new KassaApiError({
       type: 'api_error',
       code: 'live_acquirer_not_configured',
@@ -137,5 +136,13 @@ export function acquirerFor(services: PaymentsServices, livemode: boolean): Acqu
       status: 503,
     });
   }
-  return live;
+  return acquirer;
+}
+
+/** The acquirer of a mode if one is configured (test mode always has the simulator's). */
+export function configuredAcquirer(
+  services: Pick<PaymentsServices, 'acquirers'>,
+  livemode: boolean,
+): AcquirerClient | undefined {
+  return livemode ? services.acquirers.live : services.acquirers.test;
 }

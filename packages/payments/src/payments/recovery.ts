@@ -1,5 +1,10 @@
 import { query } from '@kassa/db';
-import { type Logger, newRequestId, type PaymentsServices } from '../context.ts';
+import {
+  configuredAcquirer,
+  type Logger,
+  newRequestId,
+  type PaymentsServices,
+} from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import { type AcquirerStep, runAcquirerMutation } from '../idempotency.ts';
 import { resumeRefundStep } from '../refunds/create.ts';
@@ -102,6 +107,5 @@ export async function expireAuthorizations(
 
 /** Whether the acquirer of a mode is configured and its breaker lets calls through. */
 function reachable(services: PaymentsServices, livemode: boolean): boolean {
-  const acquirer = livemode ? services.acquirers.live : services.acquirers.test;
-  return acquirer?.available === true;
+  return configuredAcquirer(services, livemode)?.available === true;
 }
