@@ -40,6 +40,7 @@ export {
 export { migrationsDir, schemaPath } from './paths.ts';
 export { writePrivateFile } from './private-file.ts';
 export type * from './rows.ts';
+export { assignments, placeholders } from './rows.ts';
 export { DEMO_OWNER_EMAIL, type DemoSeed, seedDemoMerchant } from './seed.ts';
 export { type Queryable, query } from './sql.ts';
 export { type Transaction, withTransaction } from './transaction.ts';

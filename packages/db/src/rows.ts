@@ -1,8 +1,33 @@
 import type {
+  ApiIdempotencyKeyModel,
+  ApiKeyModel,
+  BusDeadLetterModel,
+  BusMemberModel,
+  BusOffsetModel,
+  BusProcessedEventModel,
+  BusRelayOffsetModel,
   CheckoutSessionModel,
+  LedgerAccountModel,
+  LedgerBalanceModel,
+  LedgerChainLinkModel,
+  LedgerEntryModel,
+  LedgerEventModel,
+  LedgerHoldModel,
+  LedgerIdempotencyKeyModel,
+  LedgerPostingModel,
+  LedgerSealQueueModel,
+  LedgerStreamModel,
+  MembershipModel,
+  MerchantFixedFeeModel,
+  MerchantModel,
   PaymentAttemptModel,
   PaymentIntentModel,
+  PaymentMethodModel,
   RefundModel,
+  UserModel,
+  VaultCardModel,
+  WebhookDeliveryModel,
+  WebhookEndpointModel,
 } from './generated/prisma/models.ts';
 
 /**
@@ -20,9 +45,51 @@ export type Snake<S extends string> = S extends `${infer Head}${infer Tail}`
 /** A Prisma model as the raw row of its table: the same fields, in snake_case. */
 export type RowOf<Model> = { [K in keyof Model as Snake<K & string>]: Model[K] };
 
+/*
+ * One record per table, as the Prisma model types it. Where pg hands back something else, the
+ * row that reads it narrows the field and says why: `Bytes` (Uint8Array) columns arrive as
+ * Buffer; `Json` columns arrive parsed, and a row may narrow them to the shape its writer stores.
+ * BigInt columns are bigint only through `query()` (packages/db/src/sql.ts parses int8 so);
+ * a bare `db.query` returns them as strings.
+ */
+
+// Tenants and access.
+export type MerchantRecord = RowOf<MerchantModel>;
+export type MerchantFixedFeeRecord = RowOf<MerchantFixedFeeModel>;
+export type UserRecord = RowOf<UserModel>;
+export type MembershipRecord = RowOf<MembershipModel>;
+export type ApiKeyRecord = RowOf<ApiKeyModel>;
+
+// Ledger: the event store.
+export type LedgerEventRecord = RowOf<LedgerEventModel>;
+export type LedgerChainLinkRecord = RowOf<LedgerChainLinkModel>;
+export type LedgerSealQueueRecord = RowOf<LedgerSealQueueModel>;
+export type LedgerStreamRecord = RowOf<LedgerStreamModel>;
+export type LedgerIdempotencyKeyRecord = RowOf<LedgerIdempotencyKeyModel>;
+
+// Ledger: the journal.
+export type LedgerAccountRecord = RowOf<LedgerAccountModel>;
+export type LedgerEntryRecord = RowOf<LedgerEntryModel>;
+export type LedgerPostingRecord = RowOf<LedgerPostingModel>;
+export type LedgerBalanceRecord = RowOf<LedgerBalanceModel>;
+export type LedgerHoldRecord = RowOf<LedgerHoldModel>;
+
+// Event bus.
+export type BusOffsetRecord = RowOf<BusOffsetModel>;
+export type BusDeadLetterRecord = RowOf<BusDeadLetterModel>;
+export type BusMemberRecord = RowOf<BusMemberModel>;
+export type BusProcessedEventRecord = RowOf<BusProcessedEventModel>;
+export type BusRelayOffsetRecord = RowOf<BusRelayOffsetModel>;
+
+// Payments.
 export type PaymentAttemptRecord = RowOf<PaymentAttemptModel>;
 export type PaymentIntentRecord = RowOf<PaymentIntentModel>;
+export type ApiIdempotencyKeyRecord = RowOf<ApiIdempotencyKeyModel>;
+export type VaultCardRecord = RowOf<VaultCardModel>;
+export type PaymentMethodRecord = RowOf<PaymentMethodModel>;
 export type RefundRecord = RowOf<RefundModel>;
+export type WebhookEndpointRecord = RowOf<WebhookEndpointModel>;
+export type WebhookDeliveryRecord = RowOf<WebhookDeliveryModel>;
 export type CheckoutSessionRecord = RowOf<CheckoutSessionModel>;
 
 /**
@@ -38,3 +105,23 @@ export type AssertSameColumns<Row, Record, Omitted extends keyof Record = never>
       row_only: Exclude<keyof Row, keyof Record>;
       schema_only: Exclude<Exclude<keyof Record, Omitted>, keyof Row>;
     };
+
+/**
+ * The columns a list names, as a row type: `AssertSameColumns<ColumnsIn<typeof LIST>, Record,
+ * Omitted>` fails the typecheck when a column list of a hand-written statement misspells a
+ * column or leaves one out that `Omitted` does not name.
+ */
+export type ColumnsIn<List extends readonly PropertyKey[]> = { [K in List[number]]: unknown };
+
+/*
+ * Statement text from a typed column list, built once at module load (`as const satisfies
+ * readonly (keyof XRecord)[]` checks each name against the schema).
+ */
+
+/** `$from, $from+1, …`: `count` placeholders of a VALUES list. */
+export const placeholders = (count: number, from = 1): string =>
+  Array.from({ length: count }, (_, i) => `$${i + from}`).join(', ');
+
+/** `a = $from, b = $from+1, …`: the SET list of an UPDATE. */
+export const assignments = (columns: readonly string[], from: number): string =>
+  columns.map((column, i) => `${column} = $${i + from}`).join(', ');

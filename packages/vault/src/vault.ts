@@ -6,7 +6,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { newId } from '@kassa/contracts';
-import { type Queryable, query, withTransaction } from '@kassa/db';
+import { type Queryable, query, type VaultCardRecord, withTransaction } from '@kassa/db';
 import type pg from 'pg';
 import { type CardDetails, type CardInput, normalizeNumber, validateCard } from './card.ts';
 import type { MasterKey, VaultKeys } from './keys.ts';
@@ -51,12 +51,19 @@ function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
 const numberAad = (cardId: string) => `kassa-vault/number/${cardId}`;
 const dataKeyAad = (cardId: string, keyId: string) => `kassa-vault/data-key/${cardId}/${keyId}`;
 
-interface VaultRow {
-  id: string;
-  key_id: string;
+/**
+ * A row of vault_cards (schema.prisma: VaultCard). Its bytea columns are Prisma `Bytes`
+ * (Uint8Array<ArrayBuffer>), but pg returns bytea as a Buffer, which this code relies on
+ * (subarray, timingSafeEqual, toString), so they are narrowed to Buffer.
+ */
+type VaultCardRow = Omit<VaultCardRecord, 'fingerprint' | 'data_key' | 'ciphertext'> & {
+  fingerprint: Buffer;
   data_key: Buffer;
   ciphertext: Buffer;
-}
+};
+
+/** What decrypting a card reads. */
+type VaultRow = Pick<VaultCardRow, 'id' | 'key_id' | 'data_key' | 'ciphertext'>;
 
 /**
  * The card vault: the only code that reads or writes `vault_cards` (a test keeps it so).
@@ -86,7 +93,7 @@ export class Vault {
   ): Promise<TokenizedCard> {
     const { number, ...details } = validateCard(card, now);
     const fingerprint = createHmac('sha256', this.keys.fingerprintKey).update(number).digest();
-    const [existing] = await query<{ id: string }>(
+    const [existing] = await query<Pick<VaultCardRow, 'id'>>(
       tx,
       'SELECT id FROM vault_cards WHERE fingerprint = $1',
       [fingerprint],
@@ -99,7 +106,7 @@ export class Vault {
         const ciphertext = seal(dataKey, Buffer.from(number, 'utf8'), numberAad(id));
         const wrapped = seal(this.keys.active.key, dataKey, dataKeyAad(id, this.keys.active.id));
         // A concurrent tokenization of the same number may win the insert; then use its record.
-        const [row] = await query<{ id: string }>(
+        const [row] = await query<Pick<VaultCardRow, 'id'>>(
           tx,
           `INSERT INTO vault_cards (id, fingerprint, key_id, data_key, ciphertext)
            VALUES ($1, $2, $3, $4, $5)
@@ -125,7 +132,7 @@ export class Vault {
    * time): to tell a retry with the same card from one with another, without decrypting.
    */
   async holds(db: Queryable, vaultCardId: string, number: string): Promise<boolean> {
-    const [row] = await query<{ fingerprint: Buffer }>(
+    const [row] = await query<Pick<VaultCardRow, 'fingerprint'>>(
       db,
       'SELECT fingerprint FROM vault_cards WHERE id = $1',
       [vaultCardId],
@@ -178,7 +185,7 @@ export class Vault {
 
   /** How many cards each master key wraps. */
   async keyUsage(db: Queryable): Promise<Record<string, number>> {
-    const rows = await query<{ key_id: string; cards: number }>(
+    const rows = await query<Pick<VaultCardRow, 'key_id'> & { cards: number }>(
       db,
       'SELECT key_id, count(*)::int AS cards FROM vault_cards GROUP BY key_id ORDER BY key_id',
     );

@@ -1,4 +1,4 @@
-import { type Queryable, query } from '@kassa/db';
+import { type BusDeadLetterRecord, type Queryable, query } from '@kassa/db';
 import type pg from 'pg';
 import { readEventById } from '../events/read.ts';
 import type { BusEvent, EventHandler } from './types.ts';
@@ -12,18 +12,8 @@ export const retryDelayMs = (failures: number, baseMs = 100) =>
 
 export type DeadLetterStatus = 'dead' | 'retry_requested' | 'retrying' | 'delivered';
 
-export interface DeadLetter {
-  id: bigint;
-  group: string;
-  event_id: string;
-  position: bigint;
-  partition_key: string;
-  attempts: number;
-  error: string;
-  status: DeadLetterStatus;
-  dead_at: Date;
-  retried_at: Date | null;
-}
+/** A row of bus_dead_letters (schema.prisma: BusDeadLetter), its status narrowed to the four it takes. */
+export type DeadLetter = Omit<BusDeadLetterRecord, 'status'> & { status: DeadLetterStatus };
 
 /** Only the message: an error's stack or cause could carry what a handler was working on. */
 const messageOf = (error: unknown) =>
@@ -90,7 +80,7 @@ export async function redeliverDeadLetters(
   handler: EventHandler,
   limit = 20,
 ): Promise<number> {
-  const claimed = await query<DeadLetter>(
+  const claimed = await query<Pick<DeadLetter, 'id' | 'event_id' | 'position' | 'partition_key'>>(
     pool,
     `UPDATE bus_dead_letters SET status = 'retrying', retried_at = now()
       WHERE id IN (SELECT id FROM bus_dead_letters

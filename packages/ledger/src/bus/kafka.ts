@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { query, withTransaction } from '@kassa/db';
+import { type BusRelayOffsetRecord, query, withTransaction } from '@kassa/db';
 import { type Consumer, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { readLog } from '../events/read.ts';
@@ -106,7 +106,7 @@ export class KafkaBus implements EventBus {
           [int32Of(relay)],
         );
         if (!lock?.locked) return 0;
-        const [row] = await query<{ position: bigint }>(
+        const [row] = await query<Pick<BusRelayOffsetRecord, 'position'>>(
           tx,
           'SELECT position FROM bus_relay_offsets WHERE relay = $1',
           [relay],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { query } from '@kassa/db';
+import { type BusOffsetRecord, query } from '@kassa/db';
 import type pg from 'pg';
 import { headPosition, readLog } from '../events/read.ts';
 import { SEALED_CHANNEL, sealAll } from '../events/sealer.ts';
@@ -237,7 +237,7 @@ class PostgresSubscription implements Subscription {
 
   private async startingOffset(partition: number): Promise<bigint> {
     const db = this.connection as pg.PoolClient;
-    const [row] = await query<{ position: bigint }>(
+    const [row] = await query<Pick<BusOffsetRecord, 'position'>>(
       db,
       'SELECT position FROM bus_offsets WHERE "group" = $1 AND partition = $2',
       [this.group, partition],
@@ -248,7 +248,7 @@ class PostgresSubscription implements Subscription {
       `INSERT INTO bus_offsets ("group", partition, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [this.group, partition, start.toString()],
     );
-    const [stored] = await query<{ position: bigint }>(
+    const [stored] = await query<Pick<BusOffsetRecord, 'position'>>(
       db,
       'SELECT position FROM bus_offsets WHERE "group" = $1 AND partition = $2',
       [this.group, partition],

@@ -1,5 +1,5 @@
 import { newId } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import { type LedgerEventRecord, type LedgerStreamRecord, type Queryable, query } from '@kassa/db';
 import { InvalidEventError, StreamVersionConflictError } from '../errors.ts';
 import { idempotent } from './idempotency.ts';
 import type { EventMetadata, ExpectedVersion, JsonValue, NewEvent } from './types.ts';
@@ -61,7 +61,7 @@ export async function appendToStream(
         type: event.type,
         data: event.data,
         metadata: withKey(event, input.idempotencyKey),
-        merchantId: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
+        merchant_id: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
       })),
     );
     return {
@@ -140,7 +140,7 @@ async function advanceStream(
   count: number,
 ): Promise<number> {
   if (expected === 'any') {
-    const [row] = await query<{ version: number }>(
+    const [row] = await query<Pick<LedgerStreamRecord, 'version'>>(
       tx,
       `INSERT INTO ledger_streams (stream, version) VALUES ($1, $2)
        ON CONFLICT (stream) DO UPDATE SET version = ledger_streams.version + $2 RETURNING version`,
@@ -166,31 +166,26 @@ async function advanceStream(
   return expected;
 }
 
-interface EventRow {
-  stream: string;
-  version: number;
-  type: string;
+/**
+ * The columns of a new ledger_events row the append writes (`id` is drawn in insertEvents; `seq`
+ * and `occurred_at` are the database's). `data` and `metadata` are narrowed from the schema's
+ * any-JSON to the objects an append takes.
+ */
+type EventRow = Pick<LedgerEventRecord, 'stream' | 'version' | 'type' | 'merchant_id'> & {
   data: NewEvent['data'];
   metadata: EventMetadata;
-  merchantId: string | null;
-}
+};
+
+/** What insertEvents reads back of each row it wrote. */
+type InsertedEvent = Pick<LedgerEventRecord, 'seq' | 'id' | 'version' | 'stream' | 'occurred_at'>;
 
 /**
  * Inserts events and queues them for sealing, in one statement. No NOTIFY here: PostgreSQL
  * serialises the commits of every transaction that notified (a global lock on the notify queue),
  * which would undo concurrent appends; sealers poll the queue instead (see Sealer).
  */
-async function insertEvents(
-  tx: Queryable,
-  events: EventRow[],
-): Promise<Array<{ seq: bigint; id: string; version: number; stream: string; occurred_at: Date }>> {
-  const rows = await query<{
-    seq: bigint;
-    id: string;
-    version: number;
-    stream: string;
-    occurred_at: Date;
-  }>(
+async function insertEvents(tx: Queryable, events: EventRow[]): Promise<InsertedEvent[]> {
+  const rows = await query<InsertedEvent>(
     tx,
     `WITH inserted AS (
        INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id)
@@ -207,7 +202,7 @@ async function insertEvents(
       events.map((e) => e.type),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
-      events.map((e) => e.merchantId),
+      events.map((e) => e.merchant_id),
     ],
   );
   return rows;

@@ -1,18 +1,22 @@
-import { type Queryable, query } from '@kassa/db';
+import {
+  type LedgerChainLinkRecord,
+  type LedgerEventRecord,
+  type Queryable,
+  query,
+} from '@kassa/db';
 import type { EventMetadata, JsonObject, RecordedEvent } from './types.ts';
 
-interface EventRow {
-  seq: bigint;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
+/**
+ * A ledger_events row (EVENT_COLUMNS) and its chain position: null when the event is not sealed
+ * yet (the LEFT JOIN finds no ledger_chain row). `data` and `metadata` are jsonb, which the
+ * schema types as any JSON value; appendToStream, their only writer, stores objects of these
+ * shapes (NewEvent's), so they are narrowed to them.
+ */
+type EventRow = Omit<LedgerEventRecord, 'data' | 'metadata'> & {
   data: JsonObject;
   metadata: EventMetadata;
-  merchant_id: string | null;
-  occurred_at: Date;
-  position: bigint | null;
-}
+  position: LedgerChainLinkRecord['position'] | null;
+};
 
 export const EVENT_COLUMNS = `e.seq, e.id, e.stream, e.version, e.type, e.data, e.metadata, e.merchant_id,
   e.occurred_at, c.position`;

@@ -1,20 +1,13 @@
 import { isCurrency, newId } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import { type LedgerAccountRecord, type Queryable, query } from '@kassa/db';
 import { InvalidEntryError, StreamVersionConflictError } from '../errors.ts';
 import { appendToStream, JOURNAL } from '../events/append.ts';
 import { merchantOfOwner } from './books.ts';
 import { ACCOUNT_OPENED, type AccountOpenedData, projectEvents } from './projector.ts';
 import type { Account, AccountFlags, NormalBalance } from './types.ts';
 
-interface AccountRow {
-  id: string;
-  owner: string;
-  code: string;
-  currency: string;
-  normal_balance: NormalBalance;
-  debits_must_not_exceed_credits: boolean;
-  credits_must_not_exceed_debits: boolean;
-}
+/** A row of ledger_accounts, as `SELECT *` returns it (schema.prisma: LedgerAccount). */
+type AccountRow = LedgerAccountRecord;
 
 const toAccount = (row: AccountRow): Account => ({
   id: row.id,

@@ -1,13 +1,14 @@
-import { type Queryable, query } from '@kassa/db';
+import { type LedgerBalanceRecord, type Queryable, query } from '@kassa/db';
 import { ADD_TO_BALANCES, FLAGGED, POSTING_SUMS } from './projector.ts';
 import type { Account, Balance } from './types.ts';
 
-interface BalanceRow {
-  debits_pending: bigint | null;
-  credits_pending: bigint | null;
-  debits_posted: bigint | null;
-  credits_posted: bigint | null;
-}
+type BalanceColumn = 'debits_pending' | 'credits_pending' | 'debits_posted' | 'credits_posted';
+
+/**
+ * An account's totals under ledger_balances' column names, computed (POSTING_SUMS, `::bigint`):
+ * a sum over no postings is null, so each may be.
+ */
+type BalanceRow = { [K in BalanceColumn]: LedgerBalanceRecord[K] | null };
 
 /**
  * The sealer's second job: fold the postings of the events it just sealed into the balance rows

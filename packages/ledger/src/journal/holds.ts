@@ -1,25 +1,27 @@
 import { newId } from '@kassa/contracts';
-import { type Queryable, query, withTransaction } from '@kassa/db';
+import {
+  type LedgerEventRecord,
+  type LedgerHoldRecord,
+  type LedgerPostingRecord,
+  type Queryable,
+  query,
+  withTransaction,
+} from '@kassa/db';
 import type pg from 'pg';
 import { HoldStateError, InvalidEntryError } from '../errors.ts';
 import { idempotent } from '../events/idempotency.ts';
 import { loadAccounts } from './accounts.ts';
 import { platformOwnerOf } from './books.ts';
 import { type BookedEntry, type BookOptions, legsFingerprint, recordEntry } from './entries.ts';
-import type { Leg, Side } from './types.ts';
+import type { Leg } from './types.ts';
 
 export interface PlacedHold extends BookedEntry {
   holdId: string;
 }
 
-interface HoldRow {
-  id: string;
-  status: 'pending' | 'posted' | 'voided' | 'expired';
-  amount: bigint;
-  currency: string;
-  expires_at: Date | null;
-  stream: string;
-}
+/** A hold with the stream of its placing event (lockHold joins ledger_holds to ledger_events). */
+type HoldRow = Pick<LedgerHoldRecord, 'id' | 'status' | 'amount' | 'currency' | 'expires_at'> &
+  Pick<LedgerEventRecord, 'stream'>;
 
 /**
  * Reserves an amount (an authorization): pending legs that move no posted balance until the
@@ -172,7 +174,7 @@ export async function expireHolds(
   now: Date = new Date(),
   limit = 500,
 ): Promise<number> {
-  const due = await query<{ id: string }>(
+  const due = await query<Pick<LedgerHoldRecord, 'id'>>(
     pool,
     `SELECT id FROM ledger_holds WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
     [now, limit],
@@ -233,7 +235,9 @@ async function lockPendingHold(tx: Queryable, holdId: string): Promise<HoldRow> 
 
 /** The placing entry's pending legs, as release legs. */
 async function releaseLegs(tx: Queryable, holdId: string): Promise<Leg[]> {
-  const rows = await query<{ account_id: string; side: Side; amount: bigint; currency: string }>(
+  const rows = await query<
+    Pick<LedgerPostingRecord, 'account_id' | 'side' | 'amount' | 'currency'>
+  >(
     tx,
     `SELECT p.account_id, p.side, p.amount, p.currency FROM ledger_postings p
        JOIN ledger_entries en ON en.event_seq = p.event_seq

@@ -1,5 +1,12 @@
 import type { CheckoutSession, CheckoutSessionStatus, LineItem } from '@kassa/contracts';
-import type { AssertSameColumns, CheckoutSessionRecord, Queryable } from '@kassa/db';
+import {
+  type AssertSameColumns,
+  assignments,
+  type CheckoutSessionRecord,
+  type ColumnsIn,
+  placeholders,
+  type Queryable,
+} from '@kassa/db';
 import { appendToStream, type JsonObject } from '@kassa/ledger';
 import type { DomainContext, PaymentsServices, Principal } from '../context.ts';
 import { loadOwned } from '../owned.ts';
@@ -33,9 +40,47 @@ const _checkoutSessionRowColumns: AssertSameColumns<
   'updated_at'
 > = true;
 
-export const SESSION_COLUMNS = `id, merchant_id, livemode, status, amount_total, currency, line_items,
-  customer_email, capture_method, success_url, cancel_url, payment_intent_id, expires_at,
-  completed_at, metadata, created_at`;
+/** The row's columns, in the order of insertCheckoutSession's parameters. */
+const ROW_COLUMNS = [
+  'id',
+  'merchant_id',
+  'livemode',
+  'status',
+  'amount_total',
+  'currency',
+  'line_items',
+  'customer_email',
+  'capture_method',
+  'success_url',
+  'cancel_url',
+  'payment_intent_id',
+  'expires_at',
+  'completed_at',
+  'metadata',
+  'created_at',
+] as const satisfies readonly (keyof CheckoutSessionRow)[];
+
+// Typecheck fails when the list misses a column of the row or the schema (docs/database.md).
+const _rowColumns: AssertSameColumns<
+  ColumnsIn<typeof ROW_COLUMNS>,
+  CheckoutSessionRecord,
+  'updated_at'
+> = true;
+
+export const SESSION_COLUMNS = ROW_COLUMNS.join(', ');
+
+// updated_at takes created_at's parameter (the last).
+const INSERT = `INSERT INTO checkout_sessions (${SESSION_COLUMNS}, updated_at)
+     VALUES (${placeholders(ROW_COLUMNS.length)}, $${ROW_COLUMNS.length})`;
+
+/** What closeCheckoutSession changes, from $3 ($1 is the id, $2 the status it must be in). */
+const CLOSE_COLUMNS = [
+  'status',
+  'completed_at',
+] as const satisfies readonly (keyof CheckoutSessionRecord)[];
+
+const CLOSE = `UPDATE checkout_sessions SET ${assignments(CLOSE_COLUMNS, 3)}, updated_at = now()
+      WHERE id = $1 AND status = $2`;
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -72,28 +117,24 @@ export function checkoutSessionView(
 }
 
 export async function insertCheckoutSession(tx: Queryable, row: CheckoutSessionRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO checkout_sessions (${SESSION_COLUMNS}, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
-    [
-      row.id,
-      row.merchant_id,
-      row.livemode,
-      row.status,
-      row.amount_total,
-      row.currency,
-      JSON.stringify(row.line_items),
-      row.customer_email,
-      row.capture_method,
-      row.success_url,
-      row.cancel_url,
-      row.payment_intent_id,
-      row.expires_at,
-      row.completed_at,
-      JSON.stringify(row.metadata),
-      row.created_at,
-    ],
-  );
+  await tx.query(INSERT, [
+    row.id,
+    row.merchant_id,
+    row.livemode,
+    row.status,
+    row.amount_total,
+    row.currency,
+    JSON.stringify(row.line_items),
+    row.customer_email,
+    row.capture_method,
+    row.success_url,
+    row.cancel_url,
+    row.payment_intent_id,
+    row.expires_at,
+    row.completed_at,
+    JSON.stringify(row.metadata),
+    row.created_at,
+  ]);
 }
 
 export async function loadCheckoutSession(
@@ -123,11 +164,7 @@ export async function closeCheckoutSession(
 ): Promise<void> {
   const from = checkoutSessionMachine.advance(row, event);
   if (row.status === 'complete') row.completed_at = ctx.services.clock.now();
-  const { rowCount } = await tx.query(
-    `UPDATE checkout_sessions SET status = $3, completed_at = $4, updated_at = now()
-      WHERE id = $1 AND status = $2`,
-    [row.id, from, row.status, row.completed_at],
-  );
+  const { rowCount } = await tx.query(CLOSE, [row.id, from, row.status, row.completed_at]);
   if (rowCount !== 1) throw new Error(`checkout session ${row.id} is no longer ${from}`);
   // Closed, the view shows neither the page's url nor its client secret.
   const object = checkoutSessionView(row, ctx.services);

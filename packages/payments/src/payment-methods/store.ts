@@ -1,54 +1,83 @@
 import type { CardBrand, CardFunding, PaymentMethod } from '@kassa/contracts';
-import { type Queryable, query } from '@kassa/db';
+import {
+  type AssertSameColumns,
+  type ColumnsIn,
+  type PaymentMethodRecord,
+  placeholders,
+  type Queryable,
+  query,
+} from '@kassa/db';
 import type { Principal } from '../context.ts';
 import { notFound } from '../errors.ts';
 
-/** A row of payment_methods: what may be known about a card outside the vault. */
-export interface PaymentMethodRow {
-  id: string;
-  merchant_id: string;
-  livemode: boolean;
-  vault_card_id: string;
+/**
+ * A row of payment_methods (schema.prisma: PaymentMethod): what may be known about a card outside
+ * the vault. `type` is left out (always 'card', written by insertPaymentMethod); brand and funding
+ * are narrowed to their unions, and billing_details (jsonb, any JSON to the schema) to the object
+ * tokenization writes.
+ */
+export type PaymentMethodRow = Omit<
+  PaymentMethodRecord,
+  'type' | 'brand' | 'funding' | 'billing_details'
+> & {
   brand: CardBrand;
-  last4: string;
-  exp_month: number;
-  exp_year: number;
   funding: CardFunding;
-  country: string | null;
-  fingerprint: string;
   billing_details: {
     name?: string;
     email?: string;
     address?: { postal_code?: string; country?: string };
   };
-  payment_intent_id: string | null;
-  created_at: Date;
-}
+};
 
-const COLUMNS = `id, merchant_id, livemode, vault_card_id, brand, last4, exp_month, exp_year, funding,
-  country, fingerprint, billing_details, payment_intent_id, created_at`;
+/** The row's columns, in the order of insertPaymentMethod's parameters. */
+const ROW_COLUMNS = [
+  'id',
+  'merchant_id',
+  'livemode',
+  'vault_card_id',
+  'brand',
+  'last4',
+  'exp_month',
+  'exp_year',
+  'funding',
+  'country',
+  'fingerprint',
+  'billing_details',
+  'payment_intent_id',
+  'created_at',
+] as const satisfies readonly (keyof PaymentMethodRow)[];
+
+// Typecheck fails when the list misses a column of the row or the schema (docs/database.md).
+const _rowColumns: AssertSameColumns<
+  ColumnsIn<typeof ROW_COLUMNS>,
+  PaymentMethodRecord,
+  'type'
+> = true;
+
+const COLUMNS = ROW_COLUMNS.join(', ');
+
+const INSERT = `INSERT INTO payment_methods (${COLUMNS}, type)
+     VALUES (${placeholders(ROW_COLUMNS.length)}, 'card')`;
+
+const SELECT_OWNED = `SELECT ${COLUMNS} FROM payment_methods WHERE id = $1 AND merchant_id = $2 AND livemode = $3`;
 
 export async function insertPaymentMethod(tx: Queryable, row: PaymentMethodRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO payment_methods (${COLUMNS}, type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'card')`,
-    [
-      row.id,
-      row.merchant_id,
-      row.livemode,
-      row.vault_card_id,
-      row.brand,
-      row.last4,
-      row.exp_month,
-      row.exp_year,
-      row.funding,
-      row.country,
-      row.fingerprint,
-      JSON.stringify(row.billing_details),
-      row.payment_intent_id,
-      row.created_at,
-    ],
-  );
+  await tx.query(INSERT, [
+    row.id,
+    row.merchant_id,
+    row.livemode,
+    row.vault_card_id,
+    row.brand,
+    row.last4,
+    row.exp_month,
+    row.exp_year,
+    row.funding,
+    row.country,
+    row.fingerprint,
+    JSON.stringify(row.billing_details),
+    row.payment_intent_id,
+    row.created_at,
+  ]);
 }
 
 /** The payment method `id` of this merchant in this mode, or 404 naming `param`. */
@@ -58,11 +87,11 @@ export async function loadPaymentMethod(
   id: string,
   param = 'id',
 ): Promise<PaymentMethodRow> {
-  const [row] = await query<PaymentMethodRow>(
-    db,
-    `SELECT ${COLUMNS} FROM payment_methods WHERE id = $1 AND merchant_id = $2 AND livemode = $3`,
-    [id, principal.merchantId, principal.livemode],
-  );
+  const [row] = await query<PaymentMethodRow>(db, SELECT_OWNED, [
+    id,
+    principal.merchantId,
+    principal.livemode,
+  ]);
   if (!row) throw notFound('payment_method', id, param);
   return row;
 }

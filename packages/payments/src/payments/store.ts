@@ -1,5 +1,12 @@
 import type { PaymentIntentStatus } from '@kassa/contracts';
-import type { AssertSameColumns, PaymentIntentRecord, Queryable } from '@kassa/db';
+import {
+  type AssertSameColumns,
+  assignments,
+  type ColumnsIn,
+  type PaymentIntentRecord,
+  placeholders,
+  type Queryable,
+} from '@kassa/db';
 import type { Principal } from '../context.ts';
 import { KassaApiError } from '../errors.ts';
 import { loadOwned } from '../owned.ts';
@@ -37,10 +44,109 @@ const _paymentIntentRowColumns: AssertSameColumns<
   'updated_at'
 > = true;
 
-const COLUMNS = `id, merchant_id, livemode, amount, currency, status, capture_method, amount_capturable,
-  amount_received, payment_method_id, last_payment_error, next_action, description, metadata, hold_id,
-  acquirer_authorization_id, capture_before, amount_refunded, canceled_at, cancellation_reason, version,
-  created_at`;
+/** The row's columns: what loadPaymentIntent reads. */
+const ROW_COLUMNS = [
+  'id',
+  'merchant_id',
+  'livemode',
+  'amount',
+  'currency',
+  'status',
+  'capture_method',
+  'amount_capturable',
+  'amount_received',
+  'payment_method_id',
+  'last_payment_error',
+  'next_action',
+  'description',
+  'metadata',
+  'hold_id',
+  'acquirer_authorization_id',
+  'capture_before',
+  'amount_refunded',
+  'canceled_at',
+  'cancellation_reason',
+  'version',
+  'created_at',
+] as const satisfies readonly (keyof PaymentIntentRow)[];
+
+// Typecheck fails when a column list misses a column of the schema that it does not leave out
+// on purpose, or names one it does not have (docs/database.md).
+const _rowColumns: AssertSameColumns<
+  ColumnsIn<typeof ROW_COLUMNS>,
+  PaymentIntentRecord,
+  'updated_at'
+> = true;
+
+const COLUMNS = ROW_COLUMNS.join(', ');
+
+/**
+ * What insertPaymentIntent writes, in the order of its parameters; updated_at (added last) takes
+ * created_at's parameter. A new payment has no acquirer authorization, no capture deadline and
+ * nothing refunded: those columns keep their defaults.
+ */
+const INSERT_COLUMNS = [
+  'id',
+  'merchant_id',
+  'livemode',
+  'amount',
+  'currency',
+  'status',
+  'capture_method',
+  'amount_capturable',
+  'amount_received',
+  'payment_method_id',
+  'last_payment_error',
+  'next_action',
+  'description',
+  'metadata',
+  'hold_id',
+  'canceled_at',
+  'cancellation_reason',
+  'version',
+  'created_at',
+] as const satisfies readonly (keyof PaymentIntentRecord)[];
+
+const _insertColumns: AssertSameColumns<
+  ColumnsIn<typeof INSERT_COLUMNS>,
+  PaymentIntentRecord,
+  'acquirer_authorization_id' | 'capture_before' | 'amount_refunded' | 'updated_at'
+> = true;
+
+const INSERT = `INSERT INTO payment_intents (${INSERT_COLUMNS.join(', ')}, updated_at)
+     VALUES (${placeholders(INSERT_COLUMNS.length)}, $${INSERT_COLUMNS.length})`;
+
+/**
+ * What savePaymentIntent writes, from $2 ($1 is the id), in the order of its parameters: every
+ * column but the ones a payment never changes (and updated_at, set to now()).
+ */
+const SAVE_COLUMNS = [
+  'amount',
+  'status',
+  'amount_capturable',
+  'amount_received',
+  'payment_method_id',
+  'last_payment_error',
+  'next_action',
+  'description',
+  'metadata',
+  'hold_id',
+  'canceled_at',
+  'cancellation_reason',
+  'version',
+  'acquirer_authorization_id',
+  'capture_before',
+  'amount_refunded',
+] as const satisfies readonly (keyof PaymentIntentRecord)[];
+
+const _saveColumns: AssertSameColumns<
+  ColumnsIn<typeof SAVE_COLUMNS>,
+  PaymentIntentRecord,
+  'id' | 'merchant_id' | 'livemode' | 'currency' | 'capture_method' | 'created_at' | 'updated_at'
+> = true;
+
+const SAVE = `UPDATE payment_intents SET ${assignments(SAVE_COLUMNS, 2)}, updated_at = now()
+     WHERE id = $1 AND version = $${SAVE_COLUMNS.indexOf('version') + 2} - 1`;
 
 /**
  * The payment intent `id` of this merchant in this mode, or 404. `forUpdate` locks it for the
@@ -62,63 +168,50 @@ export async function loadPaymentIntent(
 }
 
 export async function insertPaymentIntent(tx: Queryable, row: PaymentIntentRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO payment_intents (id, merchant_id, livemode, amount, currency, status, capture_method,
-       amount_capturable, amount_received, payment_method_id, last_payment_error, next_action, description,
-       metadata, hold_id, canceled_at, cancellation_reason, version, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
-    [
-      row.id,
-      row.merchant_id,
-      row.livemode,
-      row.amount.toString(),
-      row.currency,
-      row.status,
-      row.capture_method,
-      row.amount_capturable.toString(),
-      row.amount_received.toString(),
-      row.payment_method_id,
-      row.last_payment_error && JSON.stringify(row.last_payment_error),
-      row.next_action && JSON.stringify(row.next_action),
-      row.description,
-      JSON.stringify(row.metadata),
-      row.hold_id,
-      row.canceled_at,
-      row.cancellation_reason,
-      row.version,
-      row.created_at,
-    ],
-  );
+  await tx.query(INSERT, [
+    row.id,
+    row.merchant_id,
+    row.livemode,
+    row.amount.toString(),
+    row.currency,
+    row.status,
+    row.capture_method,
+    row.amount_capturable.toString(),
+    row.amount_received.toString(),
+    row.payment_method_id,
+    row.last_payment_error && JSON.stringify(row.last_payment_error),
+    row.next_action && JSON.stringify(row.next_action),
+    row.description,
+    JSON.stringify(row.metadata),
+    row.hold_id,
+    row.canceled_at,
+    row.cancellation_reason,
+    row.version,
+    row.created_at,
+  ]);
 }
 
 /** Writes a changed payment intent whose row the transaction holds locked (loadPaymentIntent forUpdate). */
 export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE payment_intents SET amount = $2, status = $3, amount_capturable = $4, amount_received = $5,
-       payment_method_id = $6, last_payment_error = $7, next_action = $8, description = $9, metadata = $10,
-       hold_id = $11, canceled_at = $12, cancellation_reason = $13, version = $14,
-       acquirer_authorization_id = $15, capture_before = $16, amount_refunded = $17, updated_at = now()
-     WHERE id = $1 AND version = $14 - 1`,
-    [
-      row.id,
-      row.amount.toString(),
-      row.status,
-      row.amount_capturable.toString(),
-      row.amount_received.toString(),
-      row.payment_method_id,
-      row.last_payment_error && JSON.stringify(row.last_payment_error),
-      row.next_action && JSON.stringify(row.next_action),
-      row.description,
-      JSON.stringify(row.metadata),
-      row.hold_id,
-      row.canceled_at,
-      row.cancellation_reason,
-      row.version,
-      row.acquirer_authorization_id,
-      row.capture_before,
-      row.amount_refunded.toString(),
-    ],
-  );
+  const { rowCount } = await tx.query(SAVE, [
+    row.id,
+    row.amount.toString(),
+    row.status,
+    row.amount_capturable.toString(),
+    row.amount_received.toString(),
+    row.payment_method_id,
+    row.last_payment_error && JSON.stringify(row.last_payment_error),
+    row.next_action && JSON.stringify(row.next_action),
+    row.description,
+    JSON.stringify(row.metadata),
+    row.hold_id,
+    row.canceled_at,
+    row.cancellation_reason,
+    row.version,
+    row.acquirer_authorization_id,
+    row.capture_before,
+    row.amount_refunded.toString(),
+  ]);
   if (rowCount !== 1) {
     throw new KassaApiError({
       type: 'api_error',

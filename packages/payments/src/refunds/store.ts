@@ -1,5 +1,12 @@
 import type { Refund, RefundStatus } from '@kassa/contracts';
-import type { AssertSameColumns, Queryable, RefundRecord } from '@kassa/db';
+import {
+  type AssertSameColumns,
+  assignments,
+  type ColumnsIn,
+  placeholders,
+  type Queryable,
+  type RefundRecord,
+} from '@kassa/db';
 import { appendToStream } from '@kassa/ledger';
 import type { DomainContext, Principal } from '../context.ts';
 import { loadOwned } from '../owned.ts';
@@ -23,36 +30,64 @@ export interface RefundRow {
 // Typecheck fails when this row and schema.prisma disagree (docs/database.md).
 const _refundRowColumns: AssertSameColumns<RefundRow, RefundRecord, 'updated_at'> = true;
 
-export const REFUND_COLUMNS = `id, merchant_id, livemode, payment_intent_id, amount, currency, status, reason,
-  failure_reason, metadata, version, created_at`;
+/** The row's columns, in the order of insertRefund's parameters. */
+const ROW_COLUMNS = [
+  'id',
+  'merchant_id',
+  'livemode',
+  'payment_intent_id',
+  'amount',
+  'currency',
+  'status',
+  'reason',
+  'failure_reason',
+  'metadata',
+  'version',
+  'created_at',
+] as const satisfies readonly (keyof RefundRow)[];
+
+// Typecheck fails when the list misses a column of the row or the schema (docs/database.md).
+const _rowColumns: AssertSameColumns<
+  ColumnsIn<typeof ROW_COLUMNS>,
+  RefundRecord,
+  'updated_at'
+> = true;
+
+export const REFUND_COLUMNS = ROW_COLUMNS.join(', ');
+
+// updated_at takes created_at's parameter (the last).
+const INSERT = `INSERT INTO refunds (${REFUND_COLUMNS}, updated_at)
+     VALUES (${placeholders(ROW_COLUMNS.length)}, $${ROW_COLUMNS.length})`;
+
+/** What saveRefund changes, from $2 ($1 is the id). */
+const SAVE_COLUMNS = [
+  'status',
+  'failure_reason',
+  'version',
+] as const satisfies readonly (keyof RefundRecord)[];
+
+const SAVE = `UPDATE refunds SET ${assignments(SAVE_COLUMNS, 2)}, updated_at = now()
+      WHERE id = $1 AND version = $${SAVE_COLUMNS.indexOf('version') + 2} - 1`;
 
 export async function insertRefund(tx: Queryable, row: RefundRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO refunds (${REFUND_COLUMNS}, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-    [
-      row.id,
-      row.merchant_id,
-      row.livemode,
-      row.payment_intent_id,
-      row.amount,
-      row.currency,
-      row.status,
-      row.reason,
-      row.failure_reason,
-      JSON.stringify(row.metadata),
-      row.version,
-      row.created_at,
-    ],
-  );
+  await tx.query(INSERT, [
+    row.id,
+    row.merchant_id,
+    row.livemode,
+    row.payment_intent_id,
+    row.amount,
+    row.currency,
+    row.status,
+    row.reason,
+    row.failure_reason,
+    JSON.stringify(row.metadata),
+    row.version,
+    row.created_at,
+  ]);
 }
 
 export async function saveRefund(tx: Queryable, row: RefundRow): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE refunds SET status = $2, failure_reason = $3, version = $4, updated_at = now()
-      WHERE id = $1 AND version = $4 - 1`,
-    [row.id, row.status, row.failure_reason, row.version],
-  );
+  const { rowCount } = await tx.query(SAVE, [row.id, row.status, row.failure_reason, row.version]);
   if (rowCount !== 1) throw new Error(`refund ${row.id} is not at version ${row.version - 1}`);
 }
 
