@@ -24,9 +24,11 @@ export async function idempotent<T extends JsonValue>(
   work: () => Promise<T>,
 ): Promise<{ result: T; replayed: boolean }> {
   if (!key) return { result: await work(), replayed: false };
-  const requestHash = createHash('sha256')
-    .update(canonicalize(request) ?? '')
-    .digest('hex');
+  const canonical = canonicalize(request);
+  // Every request is an object with a JSON form: hashing nothing would match any other request.
+  if (canonical === undefined)
+    throw new Error(`idempotent: request under key ${key} has no JSON form`);
+  const requestHash = createHash('sha256').update(canonical).digest('hex');
   const reserved = await query(
     tx,
     `INSERT INTO ledger_idempotency_keys (key, request_hash, result) VALUES ($1, $2, 'null')

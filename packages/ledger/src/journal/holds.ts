@@ -268,7 +268,12 @@ async function checkOwners(
     tx,
     [...release, ...posted].map((l) => l.accountId),
   );
-  const owners = release.map((l) => accounts.get(l.accountId)?.owner ?? '');
+  const owners = release.map((l) => {
+    const account = accounts.get(l.accountId);
+    // The hold's legs were booked against these accounts: one missing is a broken ledger.
+    if (!account) throw new Error(`hold ${holdId}: its account ${l.accountId} does not exist`);
+    return account.owner;
+  });
   const allowed = new Set<string | undefined>([...owners, ...owners.map(platformOwnerOf)]);
   const stranger = posted.find((l) => !allowed.has(accounts.get(l.accountId)?.owner));
   if (stranger) {
