@@ -6,7 +6,7 @@ import {
   type PaymentIntent,
 } from '@kassa/contracts';
 import { deriveKey, earlierKey, preHkdfKey } from '@kassa/contracts/keys';
-import { hashApiKey, issueApiKey, query } from '@kassa/db';
+import { derivedPublishableKey, hashApiKey, issueApiKey, query } from '@kassa/db';
 import { clientSecretFor, keysOfRootSecret, requestHashOf } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -321,7 +321,7 @@ describe('publishable keys', () => {
     );
     expect(rows).toHaveLength(3); // test and live from newMerchant, and this one
     for (const row of rows) {
-      const derived = legacyPublishableKey(TEST_SECRET_KEY, row.id, row.mode);
+      const derived = derivedPublishableKey(TEST_SECRET_KEY, row.id, row.mode);
       expect(hashApiKey(derived)).not.toBe(row.hash);
       expect([merchant.publishableKey, merchant.livePublishableKey, another.secret]).not.toContain(
         derived,
@@ -381,7 +381,7 @@ describe('publishable keys', () => {
       [merchant.merchantId],
     );
     const id = 'key_legacyDerivedKey00000000';
-    const legacy = legacyPublishableKey(TEST_SECRET_KEY, id, 'test');
+    const legacy = derivedPublishableKey(TEST_SECRET_KEY, id, 'test');
     await db.current.pool.query(
       `INSERT INTO api_keys (id, merchant_id, kind, mode, prefix, hash)
        VALUES ($1, $2, 'publishable', 'test', $3, $4)`,
@@ -477,20 +477,3 @@ describe('the hosted page holds no key', () => {
     expect(mine.body).toMatchObject({ id: session.payment_intent });
   });
 });
-
-/**
- * How publishable keys were made before they were random (kept here, not in Kassa, to prove the
- * new keys are not this and that keys issued this way still authenticate): from the platform
- * secret and the key's id, so anyone holding the root could compute every merchant's keys.
- */
-function legacyPublishableKey(platformSecret: string, keyId: string, mode: 'test' | 'live') {
-  const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  const key = createHash('sha256').update(`publishable-key:${platformSecret}`).digest();
-  let n = BigInt(`0x${createHmac('sha256', key).update(keyId).digest('hex')}`);
-  let out = '';
-  for (let i = 0; i < 32; i += 1) {
-    out += BASE62[Number(n % 62n)];
-    n /= 62n;
-  }
-  return `pk_${mode}_${out}`;
-}

@@ -1,9 +1,17 @@
 import { ConfigError, loadDotEnv, renderEnvExample } from '@kassa/config';
 import { DatabaseError } from '@kassa/db';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { deadLettersCommand } from './commands/bus.ts';
 import { migrateCommand, newMigrationCommand, statusCommand } from './commands/db.ts';
 import { devCommand } from './commands/dev.ts';
+import {
+  apiKeyKinds,
+  apiKeyModes,
+  derivedKeysCommand,
+  issueKeyCommand,
+  listKeysCommand,
+  revokeKeyCommand,
+} from './commands/keys.ts';
 import {
   checkpointCommand,
   checkpointKeyCommand,
@@ -128,6 +136,61 @@ vault
   .argument('[id]', 'the key id (default: k<today>)')
   .description('Print a new master key, to put first in KASSA_VAULT_KEYS')
   .action((id?: string) => newKeyCommand(id));
+
+const keys = program
+  .command('keys')
+  .description('API keys: list, issue and revoke them, and replace derived publishable keys');
+keys
+  .command('list')
+  .description(
+    'List API keys (prefix only), flagging publishable keys derived from KASSA_SECRET_KEY',
+  )
+  .option('--merchant <id>', "only this merchant's keys")
+  .action(async (options: { merchant?: string }) => {
+    process.exitCode = await listKeysCommand(options);
+  });
+keys
+  .command('issue')
+  .description('Issue a new random API key and print it, once')
+  .requiredOption('--merchant <id>', 'the merchant the key is for')
+  .addOption(
+    new Option('--kind <kind>', 'secret or publishable').choices(apiKeyKinds).makeOptionMandatory(),
+  )
+  .addOption(new Option('--mode <mode>', 'test or live').choices(apiKeyModes).makeOptionMandatory())
+  .option('--name <name>', 'a label to tell the key apart by')
+  .action(
+    async (options: {
+      merchant: string;
+      kind: (typeof apiKeyKinds)[number];
+      mode: (typeof apiKeyModes)[number];
+      name?: string;
+    }) => {
+      process.exitCode = await issueKeyCommand(options);
+    },
+  );
+keys
+  .command('revoke')
+  .argument('<id>', 'the key id (key_…)')
+  .description('Revoke an API key: it stops authenticating at once')
+  .action(async (id: string) => {
+    process.exitCode = await revokeKeyCommand(id);
+  });
+keys
+  .command('derived')
+  .description(
+    'List active publishable keys derived from KASSA_SECRET_KEY (older versions made them so; anyone holding the root can compute them); exit 1 while any remain',
+  )
+  .option(
+    '--reissue',
+    'issue one random replacement per derived key (same merchant and mode, named "replaces <id>") and print it; none for a key that has one',
+  )
+  .option(
+    '--revoke',
+    'revoke the derived keys that have an active replacement; refuse (exit 1) the others',
+  )
+  .action(async (options: { reissue?: boolean; revoke?: boolean }) => {
+    process.exitCode = await derivedKeysCommand(options);
+  });
 
 program
   .command('seed')

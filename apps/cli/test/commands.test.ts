@@ -1,8 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashApiKey, query, readMigrations, withTransaction } from '@kassa/db';
+import {
+  derivedPublishableKey,
+  hashApiKey,
+  isDerivedPublishableKey,
+  issueApiKey,
+  query,
+  readMigrations,
+  withTransaction,
+} from '@kassa/db';
 import { createTestDatabase, scratchDataDir, type TestDatabase } from '@kassa/db/testing';
 import {
   appendToStream,
@@ -329,5 +338,194 @@ describe('kassa vault', () => {
     expect(printed.code).toBe(0);
     expect(() => parseVaultKeys(printed.stdout.trim(), 'x'.repeat(32))).not.toThrow();
     expect(printed.stdout).toMatch(/^k2027:/);
+  });
+});
+
+describe('kassa keys', () => {
+  const root = 'the-kassa-secret-key-of-the-cli-key-tests-0123456789';
+  const keysEnv = () => ({ ...env, KASSA_SECRET_KEY: root });
+  // Like newId('apiKey') (@kassa/contracts is not a dependency of the CLI): key_ + 24 base62.
+  const keyId = () => `key_${randomBytes(18).toString('base64url').replace(/[-_]/g, '0')}`;
+  const run = (args: string[]) => {
+    const result = runKassa(['keys', ...args], keysEnv());
+    expect(result.stdout + result.stderr).not.toContain(root);
+    return result;
+  };
+
+  it('finds derived publishable keys, replaces them once, then revokes them', async () => {
+    const merchant = await db.prisma.merchant.create({
+      data: { id: 'mch_cliKeys000000000000000', name: 'Keys' },
+    });
+    const derivedId = keyId();
+    const derivedKey = derivedPublishableKey(root, derivedId, 'test');
+    await db.pool.query(
+      `INSERT INTO api_keys (id, merchant_id, kind, mode, prefix, hash)
+       VALUES ($1, $2, 'publishable', 'test', $3, $4)`,
+      [derivedId, merchant.id, derivedKey.slice(0, 14), hashApiKey(derivedKey)],
+    );
+    const random = await issueApiKey(db.prisma, {
+      merchantId: merchant.id,
+      kind: 'publishable',
+      mode: 'test',
+    });
+
+    const listed = run(['derived']);
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain(derivedId);
+    expect(listed.stdout).toContain('no replacement');
+    expect(listed.stdout).not.toContain(random.apiKey.id);
+    expect(listed.stdout).toContain('1 derived key(s).');
+    for (const out of [listed.stdout, listed.stderr]) {
+      expect(out).not.toContain(hashApiKey(derivedKey));
+      expect(out).not.toContain(derivedKey);
+    }
+
+    const all = run(['list', '--merchant', merchant.id]);
+    expect(all.code).toBe(0);
+    const lines = all.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith(derivedId))).toMatch(
+      /\tpublishable\ttest\tpk_test_.{6}…\t-\tcreated [^\t]+\tactive\tderived$/,
+    );
+    expect(lines.find((l) => l.startsWith(random.apiKey.id))).toMatch(/\tactive$/);
+    expect(all.stderr).toContain('1 active publishable key(s) are derived');
+
+    const early = run(['derived', '--revoke']);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('no active replacement');
+    expect(early.stderr).toContain(derivedId);
+    expect((await db.prisma.apiKey.findUniqueOrThrow({ where: { id: derivedId } })).revokedAt).toBe(
+      null,
+    );
+
+    const reissued = run(['derived', '--reissue']);
+    expect(reissued.code, reissued.stderr).toBe(0);
+    const printed = reissued.stdout.match(/pk_test_[0-9A-Za-z]{32}/g) ?? [];
+    expect(printed).toHaveLength(1);
+    const replacementKey = printed[0] as string;
+    expect(reissued.stderr).toContain('shown only now');
+    const replacement = await db.prisma.apiKey.findUniqueOrThrow({
+      where: { hash: hashApiKey(replacementKey) },
+    });
+    expect(replacement).toMatchObject({
+      merchantId: merchant.id,
+      kind: 'publishable',
+      mode: 'test',
+      name: `replaces ${derivedId}`,
+      revokedAt: null,
+    });
+    expect(isDerivedPublishableKey(root, replacement)).toBe(false);
+    expect(replacementKey).not.toBe(derivedPublishableKey(root, replacement.id, 'test'));
+
+    const again = run(['derived', '--reissue']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/pk_test_[0-9A-Za-z]{32}/);
+    expect(again.stdout).toContain('already had a replacement');
+    expect(await db.prisma.apiKey.count({ where: { merchantId: merchant.id } })).toBe(3);
+    expect(run(['derived']).stdout).toContain(`replaced by ${replacement.id}`);
+    expect(run(['derived', '--reissue', '--revoke']).code).toBe(2);
+
+    const revoked = run(['derived', '--revoke']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain(`Revoked ${derivedId}`);
+    const [row] = await query<{ revoked_at: Date | null }>(
+      db.pool,
+      'SELECT revoked_at FROM api_keys WHERE id = $1',
+      [derivedId],
+    );
+    expect(row?.revoked_at).toBeInstanceOf(Date);
+    expect(
+      (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: replacement.id } })).revokedAt,
+    ).toBe(null);
+    expect(
+      (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: random.apiKey.id } })).revokedAt,
+    ).toBe(null);
+
+    const none = run(['derived']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('No active publishable key is derived');
+    expect(run(['derived', '--revoke']).code).toBe(0);
+    // Still flagged in the list, now revoked.
+    expect(
+      run(['list', '--merchant', merchant.id])
+        .stdout.split('\n')
+        .find((l) => l.startsWith(derivedId)),
+    ).toMatch(/\trevoked [^\t]+\tderived$/);
+  });
+
+  it('issue prints a new key once, revoke revokes it, and bad input exits non-zero', async () => {
+    const merchant = await db.prisma.merchant.create({
+      data: { id: 'mch_cliIssue0000000000000', name: 'Issue' },
+    });
+    const issued = run([
+      'issue',
+      '--merchant',
+      merchant.id,
+      '--kind',
+      'secret',
+      '--mode',
+      'live',
+      '--name',
+      'backend',
+    ]);
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(issued.stderr).toContain('shown only now');
+    const secret = /sk_live_[0-9A-Za-z]{32}/.exec(issued.stdout)?.[0] as string;
+    expect(secret).toBeDefined();
+    const stored = await db.prisma.apiKey.findUniqueOrThrow({
+      where: { hash: hashApiKey(secret) },
+    });
+    expect(stored).toMatchObject({
+      merchantId: merchant.id,
+      kind: 'secret',
+      mode: 'live',
+      name: 'backend',
+      revokedAt: null,
+    });
+    expect(issued.stdout).toContain(stored.id);
+    expect(issued.stdout).not.toContain(stored.hash);
+
+    const listed = run(['list', '--merchant', merchant.id]);
+    expect(listed.stdout).toContain(`${stored.id}\t${merchant.id}\tsecret\tlive\t`);
+    expect(listed.stdout).toContain('\tbackend\t');
+    expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).not.toContain(stored.hash);
+
+    const revoked = run(['revoke', stored.id]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`Revoked live-mode secret key ${stored.id}`);
+    const at = (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: stored.id } })).revokedAt;
+    expect(at).toBeInstanceOf(Date);
+    const twice = run(['revoke', stored.id]);
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toContain('already revoked');
+    expect(
+      (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: stored.id } })).revokedAt,
+    ).toEqual(at);
+
+    const unknownKey = run(['revoke', 'key_doesNotExist0000000000']);
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr).toContain('No API key key_doesNotExist0000000000');
+
+    const before = await db.prisma.apiKey.count();
+    const badKind = run(['issue', '--merchant', merchant.id, '--kind', 'admin', '--mode', 'test']);
+    expect(badKind.code).not.toBe(0);
+    expect(badKind.stderr).toContain('--kind');
+    const badMode = run(['issue', '--merchant', merchant.id, '--kind', 'secret', '--mode', 'prod']);
+    expect(badMode.code).not.toBe(0);
+    expect(run(['issue', '--merchant', merchant.id, '--mode', 'test']).code).not.toBe(0);
+    const unknownMerchant = run([
+      'issue',
+      '--merchant',
+      'mch_doesNotExist',
+      '--kind',
+      'publishable',
+      '--mode',
+      'test',
+    ]);
+    expect(unknownMerchant.code).toBe(1);
+    expect(unknownMerchant.stderr).toContain('No merchant mch_doesNotExist');
+    expect(unknownMerchant.stdout).not.toMatch(/pk_test_/);
+    expect(await db.prisma.apiKey.count()).toBe(before);
+    expect(run(['list', '--merchant', 'mch_doesNotExist']).code).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   API_KEY_RANDOM_LENGTH,
   type ApiKeyKind,
@@ -56,4 +56,56 @@ export async function issueApiKey(
     },
   });
   return { apiKey, secret };
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The publishable key older versions of Kassa *derived* from the platform's root secret
+ * (KASSA_SECRET_KEY) and the key's id, instead of drawing it at random: anyone who holds the
+ * root can compute it. Such keys still authenticate (their hash is stored), so they have to be
+ * found and replaced (`kassa keys derived`). Recognise only: never issue a key this way.
+ */
+export function derivedPublishableKey(root: string, keyId: string, mode: ApiKeyMode): string {
+  const key = createHash('sha256').update(`publishable-key:${root}`).digest();
+  let n = BigInt(`0x${createHmac('sha256', key).update(keyId).digest('hex')}`);
+  let out = '';
+  for (let i = 0; i < API_KEY_RANDOM_LENGTH; i += 1) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return `pk_${mode}_${out}`;
+}
+
+/**
+ * Whether a stored key is a publishable key derived from `root` (see derivedPublishableKey):
+ * its hash is that of the derived key, compared in constant time.
+ */
+export function isDerivedPublishableKey(
+  root: string,
+  row: Pick<ApiKey, 'id' | 'kind' | 'mode' | 'hash'>,
+): boolean {
+  if (row.kind !== 'publishable') return false;
+  const expected = Buffer.from(hashApiKey(derivedPublishableKey(root, row.id, row.mode)), 'hex');
+  const stored = Buffer.from(row.hash, 'hex');
+  return stored.length === expected.length && timingSafeEqual(stored, expected);
+}
+
+export type RevokedApiKey =
+  | { status: 'revoked'; apiKey: ApiKey }
+  | { status: 'already_revoked'; apiKey: ApiKey }
+  | { status: 'not_found' };
+
+/**
+ * Revokes a key: from now on it no longer authenticates. A key already revoked keeps the time
+ * it was first revoked at.
+ */
+export async function revokeApiKey(prisma: PrismaClient, id: string): Promise<RevokedApiKey> {
+  const { count } = await prisma.apiKey.updateMany({
+    where: { id, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  const apiKey = await prisma.apiKey.findUnique({ where: { id } });
+  if (!apiKey) return { status: 'not_found' };
+  return { status: count > 0 ? 'revoked' : 'already_revoked', apiKey };
 }

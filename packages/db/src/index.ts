@@ -1,7 +1,11 @@
 export {
+  derivedPublishableKey,
   hashApiKey,
   type IssuedApiKey,
+  isDerivedPublishableKey,
   issueApiKey,
+  type RevokedApiKey,
+  revokeApiKey,
 } from './api-keys.ts';
 export {
   createDatabaseClients,
