@@ -29,6 +29,11 @@ export interface Behaviour {
    * answer (as some acquirers do while, or for a while after, they process the first request).
    */
   refuseReplays: boolean;
+  /**
+   * Hold every API request before it is processed until released: a test fills a bulkhead or
+   * keeps a call in flight for exactly as long as it needs, instead of guessing a latency.
+   */
+  hold: boolean;
 }
 
 export interface AcquirerOptions {
@@ -80,6 +85,7 @@ const controlInput = z
     fault_rate: z.number().min(0).max(1).optional(),
     lost_response_rate: z.number().min(0).max(1).optional(),
     refuse_replays: z.boolean().optional(),
+    hold: z.boolean().optional(),
   })
   .strict();
 
@@ -139,6 +145,12 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
     faultRate: options.behaviour?.faultRate ?? 0,
     lostResponseRate: options.behaviour?.lostResponseRate ?? 0,
     refuseReplays: options.behaviour?.refuseReplays ?? false,
+    hold: options.behaviour?.hold ?? false,
+  };
+  // Requests waiting for the hold to be released (released in arrival order).
+  const held: Array<() => void> = [];
+  const release = () => {
+    for (const go of held.splice(0)) go();
   };
   const expectedKey = digest(options.apiKey);
   const hashKey = digest(`request-hash:${options.apiKey}`);
@@ -146,6 +158,11 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
     logger: options.logger ?? false,
     forceCloseConnections: true,
     genReqId: () => newId('sreq'),
+  });
+  // Held requests would keep close() waiting forever.
+  app.addHook('preClose', async () => {
+    behaviour.hold = false;
+    release();
   });
 
   app.addContentTypeParser(
@@ -188,6 +205,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
   // Latency and random faults, for the API (/v1) only: browsers on the challenge page are spared.
   const misbehave = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url.startsWith('/_control')) return;
+    if (behaviour.hold) await new Promise<void>((resolve) => held.push(resolve));
     const [min, max] = behaviour.latencyMs;
     const delay = min + Math.random() * Math.max(0, max - min);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -464,12 +482,15 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
         .send(await settlementCsv(pool, request.params.day));
     });
 
-    api.get('/_control', async () => ({
+    const settings = () => ({
       latency_ms: behaviour.latencyMs,
       fault_rate: behaviour.faultRate,
       lost_response_rate: behaviour.lostResponseRate,
       refuse_replays: behaviour.refuseReplays,
-    }));
+      hold: behaviour.hold,
+      held: held.length,
+    });
+    api.get('/_control', async () => settings());
     api.post('/_control', async (request) => {
       const input = controlInput.parse(request.body);
       if (input.latency_ms) behaviour.latencyMs = input.latency_ms;
@@ -478,12 +499,9 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
         behaviour.lostResponseRate = input.lost_response_rate;
       }
       if (input.refuse_replays !== undefined) behaviour.refuseReplays = input.refuse_replays;
-      return {
-        latency_ms: behaviour.latencyMs,
-        fault_rate: behaviour.faultRate,
-        lost_response_rate: behaviour.lostResponseRate,
-        refuse_replays: behaviour.refuseReplays,
-      };
+      if (input.hold !== undefined) behaviour.hold = input.hold;
+      if (!behaviour.hold) release();
+      return settings();
     });
   });
 

@@ -1,8 +1,16 @@
+import { ManualClock } from '@kassa/contracts';
 import { query } from '@kassa/db';
 import { verifyLedger } from '@kassa/ledger';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, newMerchant, startAcquirer, startApi, useApiDatabase } from './support.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  newMerchant,
+  startAcquirer,
+  startApi,
+  testCard,
+  useApiDatabase,
+} from './support.ts';
 
 const db = useApiDatabase();
 let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
@@ -12,6 +20,12 @@ const apps: FastifyInstance[] = [];
 beforeAll(async () => {
   acquirer = await startAcquirer(db.current);
   merchant = await newMerchant(db.current);
+});
+
+// A test that failed with the simulator down must not take the next ones with it.
+afterEach(async () => {
+  await acquirer.restart();
+  await acquirer.control({ latency_ms: [0, 0] });
 });
 
 afterAll(async () => {
@@ -38,10 +52,7 @@ interface Payment {
   status: string;
 }
 
-const card = (number = '4242424242424242') => ({
-  type: 'card',
-  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc: '123' },
-});
+const card = (number?: string) => testCard(number);
 
 async function newPayment(call: ReturnType<typeof client>, amount = 1_500) {
   return (await call<Payment>('paymentIntents.create', { amount, currency: 'eur' })).body;
@@ -173,12 +184,15 @@ describe('an answer lost on the way back', () => {
 
 describe('the circuit breaker', () => {
   it('opens when the acquirer is down: confirm fails fast and moves no money; it closes when it is back', async () => {
-    const { call, browser } = await api({
-      timeoutMs: 500,
-      retries: 0,
-      breakerThreshold: 3,
-      halfOpenAfterMs: 400,
-    });
+    // The breaker's open time runs on this clock: it stays open however slow this machine is,
+    // and its trial is due when the test moves the clock, not when a timer happens to fire.
+    // It starts at the machine's time only so that test cards are valid for the simulator too.
+    const clock = new ManualClock(Date.now());
+    // The calls that fail do so at once (connection refused); the ones that must pass get time.
+    const { call, browser } = await api(
+      { timeoutMs: 10_000, retries: 0, breakerThreshold: 3, halfOpenAfterMs: 60_000 },
+      { clock },
+    );
     await acquirer.kill();
     const failed: Payment[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -219,9 +233,17 @@ describe('the circuit breaker', () => {
     );
     expect(still.body.status).toBe('requires_payment_method');
 
-    // The acquirer returns; after halfOpenAfter one trial goes through and closes the breaker.
+    // Still open a moment before halfOpenAfter has passed on the clock, however long it took.
+    clock.advance(59_999);
+    const stillOpen = await browser('checkout.paymentIntents.confirm', {
+      client_secret: payment.client_secret,
+      payment_method_data: card(),
+    });
+    expect(stillOpen).toMatchObject({ status: 503, error: { code: 'acquirer_unavailable' } });
+
+    // The acquirer returns; once halfOpenAfter has passed one trial goes through and closes it.
     await acquirer.restart();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    clock.advance(1);
     const trial = await browser<Payment>('checkout.paymentIntents.confirm', {
       client_secret: payment.client_secret,
       payment_method_data: card(),
@@ -240,18 +262,31 @@ describe('the circuit breaker', () => {
 
 describe('the bulkhead', () => {
   it('refuses calls beyond its limit and queue at once, without moving money', async () => {
-    const { call, browser } = await api({ maxConcurrent: 2, timeoutMs: 3_000 });
-    await acquirer.control({ latency_ms: [300, 300] });
-    const payments = await Promise.all(Array.from({ length: 8 }, () => newPayment(call)));
-    const results = await Promise.all(
-      payments.map((p) =>
-        browser('checkout.paymentIntents.confirm', {
-          client_secret: p.client_secret,
-          payment_method_data: card(),
-        }),
-      ),
+    const { call, browser } = await api(
+      { maxConcurrent: 2, timeoutMs: 60_000 },
+      // However long the held calls wait, the queued ones may still be sent when released.
+      { attemptLeaseMs: 600_000 },
     );
-    await acquirer.control({ latency_ms: [0, 0] });
+    const payments = await Promise.all(Array.from({ length: 8 }, () => newPayment(call)));
+    // The simulator holds the first two calls until released: two run, two wait in the queue,
+    // and the other four are refused, however the eight requests happen to interleave.
+    await acquirer.control({ hold: true });
+    let answered = 0;
+    const pending = payments.map((p) =>
+      browser('checkout.paymentIntents.confirm', {
+        client_secret: p.client_secret,
+        payment_method_data: card(),
+      }).finally(() => {
+        answered += 1;
+      }),
+    );
+    await eventually(
+      async () => ({ answered, held: await acquirer.held() }),
+      (now) => now.answered === 4 && now.held === 2,
+      'four refusals while two calls are held',
+    );
+    await acquirer.control({ hold: false });
+    const results = await Promise.all(pending);
     const refused = results.filter((r) => r.status === 503);
     expect(results.filter((r) => r.status === 200)).toHaveLength(4); // 2 running + 2 queued
     expect(refused).toHaveLength(4);

@@ -40,6 +40,15 @@ async function api(...args: Parameters<typeof startApi> extends [unknown, ...inf
 
 const card = (number: string) => testCard(number);
 
+/** Waits for a condition that must come true (20 s at most: a hang, not a measure). */
+async function until(done: () => Promise<boolean>) {
+  const deadline = Date.now() + 20_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const atAcquirer = (reference: string) =>
   query<{ status: string; captured_amount: bigint }>(
     db.current.pool,
@@ -97,10 +106,11 @@ describe('a refusal of a retried call', () => {
 
 describe('time queued behind the bulkhead', () => {
   it('counts toward the lease: a call that could no longer finish within it is not sent', async () => {
-    // One call at a time, each at most 300 ms; the attempt is held for 450 ms in all.
+    // One call at a time, each at most 30 s; the attempt is held for 30.2 s in all, so a call
+    // that waited more than 200 ms for its turn could outlast its lease.
     const { call, browser } = await api(
-      { url: acquirer.url, timeoutMs: 300, retries: 0, maxConcurrent: 1 },
-      { attemptLeaseMs: 450 },
+      { url: acquirer.url, timeoutMs: 30_000, retries: 0, maxConcurrent: 1 },
+      { attemptLeaseMs: 30_200 },
     );
     const payment = async () =>
       (
@@ -109,31 +119,38 @@ describe('time queued behind the bulkhead', () => {
           currency: 'eur',
         })
       ).body;
-    const hanging = await payment();
+    const holding = await payment();
     const queued = await payment();
 
-    // The first confirmation holds the only slot until it times out (the card never answers)...
+    // The simulator holds the first confirmation, which keeps the only slot...
+    await acquirer.control({ hold: true });
     const first = browser('checkout.paymentIntents.confirm', {
-      client_secret: hanging.client_secret,
-      payment_method_data: card('4000000000000010'),
+      client_secret: holding.client_secret,
+      payment_method_data: card('4242424242424242'),
     });
-    for (;;) {
-      const [attempt] = await query(
-        db.current.pool,
-        'SELECT id FROM payment_attempts WHERE payment_intent_id = $1',
-        [hanging.id],
-      );
-      if (attempt) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    // ...so the second waits for it, and leaves the queue with too little of its lease left.
-    const second = await browser('checkout.paymentIntents.confirm', {
+    await until(async () => (await acquirer.held()) === 1);
+    // ...so the second waits behind it, its lease running from before its attempt was written.
+    const second = browser('checkout.paymentIntents.confirm', {
       client_secret: queued.client_secret,
       payment_method_data: card('4242424242424242'),
     });
-    await first;
+    await until(
+      async () =>
+        (
+          await query(
+            db.current.pool,
+            'SELECT id FROM payment_attempts WHERE payment_intent_id = $1',
+            [queued.id],
+          )
+        ).length === 1,
+    );
+    // At least 200 ms of its lease are gone (a slower machine only spends more) before the slot
+    // frees: it leaves the queue with too little of its lease left and is not sent.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await acquirer.control({ hold: false });
+    expect(await first).toMatchObject({ status: 200, body: { status: 'succeeded' } });
 
-    expect(second).toMatchObject({ status: 503, error: { code: 'acquirer_unavailable' } });
+    expect(await second).toMatchObject({ status: 503, error: { code: 'acquirer_unavailable' } });
     expect(await atAcquirer(queued.id)).toEqual([]);
     const attempts = await query<{ status: string }>(
       db.current.pool,

@@ -80,7 +80,8 @@ export async function startApi(
   });
   const app = await buildApiServer({
     db,
-    ...testServices(acquirer),
+    // The breakers' waits run on the API's clock, so a test moves them instead of racing them.
+    ...testServices({ clock: options.clock, ...acquirer }),
     // On a known port, browsers coming back from 3-D Secure reach this API.
     ...(options.port && { publicUrl: `http://127.0.0.1:${options.port}` }),
     logger: { level: 'trace', stream },
@@ -96,7 +97,7 @@ export async function startApi(
     trustProxy: options.trustProxy,
     cardTesting: options.cardTesting,
     ...(options.liveAcquirer && {
-      liveAcquirer: testServices(options.liveAcquirer).acquirer,
+      liveAcquirer: testServices({ clock: options.clock, ...options.liveAcquirer }).acquirer,
     }),
   });
   const base = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });

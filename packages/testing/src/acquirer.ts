@@ -58,6 +58,8 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       fault_rate?: number;
       lost_response_rate?: number;
       refuse_replays?: boolean;
+      /** Hold API requests before processing them until `hold: false` releases them. */
+      hold?: boolean;
     }) {
       const response = await fetch(`${url}/_control`, {
         method: 'POST',
@@ -69,10 +71,21 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       });
       if (!response.ok) throw new Error(`control failed: ${response.status}`);
     },
+    /** How many API requests are waiting for the hold to be released. */
+    async held(): Promise<number> {
+      const response = await fetch(`${url}/_control`, {
+        headers: { authorization: `Bearer ${TEST_ACQUIRER_KEY}` },
+      });
+      if (!response.ok) throw new Error(`control failed: ${response.status}`);
+      return ((await response.json()) as { held: number }).held;
+    },
     stop: () => stop('SIGTERM'),
     /** The acquirer dies outright (connections refused until `restart`). */
     kill: () => stop('SIGKILL'),
-    /** Starts it again on the same port, with the same records. */
-    restart: launch,
+    /** Starts it again on the same port, with the same records (if it is not running). */
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) return;
+      await launch();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@kassa/contracts';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -8,6 +9,8 @@ import {
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
+  type IBackoff,
+  type IHalfOpenAfterBackoffContext,
   IsolatedCircuitError,
   isTaskCancelledError,
   retry,
@@ -146,6 +149,33 @@ export interface AcquirerClientOptions {
   halfOpenAfterMs: number;
   /** Calls in flight at once; as many may wait, the rest are refused at once. */
   maxConcurrent: number;
+  /** The clock the breaker's open time is measured on; the system clock by default. */
+  clock?: Clock;
+}
+
+/**
+ * The breaker's wait before its trial call, measured on Kassa's clock rather than cockatiel's
+ * Date.now(), so a test decides when the trial is due instead of racing it. cockatiel stays
+ * open while `Date.now() - openedAt < duration` (the only use it makes of the duration): an
+ * infinite duration while the wait lasts on `clock`, minus infinity once it is over.
+ */
+class HalfOpenAfter implements IBackoff<IHalfOpenAfterBackoffContext> {
+  private readonly openedClock: number;
+  constructor(
+    private readonly ms: number,
+    private readonly clock: Clock,
+    /** Opens again (after a failed trial): a new wait from now. */
+    readonly next: () => HalfOpenAfter,
+  ) {
+    this.openedClock = clock.now().getTime();
+  }
+  get duration(): number {
+    return this.remaining > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+  /** Milliseconds until the trial call is due (0 or less: due). */
+  get remaining(): number {
+    return this.ms - (this.clock.now().getTime() - this.openedClock);
+  }
 }
 
 /**
@@ -159,17 +189,20 @@ export class AcquirerClient {
   readonly breaker: CircuitBreakerPolicy;
   private readonly policy;
   private readonly base: string;
-  private openedAt = 0;
+  /** The wait of the breaker's current opening (undefined until it first opens). */
+  private halfOpen: HalfOpenAfter | undefined;
 
   constructor(private readonly options: AcquirerClientOptions) {
     this.base = options.url.replace(/\/$/, '');
     const retryable = handleWhen((e) => e instanceof RetryableError || isTaskCancelledError(e));
+    const clock = options.clock ?? systemClock;
+    const opening = (): HalfOpenAfter => {
+      this.halfOpen = new HalfOpenAfter(options.halfOpenAfterMs, clock, opening);
+      return this.halfOpen;
+    };
     this.breaker = circuitBreaker(retryable, {
-      halfOpenAfter: options.halfOpenAfterMs,
+      halfOpenAfter: { next: opening },
       breaker: new ConsecutiveBreaker(options.breakerThreshold),
-    });
-    this.breaker.onBreak(() => {
-      this.openedAt = Date.now();
     });
     this.policy = wrap(
       bulkhead(options.maxConcurrent, options.maxConcurrent),
@@ -204,7 +237,8 @@ export class AcquirerClient {
     const state = this.breaker.state;
     if (state === CircuitState.Isolated) return false;
     if (state !== CircuitState.Open) return true;
-    return Date.now() - this.openedAt >= this.options.halfOpenAfterMs;
+    if (this.halfOpen === undefined) throw new Error('the breaker is open but never opened');
+    return this.halfOpen.remaining <= 0;
   }
 
   authorize(
