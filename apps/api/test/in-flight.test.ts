@@ -1,16 +1,16 @@
 import { query } from '@kassa/db';
 import { describe, expect, it } from 'vitest';
-import { client, startApi, usePaymentsApi } from './support.ts';
+import { client, startApi, testCard, usePaymentsApi } from './support.ts';
 
 // A payment whose confirmation is still with the acquirer: nothing about it may change under
 // the attempt, and a retry may only resume it with the card it was made with.
 
 const { db, env, call, browser } = usePaymentsApi();
 
-const card = (number: string, cvc = '123') => ({
-  type: 'card',
-  card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 5, cvc },
-});
+const card = (number: string, cvc = '123') => {
+  const { type, card } = testCard(number);
+  return { type, card: { ...card, cvc } };
+};
 
 async function newPayment(amount = 2_000) {
   const created = await call<{ id: string; client_secret: string }>('paymentIntents.create', {
@@ -21,8 +21,11 @@ async function newPayment(amount = 2_000) {
   return created.body;
 }
 
+/** Waits for a condition that must come true (20 s at most: a hang, not a measure). */
 async function until(read: () => Promise<boolean>) {
-  for (let i = 0; i < 400 && !(await read()); i += 1) {
+  const deadline = Date.now() + 20_000;
+  while (!(await read())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -36,30 +39,32 @@ const atAcquirer = (reference: string) =>
 
 describe('a payment being confirmed', () => {
   it('cannot be updated (amount, payment method) until the confirmation is resolved', async () => {
-    const payment = await newPayment(2_000);
-    await env.acquirer.control({ latency_ms: [700, 700] });
-    const confirming = browser<{ status: string }>('checkout.paymentIntents.confirm', {
-      client_secret: payment.client_secret,
-      payment_method_data: card('4242424242424242'),
-    });
-    await until(async () => {
-      const rows = await query(
-        db.current.pool,
-        'SELECT 1 FROM payment_attempts WHERE payment_intent_id = $1',
-        [payment.id],
+    // An API that waits as long as it takes: the simulator holds the call until the test is done.
+    const patient = await startApi(db.current, { url: env.acquirer.url, timeoutMs: 60_000 });
+    try {
+      const payment = await newPayment(2_000);
+      await env.acquirer.control({ hold: true });
+      const confirming = client(patient.base, env.merchant.publishableKey)<{ status: string }>(
+        'checkout.paymentIntents.confirm',
+        { client_secret: payment.client_secret, payment_method_data: card('4242424242424242') },
       );
-      return rows.length > 0;
-    });
-    const updated = await call('paymentIntents.update', { id: payment.id, amount: 1 });
-    expect(updated).toMatchObject({
-      status: 409,
-      error: { code: 'payment_intent_unexpected_state' },
-    });
-    expect((await confirming).body).toMatchObject({ status: 'succeeded' });
-    await env.acquirer.control({ latency_ms: [0, 0] });
-    expect(await atAcquirer(payment.id)).toEqual([{ amount: 2_000n, card_last4: '4242' }]);
-    const after = await call('paymentIntents.retrieve', { id: payment.id }, { query: true });
-    expect(after.body).toMatchObject({ amount: 2_000, amount_received: 2_000 });
+      await until(async () => (await env.acquirer.held()) === 1);
+      for (const change of [{ amount: 1 }, { payment_method: `pm_${'x'.repeat(24)}` }]) {
+        const updated = await call('paymentIntents.update', { id: payment.id, ...change });
+        expect(updated).toMatchObject({
+          status: 409,
+          error: { code: 'payment_intent_unexpected_state' },
+        });
+      }
+      await env.acquirer.control({ hold: false });
+      expect((await confirming).body).toMatchObject({ status: 'succeeded' });
+      expect(await atAcquirer(payment.id)).toEqual([{ amount: 2_000n, card_last4: '4242' }]);
+      const after = await call('paymentIntents.retrieve', { id: payment.id }, { query: true });
+      expect(after.body).toMatchObject({ amount: 2_000, amount_received: 2_000 });
+    } finally {
+      await env.acquirer.control({ hold: false });
+      await patient.app.close();
+    }
   });
 
   it('resumed after a lost answer: another card is refused (409), the same card finishes it', async () => {

@@ -42,11 +42,11 @@ async function api(live: boolean) {
     {
       url: testAcquirer.url,
       retries: 0,
-      timeoutMs: 500,
+      timeoutMs: 10_000,
       breakerThreshold: 2,
       halfOpenAfterMs: 60_000,
     },
-    live ? { liveAcquirer: { url: liveAcquirer.url, retries: 0, timeoutMs: 500 } } : {},
+    live ? { liveAcquirer: { url: liveAcquirer.url, retries: 0, timeoutMs: 10_000 } } : {},
   );
   apps.push(started.app);
   return started.base;

@@ -16,33 +16,42 @@ describe('graceful shutdown', () => {
       ['--import', tsx, join(import.meta.dirname, 'fixtures', 'api-process.ts')],
       {
         env: { ...process.env, DATABASE_URL: db.current.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const logs: Array<{ msg?: string; port?: number }> = [];
+    const waiters: Array<{ msg: string; resolve: () => void }> = [];
+    /** Resolves once the process has logged `msg` (at once if it already has). */
+    const logged = (msg: string) =>
+      new Promise<void>((resolve) => {
+        if (logs.some((l) => l.msg === msg)) resolve();
+        else waiters.push({ msg, resolve });
+      });
     const listening = new Promise<number>((resolve) => {
       lines.on('line', (line) => {
         const entry = JSON.parse(line);
         logs.push(entry);
         if (entry.port) resolve(entry.port);
+        for (const w of waiters) if (w.msg === entry.msg) w.resolve();
       });
     });
     const exited = once(child, 'exit');
     const base = `http://127.0.0.1:${await listening}`;
 
-    const inFlight = fetch(`${base}/test/slow?ms=1500`).then(async (r) => ({
+    const inFlight = fetch(`${base}/test/slow`).then(async (r) => ({
       status: r.status,
       body: await r.json(),
     }));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the request is now being served
+    await logged('slow request started');
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await logged('closing');
     // While closing, a new connection is refused (or answered 503), never served.
     const late = await fetch(`${base}/healthz`).then(
       (r) => r.status,
       () => 'refused' as const,
     );
+    child.stdin?.write('release\n');
 
     expect(await inFlight).toEqual({ status: 200, body: { finished: true, db: 1 } });
     expect([503, 'refused']).toContain(late);

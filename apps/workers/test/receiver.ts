@@ -59,7 +59,7 @@ export async function startReceiver(
 /** Polls `check` until it returns something truthy (or throws after `timeoutMs`). */
 export async function eventually<T>(
   check: () => Promise<T> | T,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
