@@ -5,7 +5,7 @@ import { client, startApi, testCard, usePaymentsApi } from './support.ts';
 // A payment whose confirmation is still with the acquirer: nothing about it may change under
 // the attempt, and a retry may only resume it with the card it was made with.
 
-const { db, env, call, browser } = usePaymentsApi();
+const { db, env, call } = usePaymentsApi();
 
 const card = (number: string, cvc = '123') => {
   const { type, card } = testCard(number);
