@@ -8,7 +8,7 @@ export {
   requestDeadLetterRetry,
 } from './bus/dead-letters.ts';
 export { processOnce } from './bus/idempotent.ts';
-export { KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
+export { DEFAULT_KAFKA_PARTITIONS, KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
 export { partitionKeyOf, partitionOf } from './bus/partition.ts';
 export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
 export type * from './bus/types.ts';

@@ -17,13 +17,31 @@ import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription }
 export interface KafkaBusOptions {
   brokers: string[];
   topic?: string;
-  /** Partitions of the topic when Kassa creates it. */
+  /**
+   * Partitions of the topic when Kassa creates it (default 24, see docs/bus.md): the most
+   * consumers a group can keep busy. Adding partitions later moves merchants to other ones.
+   */
   partitions?: number;
+  /** Replicas of each partition: 3 in production, 1 on a single test broker (default: broker's). */
   replicationFactor?: number;
+  /** The topic's min.insync.replicas: 2 in production (with acks=all), 1 on a single broker. */
+  minInsyncReplicas?: number;
   clientId?: string;
   kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+  /**
+   * Consumer group timing (kafkajs defaults: session 30 s, heartbeat 3 s, rebalance 60 s). A
+   * member that dies keeps its partitions until its session times out.
+   */
+  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number };
   batchSize?: number;
+  /**
+   * Fault injection for tests: called after Kafka acknowledged a batch and before the relay
+   * commits its position. A crash here publishes the batch again on the next run.
+   */
+  afterSend?: (events: readonly RecordedEvent[]) => Promise<void>;
 }
+
+export const DEFAULT_KAFKA_PARTITIONS = 24;
 
 /** A RecordedEvent as JSON on the topic: bigints and the time as strings. */
 type WireEvent = Omit<RecordedEvent, 'seq' | 'position' | 'occurredAt'> & {
@@ -40,8 +58,8 @@ type WireEvent = Omit<RecordedEvent, 'seq' | 'position' | 'occurredAt'> & {
  * idempotent producer), so nothing that did not commit is published and nothing is lost; after a
  * relay crash some events may be published twice, which consumers absorb (processOnce).
  *
- * This transport runs the conformance suite whenever KAFKA_BROKERS is set. No Kafka broker can
- * be installed on Kassa's CI machines, so it has not been run there.
+ * The conformance suite (test/bus-conformance.test.ts) and the fault tests run it against a real
+ * broker that the tests start (@kassa/kafka), or the cluster KAFKA_BROKERS names.
  */
 export class KafkaBus implements EventBus {
   readonly transport = 'kafka';
@@ -74,8 +92,17 @@ export class KafkaBus implements EventBus {
           topics: [
             {
               topic: this.topic,
-              numPartitions: this.options.partitions ?? 16,
+              numPartitions: this.options.partitions ?? DEFAULT_KAFKA_PARTITIONS,
               replicationFactor: this.options.replicationFactor ?? -1,
+              configEntries:
+                this.options.minInsyncReplicas === undefined
+                  ? []
+                  : [
+                      {
+                        name: 'min.insync.replicas',
+                        value: String(this.options.minInsyncReplicas),
+                      },
+                    ],
             },
           ],
         });
@@ -87,6 +114,33 @@ export class KafkaBus implements EventBus {
       throw error;
     });
     return this.topicReady;
+  }
+
+  /**
+   * A new group that starts from the end starts from the end as it is now: its offsets are
+   * committed at the topic's current ends before it joins, so what is published after subscribe
+   * resolves is never skipped (kafkajs would look the end up later, at its first fetch).
+   */
+  private async startAtEnd(group: string): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [this.topic] });
+      if (committed?.partitions.some((p) => p.offset !== '-1')) return; // not a new group
+      const ends = await admin.fetchTopicOffsets(this.topic);
+      try {
+        await admin.setOffsets({
+          groupId: group,
+          topic: this.topic,
+          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+        });
+      } catch (error) {
+        // Another member of the new group joined first and set its start: that one holds.
+        if (!/active members|not empty|rebalanc/i.test(String(error))) throw error;
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** The outbox relay: seal, then copy the log past the relay's position to the topic. */
@@ -116,7 +170,8 @@ export class KafkaBus implements EventBus {
           limit: this.options.batchSize ?? 500,
         });
         if (events.length === 0) return 0;
-        await (this.producer as Producer).send({
+        const producer = this.producer as Producer;
+        await producer.send({
           topic: this.topic,
           acks: -1,
           messages: events.map((event) => ({
@@ -136,6 +191,7 @@ export class KafkaBus implements EventBus {
             },
           })),
         });
+        await this.options.afterSend?.(events);
         await tx.query(
           `INSERT INTO bus_relay_offsets (relay, position) VALUES ($1, $2)
            ON CONFLICT (relay) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
@@ -154,16 +210,23 @@ export class KafkaBus implements EventBus {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     await this.ensureTopic();
+    if (options.startFrom === 'end') await this.startAtEnd(group);
     const subscription = new KafkaSubscription(
       this.pool,
       group,
-      this.kafka.consumer({ groupId: group }),
+      this.kafka.consumer({ groupId: group, ...this.options.consumer }),
       this.topic,
       handler,
       options,
     );
-    await subscription.start();
     this.consumers.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.consumers.delete(subscription);
+      await subscription.stop();
+      throw error;
+    }
     return subscription;
   }
 
@@ -194,9 +257,22 @@ class KafkaSubscription implements Subscription {
     return [...this.assigned];
   }
 
+  /** Resolves once the member has joined its group and knows its partitions. */
   async start(): Promise<void> {
+    let joined: () => void = () => {};
+    let crashed: (error: unknown) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      joined = resolve;
+      crashed = reject;
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assigned = [...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
+      joined();
+    });
+    // kafkajs restarts a consumer after a retriable failure (a coordinator still loading, a
+    // broker gone for a moment): only one it gives up on fails the subscription.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) crashed(event.payload.error);
     });
     // Dead letters whose retry was asked for (kassa bus dead-letters --retry), by one member each.
     this.redelivery = setInterval(() => {
@@ -251,6 +327,7 @@ class KafkaSubscription implements Subscription {
         ]);
       },
     });
+    await ready;
   }
 
   async stop(): Promise<void> {
