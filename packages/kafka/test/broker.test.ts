@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { workspaceRoot } from '@kassa/config';
-import { freePort } from '@kassa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { javaMajorVersion, type KafkaBroker, startKafkaBroker } from '../src/index.ts';
+import { javaMajorVersion } from '../src/index.ts';
+import { startScratchBroker } from '../src/testing/index.ts';
 
 // The harness itself, on a broker of its own: it starts, takes and serves messages, and keeps
 // them across a crash and a restart on the same storage.
@@ -14,22 +10,14 @@ if (java === undefined)
   console.warn('SKIPPED: the Kafka broker harness (no Java on this machine).');
 
 describe.skipIf(java === undefined)('a Kafka broker the project starts itself', () => {
-  let broker: KafkaBroker;
-  let dataDir: string;
+  let broker: Awaited<ReturnType<typeof startScratchBroker>>;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'kassa-kafka-harness-'));
-    broker = await startKafkaBroker({
-      dataDir,
-      port: await freePort(),
-      controllerPort: await freePort(),
-      cacheDir: join(workspaceRoot(), '.kassa'),
-    });
+    broker = await startScratchBroker();
   });
 
   afterAll(async () => {
-    await broker?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await broker?.remove();
   });
 
   const client = () =>

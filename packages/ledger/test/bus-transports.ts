@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { type EventBus, PostgresBus } from '../src/index.ts';
 
@@ -30,6 +31,8 @@ export const transports: Array<{
         topic: settings.topic ?? newTopic(),
         partitions: 4,
         replicationFactor: 1,
+        // The fault tests kill brokers on purpose: kafkajs's connection errors are expected.
+        kafka: { logLevel: logLevel.NOTHING },
         // Short sessions, so a killed member's partitions move within seconds.
         consumer: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 },
       });

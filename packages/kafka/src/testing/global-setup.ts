@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { workspaceRoot } from '@kassa/config';
-import { freePort } from '@kassa/db/testing';
 import type { TestProject } from 'vitest/node';
-import { startKafkaBroker } from '../broker.ts';
 import { javaMajorVersion } from '../maven.ts';
+import { startScratchBroker } from './index.ts';
 
 /** This run's Kafka: bootstrap servers, or why there is none (no Java on this machine). */
 export type TestKafka =
@@ -38,17 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     return async () => {};
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'kassa-test-kafka-'));
-  const broker = await startKafkaBroker({
-    dataDir,
-    port: await freePort(),
-    controllerPort: await freePort(),
-    cacheDir: join(workspaceRoot(), '.kassa'),
+  const broker = await startScratchBroker({
     log: (message) => process.stderr.write(`[kafka] ${message}\n`),
   });
   project.provide('kassaKafka', { brokers: broker.brokers, external: false });
-  return async () => {
-    await broker.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  return () => broker.remove();
 }
