@@ -1,4 +1,4 @@
-import { Sealer } from '@kassa/ledger';
+import { type EventBus, Sealer } from '@kassa/ledger';
 import {
   expireAuthorizations,
   expireDueCheckoutSessions,
@@ -13,7 +13,8 @@ import type { FastifyBaseLogger } from 'fastify';
  * What every API process runs beside requests. Each job is safe with several replicas running
  * it at once: the sealer holds an advisory lock, the sweeps take each row under its lock.
  *
- * - the ledger sealer (chains committed events, folds balances);
+ * - the ledger sealer (chains committed events, folds balances), which on Kafka is also the
+ *   outbox relay (publishes the sealed log to the topic, one relay at a time across replicas);
  * - every 2 s, the recovery sweep of acquirer attempts whose answer was lost;
  * - every minute, the expiry of authorizations not captured in time;
  * - every 30 s, the expiry of checkout sessions past their expires_at;
@@ -21,9 +22,15 @@ import type { FastifyBaseLogger } from 'fastify';
  *
  * Scheduling is croner's, with `protect` so that a slow run is never overlapped by the next.
  */
-export function startBackgroundJobs(services: PaymentsServices, log: FastifyBaseLogger) {
+export function startBackgroundJobs(
+  services: PaymentsServices,
+  log: FastifyBaseLogger,
+  { relay }: { relay?: EventBus } = {},
+) {
   const sealer = new Sealer(services.db.pool, {
-    onError: (err) => log.error({ err }, 'ledger sealer failed'),
+    relay,
+    onError: (err) =>
+      log.error({ err }, relay ? 'ledger relay to Kafka failed' : 'ledger sealer failed'),
   });
   void sealer.start();
   const options = (name: string) => ({

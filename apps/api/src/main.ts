@@ -1,5 +1,13 @@
-import { apiVariables, loadConfigOrExit, loadDotEnv, stopWithSupervisor } from '@kassa/config';
+import {
+  apiVariables,
+  eventBusSettings,
+  loadConfigOrExit,
+  loadDotEnv,
+  orExit,
+  stopWithSupervisor,
+} from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
+import { createEventBus } from '@kassa/ledger';
 import { AcquirerClient } from '@kassa/payments';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import { buildApiServer, cardTestingLimits } from './server.ts';
@@ -10,6 +18,7 @@ import { installGracefulShutdown } from './shutdown.ts';
 // /readyz stays 503 until the database is current.
 loadDotEnv();
 const config = loadConfigOrExit(apiVariables);
+const busSettings = orExit(() => eventBusSettings(config));
 
 const database = await resolveDatabase(config);
 const db = createDatabaseClients(database.url, {
@@ -23,6 +32,8 @@ if (config.ACQUIRER_LIVE_URL && !config.ACQUIRER_LIVE_API_KEY) {
   );
   process.exit(1);
 }
+// The bus only publishes here (Kafka: the outbox relay); the workers consume.
+const bus = createEventBus(db.pool, busSettings, { clientId: 'kassa-api' });
 const resilience = {
   timeoutMs: config.ACQUIRER_TIMEOUT_MS,
   retries: config.ACQUIRER_RETRIES,
@@ -54,12 +65,14 @@ const app = await buildApiServer({
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
   checkoutUrl: config.CHECKOUT_URL,
   background: true,
+  bus,
   rateLimit: config.API_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
   cardTesting: cardTestingLimits(config),
 });
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {
+  await bus.close();
   await db.close();
   await database.close();
 });

@@ -3,7 +3,7 @@ import type { Config } from '@kassa/config';
 import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
 import { readMigrations } from '@kassa/db';
-import { AccountCache } from '@kassa/ledger';
+import { AccountCache, type EventBus } from '@kassa/ledger';
 import {
   type AcquirerClient,
   type CardTestingLimits,
@@ -45,6 +45,11 @@ export interface ApiServerOptions {
   checkoutUrl?: string;
   /** Run the sealer and the sweeps in this process (the API process does; most tests do not). */
   background?: boolean;
+  /**
+   * The event bus (KASSA_BUS). On Kafka the background sealer is also the outbox relay that
+   * publishes the sealed log to the topic; on PostgreSQL consumers read the log itself.
+   */
+  bus?: EventBus;
   /** Requests per second per API key (API_RATE_LIMIT); default 200. */
   rateLimit?: number;
   /** 3-D Secure returns per minute per client address; default 30. */
@@ -165,7 +170,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await registerRateLimit(app, options.rateLimit ?? 200);
   registerThreeDSecureReturn(app, services, { perMinute: options.threeDSecurePerMinute ?? 30 });
   if (options.background) {
-    const jobs = startBackgroundJobs(services, app.log);
+    const jobs = startBackgroundJobs(services, app.log, {
+      relay: options.bus?.transport === 'kafka' ? options.bus : undefined,
+    });
     app.addHook('onClose', () => jobs.stop());
   }
 

@@ -1,3 +1,4 @@
+export { type EventBusSettings, eventBusSettings } from './bus.ts';
 export { renderEnvExample } from './env-example.ts';
 export {
   type Config,
@@ -6,6 +7,7 @@ export {
   loadConfig,
   loadConfigOrExit,
   loadDotEnv,
+  orExit,
 } from './load.ts';
 export { stopWithSupervisor } from './supervisor.ts';
 export { type Variable, type VariableName, type VariableValue, variables } from './variables.ts';
@@ -17,6 +19,16 @@ export const databaseVariables = [
   'DATABASE_POOL_MAX',
   'KASSA_DATA_DIR',
   'KASSA_EMBEDDED_PG_PORT',
+] as const;
+
+/** The event bus: which transport, and Kafka's settings when it is Kafka. */
+export const busVariables = [
+  'KASSA_BUS',
+  'KAFKA_BROKERS',
+  'KAFKA_TOPIC',
+  'KAFKA_PARTITIONS',
+  'KAFKA_REPLICATION_FACTOR',
+  'KAFKA_MIN_INSYNC_REPLICAS',
 ] as const;
 
 export const apiVariables = [
@@ -50,6 +62,7 @@ export const apiVariables = [
   'ACQUIRER_BREAKER_THRESHOLD',
   'ACQUIRER_BREAKER_HALF_OPEN_MS',
   'ACQUIRER_MAX_CONCURRENT',
+  ...busVariables,
 ] as const;
 
 export const acquirerSimVariables = [
@@ -84,4 +97,5 @@ export const webhooksWorkerVariables = [
   'WEBHOOK_RETRY_CAP_MS',
   'WEBHOOK_CONCURRENCY',
   'WEBHOOK_ALLOW_PRIVATE_HOSTS',
+  ...busVariables,
 ] as const;

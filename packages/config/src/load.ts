@@ -69,8 +69,13 @@ export function loadConfigOrExit<const K extends VariableName>(
   names: readonly K[],
   env: Env = process.env,
 ): Config<K> {
+  return orExit(() => loadConfig(names, env));
+}
+
+/** For process entry points: a check of the config that may throw ConfigError (exit 78 then). */
+export function orExit<T>(read: () => T): T {
   try {
-    return loadConfig(names, env);
+    return read();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -62,6 +62,66 @@ export const variables = {
     expected: 'a folder path (relative paths start at the repository root)',
     example: '# KASSA_DATA_DIR=./.kassa',
   }),
+  KASSA_BUS: variable({
+    schema: z.enum(['postgres', 'kafka']).default('postgres'),
+    description:
+      'The event bus: postgres (consumers read the ledger log in PostgreSQL) or kafka (the API relays the log to a Kafka topic that the workers consume; see docs/bus.md).',
+    expected: 'postgres or kafka',
+    example: '# KASSA_BUS=postgres',
+  }),
+  KAFKA_BROKERS: variable({
+    schema: z
+      .string()
+      .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter((broker) => broker !== ''),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/))),
+    description:
+      'Kafka bootstrap servers (host:port, comma-separated); required with KASSA_BUS=kafka. Under `kassa dev --bus kafka` the embedded broker is used.',
+    expected: 'host:port pairs separated by commas, e.g. kafka-1:9092,kafka-2:9092',
+    example: '# KAFKA_BROKERS=kafka-1:9092,kafka-2:9092,kafka-3:9092',
+  }),
+  KAFKA_TOPIC: variable({
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/)
+      .default('kassa.ledger.events'),
+    description: 'The topic the ledger log is relayed to (created by Kassa if missing).',
+    expected: 'a Kafka topic name: letters, digits, ".", "_" or "-", at most 249 characters',
+    example: '# KAFKA_TOPIC=kassa.ledger.events',
+  }),
+  KAFKA_PARTITIONS: variable({
+    schema: z.coerce.number().int().min(1).max(10_000).default(64),
+    description:
+      'Partitions of the topic when Kassa creates it: the most consumers of one group that can work at once (docs/bus.md sizes it; adding partitions later moves merchants to other partitions).',
+    expected: 'an integer from 1 to 10000',
+    example: '# KAFKA_PARTITIONS=64',
+  }),
+  KAFKA_REPLICATION_FACTOR: variable({
+    schema: z.coerce.number().int().min(1).max(10).default(3),
+    description:
+      'Replicas of each partition when Kassa creates the topic: 3 in production (one single test broker: 1).',
+    expected: 'an integer from 1 to 10',
+    example: '# KAFKA_REPLICATION_FACTOR=3',
+  }),
+  KAFKA_MIN_INSYNC_REPLICAS: variable({
+    schema: z.coerce.number().int().min(1).max(10).default(2),
+    description:
+      "The topic's min.insync.replicas: with acks=all, a write succeeds only once this many replicas have it (2 of 3 in production).",
+    expected: 'an integer from 1 to 10, at most KAFKA_REPLICATION_FACTOR',
+    example: '# KAFKA_MIN_INSYNC_REPLICAS=2',
+  }),
+  KASSA_EMBEDDED_KAFKA_PORT: variable({
+    schema: port.default(19092),
+    description:
+      'Port of the Kafka broker `kassa dev --bus kafka` starts (its controller listens on the next port).',
+    expected: 'an integer port from 1 to 65534',
+    example: '# KASSA_EMBEDDED_KAFKA_PORT=19092',
+  }),
   KASSA_EMBEDDED_PG_PORT: variable({
     schema: port.default(15432),
     // Below Linux's ephemeral range (32768-60999): a client probing a port in that range before

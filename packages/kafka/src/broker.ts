@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { type KafkaRuntime, kafkaRuntime, writeText } from './maven.ts';
 
@@ -30,7 +31,7 @@ export interface KafkaBroker {
   readonly brokers: string[];
   readonly port: number;
   readonly dataDir: string;
-  /** The broker's JVM (changes on restart). */
+  /** The broker's JVM's process id (changes on restart). */
   pid(): number | undefined;
   /** Controlled shutdown (SIGTERM), then SIGKILL if it takes longer than 30 s. */
   stop(): Promise<void>;
@@ -39,6 +40,8 @@ export interface KafkaBroker {
   /** Starts again on the same ports and storage (after stop or kill). */
   restart(): Promise<void>;
 }
+
+const GUARD = join(dirname(fileURLToPath(import.meta.url)), 'guard.mjs');
 
 export const DEFAULT_JVM_OPTIONS = [
   '-Xms128m',
@@ -72,13 +75,17 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     await format(runtime, files, options);
   }
 
-  let child: ChildProcess | undefined;
+  let guard: ChildProcess | undefined;
+  let jvmPid: number | undefined;
   const brokers = [`127.0.0.1:${options.port}`];
   const launch = async () => {
     const logFd = openSync(files.log, 'a');
-    child = spawn(
-      runtime.java,
+    // Through the guard (guard.mjs): if this process dies, even by SIGKILL, the JVM stops too.
+    guard = spawn(
+      process.execPath,
       [
+        GUARD,
+        runtime.java,
         ...(options.jvmOptions ?? DEFAULT_JVM_OPTIONS),
         `-Dlog4j2.configurationFile=${files.logConfig}`,
         '-cp',
@@ -86,21 +93,22 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
         'kafka.Kafka',
         files.config,
       ],
-      { stdio: ['ignore', logFd, logFd] },
+      { stdio: ['ignore', logFd, logFd, 'ipc'] },
     );
-    // If this process goes, the broker goes with it (a crash of the test runner aside).
-    const orphanGuard = () => child?.kill('SIGKILL');
-    process.once('exit', orphanGuard);
-    child.once('exit', () => process.off('exit', orphanGuard));
-    await waitUntilReady(child, brokers, files.log, options.startTimeoutMs ?? 120_000);
+    closeSync(logFd);
+    guard.on('message', (message: { pid?: number }) => {
+      jvmPid = message.pid;
+    });
+    guard.channel?.unref();
+    await waitUntilReady(guard, brokers, files.log, options.startTimeoutMs ?? 120_000);
     options.log?.(`Kafka ${runtime.kafkaVersion} listening on ${brokers[0]}`);
   };
-  const end = async (signal: NodeJS.Signals) => {
-    const running = child;
+  const end = async (signal: 'SIGTERM' | 'SIGUSR2') => {
+    const running = guard;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
     running.kill(signal);
-    const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => running.kill('SIGUSR2'), 30_000);
     await exited;
     clearTimeout(timer);
   };
@@ -109,9 +117,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     brokers,
     port: options.port,
     dataDir: options.dataDir,
-    pid: () => child?.pid,
+    pid: () => jvmPid,
     stop: () => end('SIGTERM'),
-    kill: () => end('SIGKILL'),
+    kill: () => end('SIGUSR2'),
     async restart() {
       await end('SIGTERM');
       await launch();
@@ -222,7 +230,7 @@ async function waitUntilReady(
       await admin.disconnect().catch(() => {});
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      child.kill('SIGUSR2'); // the guard kills the JVM
       throw new Error(`the Kafka broker did not start within ${timeoutMs} ms:\n${tail(logFile)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

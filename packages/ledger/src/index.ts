@@ -1,3 +1,4 @@
+export { type BusSettings, createEventBus } from './bus/create.ts';
 export {
   DEFAULT_MAX_ATTEMPTS,
   type DeadLetter,
@@ -8,7 +9,7 @@ export {
   requestDeadLetterRetry,
 } from './bus/dead-letters.ts';
 export { processOnce } from './bus/idempotent.ts';
-export { DEFAULT_KAFKA_PARTITIONS, KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
+export { KafkaBus, type KafkaBusOptions } from './bus/kafka.ts';
 export { partitionKeyOf, partitionOf } from './bus/partition.ts';
 export { PostgresBus, type PostgresBusOptions } from './bus/postgres.ts';
 export type * from './bus/types.ts';

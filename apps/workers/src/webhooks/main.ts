@@ -1,11 +1,13 @@
 import {
+  eventBusSettings,
   loadConfigOrExit,
   loadDotEnv,
+  orExit,
   stopWithSupervisor,
   webhooksWorkerVariables,
 } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
-import { PostgresBus } from '@kassa/ledger';
+import { createEventBus } from '@kassa/ledger';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { startWebhooksWorker } from './index.ts';
@@ -20,6 +22,7 @@ import { startWebhooksWorker } from './index.ts';
 stopWithSupervisor();
 loadDotEnv();
 const config = loadConfigOrExit(webhooksWorkerVariables);
+const busSettings = orExit(() => eventBusSettings(config));
 // Logs go through process.stdout, not pino's sonic-boom: when the reader of stdout is gone (the
 // `kassa dev` supervisor was killed), sonic-boom retries its exit-time flush forever; a stream
 // reports EPIPE as an error event instead, which is ignored (see apps/api/src/http/logger.ts).
@@ -41,7 +44,8 @@ const db = createDatabaseClients(database.url, {
   applicationName: 'kassa-webhooks',
   onIdleError: (err) => log.warn({ err }, 'idle database connection failed'),
 });
-const bus = new PostgresBus(db.pool);
+// The consumer group `webhooks` on the configured bus: the PostgreSQL log, or the Kafka topic.
+const bus = createEventBus(db.pool, busSettings, { clientId: 'kassa-webhooks' });
 const worker = await startWebhooksWorker({
   pool: db.pool,
   bus,
@@ -58,7 +62,7 @@ const worker = await startWebhooksWorker({
     log,
   },
 });
-log.info('webhooks worker started');
+log.info({ bus: bus.transport }, 'webhooks worker started');
 
 closeWithGrace({ delay: config.WEBHOOK_TIMEOUT_MS + 5000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an uncaught error');

@@ -18,10 +18,10 @@ export interface KafkaBusOptions {
   brokers: string[];
   topic?: string;
   /**
-   * Partitions of the topic when Kassa creates it (default 24, see docs/bus.md): the most
-   * consumers a group can keep busy. Adding partitions later moves merchants to other ones.
+   * Partitions of the topic when Kassa creates it (KAFKA_PARTITIONS, sized in docs/bus.md): the
+   * most consumers a group can keep busy. Adding partitions later moves merchants to other ones.
    */
-  partitions?: number;
+  partitions: number;
   /** Replicas of each partition: 3 in production, 1 on a single test broker (default: broker's). */
   replicationFactor?: number;
   /** The topic's min.insync.replicas: 2 in production (with acks=all), 1 on a single broker. */
@@ -40,8 +40,6 @@ export interface KafkaBusOptions {
    */
   afterSend?: (events: readonly RecordedEvent[]) => Promise<void>;
 }
-
-export const DEFAULT_KAFKA_PARTITIONS = 24;
 
 /** A RecordedEvent as JSON on the topic: bigints and the time as strings. */
 type WireEvent = Omit<RecordedEvent, 'seq' | 'position' | 'occurredAt'> & {
@@ -92,7 +90,7 @@ export class KafkaBus implements EventBus {
           topics: [
             {
               topic: this.topic,
-              numPartitions: this.options.partitions ?? DEFAULT_KAFKA_PARTITIONS,
+              numPartitions: this.options.partitions,
               replicationFactor: this.options.replicationFactor ?? -1,
               configEntries:
                 this.options.minInsyncReplicas === undefined

@@ -162,6 +162,11 @@ export class Sealer {
       busyMs?: number;
       idleMs?: number;
       onError?: (error: unknown) => void;
+      /**
+       * A bus that publishes elsewhere (Kafka): each tick publishes through it (which seals
+       * first), so this loop is also the outbox relay.
+       */
+      relay?: { publish(): Promise<number> };
     } = {},
   ) {}
 
@@ -180,7 +185,7 @@ export class Sealer {
   private async tick(): Promise<void> {
     let sealed = 0;
     try {
-      sealed = await sealAll(this.pool);
+      sealed = this.options.relay ? await this.options.relay.publish() : await sealAll(this.pool);
     } catch (error) {
       this.options.onError?.(error);
     }
