@@ -31,8 +31,12 @@ program
   .description(
     'Start the whole platform on this machine (embedded PostgreSQL unless DATABASE_URL is set)',
   )
-  .action(async () => {
-    process.exitCode = await devCommand();
+  .option(
+    '--bus <transport>',
+    'the event bus: postgres (the ledger log) or kafka (a local Kafka broker unless KAFKA_BROKERS is set); default KASSA_BUS or postgres',
+  )
+  .action(async (options: { bus?: string }) => {
+    process.exitCode = await devCommand(options);
   });
 
 const db = program.command('db').description('Database migrations');

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config';
 import { createDatabaseClients, type DatabaseTarget, migrate, resolveDatabase } from '@kassa/db';
+import { type KafkaBroker, startKafkaBroker } from '@kassa/kafka';
 import { type DemoKeys, demoKeysForDev } from '../dev/demo-keys.ts';
 import { localSecrets } from '../dev/local-secrets.ts';
 import { platformProcesses } from '../dev/processes.ts';
@@ -15,15 +17,28 @@ const devVariables = [
   'ACQUIRER_PORT',
   'API_SHUTDOWN_GRACE_MS',
   'CHECKOUT_URL',
+  'KASSA_BUS',
+  'KAFKA_BROKERS',
+  'KASSA_EMBEDDED_KAFKA_PORT',
 ] as const;
+
+/** How the platform's processes reach the bus (variables added to each one's environment). */
+interface BusTarget {
+  env: Record<string, string>;
+  description: string;
+  broker?: KafkaBroker;
+}
 
 /**
  * `kassa dev` (what `npm start` runs): the database (embedded unless DATABASE_URL is set),
  * migrations, the demo merchant on first start, then every platform process. Ctrl-C stops the
  * processes first and the database last.
  */
-export async function devCommand(): Promise<number> {
-  const config = loadConfigOrExit(devVariables);
+export async function devCommand(options: { bus?: string } = {}): Promise<number> {
+  const config = loadConfigOrExit(devVariables, {
+    ...process.env,
+    ...(options.bus !== undefined && { KASSA_BUS: options.bus }),
+  });
   let exitCode = 0;
   let interrupted = false;
   let finish: () => void = () => {};
@@ -31,6 +46,7 @@ export async function devCommand(): Promise<number> {
     finish = resolve;
   });
   let database: DatabaseTarget | undefined;
+  let bus: BusTarget | undefined;
   const supervisor = new Supervisor(
     (name, line) => say(`${style('cyan', name.padEnd(8))} │ ${line}`),
     (name, code, signal) => {
@@ -52,7 +68,7 @@ export async function devCommand(): Promise<number> {
       return;
     }
     supervisor.kill();
-    void (database?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+    void Promise.all([bus?.broker?.kill(), database?.close()]).finally(() => process.exit(130));
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
@@ -61,7 +77,9 @@ export async function devCommand(): Promise<number> {
     database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
     const secrets = await localSecrets(config.KASSA_DATA_DIR);
     const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
+    bus = interrupted ? undefined : await startBus(config);
     for (const spec of platformProcesses({
+      busEnv: bus?.env ?? {},
       databaseUrl: database.url,
       apiHost: config.API_HOST,
       apiPort: config.API_PORT,
@@ -75,7 +93,7 @@ export async function devCommand(): Promise<number> {
       await supervisor.start(spec);
     }
     if (!interrupted && exitCode === 0) {
-      printBanner(config, database.url, Boolean(database.embedded), keys);
+      printBanner(config, database.url, Boolean(database.embedded), keys, bus);
     }
     await done;
   } catch (error) {
@@ -85,10 +103,46 @@ export async function devCommand(): Promise<number> {
     }
   } finally {
     await supervisor.stop(config.API_SHUTDOWN_GRACE_MS + 2_000);
+    await bus?.broker?.stop();
     await database?.close();
     say('Kassa stopped.');
   }
   return exitCode;
+}
+
+/**
+ * The bus the processes use. Kafka without KAFKA_BROKERS: a broker of this machine's own, its
+ * storage under KASSA_DATA_DIR (kept across restarts, like the database), with the replication
+ * settings a single broker can meet.
+ */
+async function startBus(config: Config<(typeof devVariables)[number]>): Promise<BusTarget> {
+  if (config.KASSA_BUS === 'postgres') {
+    return { env: { KASSA_BUS: 'postgres' }, description: 'PostgreSQL log (KASSA_BUS=postgres)' };
+  }
+  if (config.KAFKA_BROKERS.length > 0) {
+    return {
+      env: { KASSA_BUS: 'kafka', KAFKA_BROKERS: config.KAFKA_BROKERS.join(',') },
+      description: `Kafka at ${config.KAFKA_BROKERS.join(',')}`,
+    };
+  }
+  const dataDir = join(config.KASSA_DATA_DIR, 'kafka-broker');
+  const broker = await startKafkaBroker({
+    dataDir,
+    port: config.KASSA_EMBEDDED_KAFKA_PORT,
+    controllerPort: config.KASSA_EMBEDDED_KAFKA_PORT + 1,
+    cacheDir: config.KASSA_DATA_DIR,
+    log: (m) => say(style('dim', `  ${m}`)),
+  });
+  return {
+    env: {
+      KASSA_BUS: 'kafka',
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_REPLICATION_FACTOR: '1',
+      KAFKA_MIN_INSYNC_REPLICAS: '1',
+    },
+    description: `Kafka at ${broker.brokers.join(',')} (local broker, data in ${dataDir})`,
+    broker,
+  };
 }
 
 async function prepareDatabase(url: string, config: Config<(typeof devVariables)[number]>) {
@@ -107,6 +161,7 @@ function printBanner(
   databaseUrl: string,
   embedded: boolean,
   demo: { keys: DemoKeys; seeded: boolean } | undefined,
+  bus: BusTarget | undefined,
 ): void {
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
   say();
@@ -121,6 +176,7 @@ function printBanner(
     `  Checkout         ${config.CHECKOUT_URL.replace(/\/$/, '')}/pay/<session id>  (create one with checkoutSessions.create; development mode)`,
   );
   say('  Webhooks worker  running (endpoints: webhookEndpoints.create; docs/webhooks.md)');
+  if (bus) say(`  Event bus        ${bus.description}`);
   say(
     `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,
   );

@@ -14,6 +14,8 @@ function typescriptEntry(specifier: string): { command: string; args: string[] }
 
 export interface PlatformSettings {
   databaseUrl: string;
+  /** KASSA_BUS and, for Kafka, where the brokers are. */
+  busEnv: Record<string, string>;
   apiHost: string;
   apiPort: number;
   acquirerHost: string;
@@ -31,6 +33,7 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
   const env = {
     ...process.env,
     ...settings.secrets,
+    ...settings.busEnv,
     DATABASE_URL: settings.databaseUrl,
     LOG_LEVEL: settings.logLevel,
   };

@@ -8,7 +8,7 @@ import { createDatabaseClients, type DatabaseClients } from '../client.ts';
 import { allowPostgresUser } from '../embedded.ts';
 import { TEMPLATE_DATABASE } from './global-setup.ts';
 
-export { freePort } from './ports.ts';
+export { freePort, freePortPair } from './ports.ts';
 
 /** An empty temp folder a PostgreSQL cluster can live in (for suites that stop their server). */
 export async function scratchDataDir(prefix = 'kassa-pg-'): Promise<string> {

@@ -13,6 +13,15 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found between 20000 and 32000');
 }
 
+/** Two adjacent free ports, `port` and `port + 1` (a Kafka broker and its controller). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await freePort();
+    if (await canListen(port + 1)) return port;
+  }
+  throw new Error('no two adjacent free ports found between 20000 and 32000');
+}
+
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
