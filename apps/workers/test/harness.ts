@@ -1,21 +1,54 @@
-import { PostgresBus } from '@kassa/ledger';
+import { testKafka, testTopic } from '@kassa/kafka/testing';
+import { type EventBus, KafkaBus, PostgresBus } from '@kassa/ledger';
 import { Kassa, type WebhookEndpoint } from '@kassa/sdk';
 import { TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
+import { logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, describe } from 'vitest';
 import {
   type DispatcherOptions,
   startWebhooksWorker,
   type WebhooksWorker,
 } from '../src/webhooks/index.ts';
 
+export type BusTransport = 'postgres' | 'kafka';
+
 /**
  * What the worker's tests share: the real API (with its ledger sealer running) and the real bus
- * on the test database, workers with fast retries, and the merchant's endpoints and deliveries.
- * Workers and whatever a test registers in `cleanups` are stopped after each test.
+ * (the PostgreSQL log, or a Kafka topic of the file's own on the run's broker that the API relays
+ * to), workers with fast retries, and the merchant's endpoints and deliveries. Workers and
+ * whatever a test registers in `cleanups` are stopped after each test.
  */
-export function useWebhooksHarness() {
-  const { db, env, browser } = useApiProcess();
+export function useWebhooksHarness(transport: BusTransport = 'postgres') {
+  const kafka = testKafka();
+  if (transport === 'kafka' && kafka.brokers === null) {
+    console.warn(`SKIPPED: webhook delivery on Kafka (${kafka.skipped}).`);
+  }
+  const topic = testTopic('kassa-webhooks');
+  const { db, env, browser } = useApiProcess({
+    env:
+      transport === 'kafka' && kafka.brokers
+        ? {
+            KASSA_BUS: 'kafka',
+            KAFKA_BROKERS: kafka.brokers.join(','),
+            KAFKA_TOPIC: topic,
+            KAFKA_PARTITIONS: '4',
+            KAFKA_REPLICATION_FACTOR: '1',
+            KAFKA_MIN_INSYNC_REPLICAS: '1',
+          }
+        : {},
+  });
+  const newBus = (): EventBus =>
+    transport === 'kafka' && kafka.brokers
+      ? new KafkaBus(db.current.pool, {
+          brokers: kafka.brokers,
+          topic,
+          partitions: 4,
+          replicationFactor: 1,
+          kafka: { logLevel: logLevel.NOTHING },
+          consumer: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 },
+        })
+      : new PostgresBus(db.current.pool, { pollMs: 50 });
   const kassa = () =>
     new Kassa(env.merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
   const fast: DispatcherOptions = {
@@ -34,7 +67,7 @@ export function useWebhooksHarness() {
   const workers: WebhooksWorker[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
   async function startWorker(options: Partial<DispatcherOptions> = {}) {
-    const bus = new PostgresBus(db.current.pool, { pollMs: 50 });
+    const bus = newBus();
     const worker = await startWebhooksWorker({
       pool: db.current.pool,
       bus,
@@ -76,5 +109,17 @@ export function useWebhooksHarness() {
     return rows;
   }
 
-  return { db, env, browser, kassa, cleanups, startWorker, endpointFor, deliveriesOf };
+  /** describe, or describe.skip where the transport cannot run (Kafka without Java). */
+  const describeOn = transport === 'kafka' && kafka.brokers === null ? describe.skip : describe;
+  return {
+    db,
+    env,
+    browser,
+    kassa,
+    cleanups,
+    startWorker,
+    endpointFor,
+    deliveriesOf,
+    describeOn,
+  };
 }

@@ -80,7 +80,9 @@ type Client = ReturnType<typeof client>;
  * the acquirer simulator, the API, one merchant, and callers with its secret key (`call`) and
  * publishable key (`browser`). `env` fills in before the first test.
  */
-export function useApiProcess(options: { checkoutUrl?: string; port?: number } = {}) {
+export function useApiProcess(
+  options: { checkoutUrl?: string; port?: number; env?: Record<string, string> } = {},
+) {
   const db = useApiDatabase();
   const env = {} as {
     base: string;
@@ -94,6 +96,7 @@ export function useApiProcess(options: { checkoutUrl?: string; port?: number } =
       ACQUIRER_URL: env.acquirer.url,
       ...(options.checkoutUrl && { CHECKOUT_URL: options.checkoutUrl }),
       ...(options.port && { API_PORT: String(options.port) }),
+      ...options.env,
     });
     env.base = api.base;
     env.merchant = await newMerchant(db.current);
