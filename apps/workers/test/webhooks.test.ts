@@ -1,9 +1,8 @@
 import { Kassa } from '@kassa/sdk';
 import { newMerchant } from '@kassa/testing';
 import { describe, expect, it } from 'vitest';
-import { fanOut, retryDelayMs } from '../src/webhooks/index.ts';
+import { retryDelayMs } from '../src/webhooks/index.ts';
 import { webhookDeliverySuite } from './delivery-suite.ts';
-import { eventually, startReceiver } from './receiver.ts';
 
 // The webhooks worker on the PostgreSQL log (the same delivery tests run on Kafka in
 // webhooks-kafka.test.ts), and the webhook endpoints API.
