@@ -4,13 +4,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { freePort, freePortPair, scratchDataDir } from '@kassa/db/testing';
+import { freePortPair, scratchDataDir } from '@kassa/db/testing';
 import { javaMajorVersion } from '@kassa/kafka';
 import { Kassa } from '@kassa/sdk';
+import { testCard } from '@kassa/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKassa } from './run-cli.ts';
+import { devEnv, startKassa } from './run-cli.ts';
 
 // `kassa dev --bus kafka`: the platform with a Kafka broker of its own beside the database. A
 // payment made with the SDK reaches a merchant's endpoint as a signed webhook that the SDK
@@ -26,16 +27,10 @@ let kassa: ReturnType<typeof startKassa> | undefined;
 beforeAll(async () => {
   dataDir = await scratchDataDir('kassa-dev-kafka-');
   env = {
-    KASSA_DATA_DIR: dataDir,
-    KASSA_EMBEDDED_PG_PORT: String(await freePort()),
+    ...(await devEnv(dataDir)),
     KASSA_EMBEDDED_KAFKA_PORT: String(await freePortPair()),
-    API_PORT: String(await freePort()),
-    ACQUIRER_PORT: String(await freePort()),
-    CHECKOUT_URL: `http://127.0.0.1:${await freePort()}`,
-    DATABASE_URL: '',
     KAFKA_BROKERS: '',
     KASSA_BUS: '',
-    LOG_LEVEL: 'info',
   };
 });
 
@@ -87,15 +82,7 @@ describe.skipIf(!java)('kassa dev --bus kafka', () => {
       headers: { authorization: `Bearer ${publishable}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         client_secret: payment.client_secret,
-        payment_method_data: {
-          type: 'card',
-          card: {
-            number: '4242424242424242',
-            exp_month: 12,
-            exp_year: new Date().getUTCFullYear() + 5,
-            cvc: '123',
-          },
-        },
+        payment_method_data: testCard(),
       }),
     });
     expect(confirmed.status).toBe(200);

@@ -6,25 +6,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashApiKey } from '@kassa/db';
-import { freePort, scratchDataDir } from '@kassa/db/testing';
+import { scratchDataDir } from '@kassa/db/testing';
+import { testCard } from '@kassa/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKassa } from './run-cli.ts';
+import { devEnv, startKassa } from './run-cli.ts';
 
 let dataDir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   dataDir = await scratchDataDir('kassa-dev-');
-  env = {
-    KASSA_DATA_DIR: dataDir,
-    KASSA_EMBEDDED_PG_PORT: String(await freePort()),
-    API_PORT: String(await freePort()),
-    ACQUIRER_PORT: String(await freePort()),
-    CHECKOUT_URL: `http://127.0.0.1:${await freePort()}`,
-    DATABASE_URL: '',
-    LOG_LEVEL: 'info',
-  };
+  env = await devEnv(dataDir);
 });
 
 afterAll(async () => {
@@ -178,15 +171,7 @@ describe('kassa dev (npm start)', () => {
     });
     const paid = await trpc('checkout.paymentIntents.confirm', firstKeys.publishable as string, {
       client_secret: created.result?.data.client_secret,
-      payment_method_data: {
-        type: 'card',
-        card: {
-          number: '4242424242424242',
-          exp_month: 12,
-          exp_year: new Date().getUTCFullYear() + 5,
-          cvc: '123',
-        },
-      },
+      payment_method_data: testCard(),
     });
     expect(paid.result?.data).toMatchObject({ id: created.result?.data.id, status: 'succeeded' });
     while (deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort } from '@kassa/db/testing';
 
 export const kassaBin = join(import.meta.dirname, '..', 'bin', 'kassa.mjs');
 
@@ -44,5 +45,18 @@ export function startKassa(args: string[], env: Record<string, string>) {
     interrupt() {
       process.kill(-(child.pid as number), 'SIGINT');
     },
+  };
+}
+
+/** `kassa dev` on its own: data in `dataDir`, every port free, the embedded database. */
+export async function devEnv(dataDir: string): Promise<Record<string, string>> {
+  return {
+    KASSA_DATA_DIR: dataDir,
+    KASSA_EMBEDDED_PG_PORT: String(await freePort()),
+    API_PORT: String(await freePort()),
+    ACQUIRER_PORT: String(await freePort()),
+    CHECKOUT_URL: `http://127.0.0.1:${await freePort()}`,
+    DATABASE_URL: '',
+    LOG_LEVEL: 'info',
   };
 }

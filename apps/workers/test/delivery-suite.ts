@@ -1,5 +1,5 @@
 import { Kassa } from '@kassa/sdk';
-import { newMerchant } from '@kassa/testing';
+import { newMerchant, testCard } from '@kassa/testing';
 import { expect, it } from 'vitest';
 import { fanOut } from '../src/webhooks/index.ts';
 import { type BusTransport, useWebhooksHarness } from './harness.ts';
@@ -30,15 +30,7 @@ export function webhookDeliverySuite(transport: BusTransport) {
       const payment = await kassa().paymentIntents.create({ amount: 1_250, currency: 'eur' });
       await browser('checkout.paymentIntents.confirm', {
         client_secret: payment.client_secret,
-        payment_method_data: {
-          type: 'card',
-          card: {
-            number: '4242424242424242',
-            exp_month: 12,
-            exp_year: new Date().getUTCFullYear() + 5,
-            cvc: '123',
-          },
-        },
+        payment_method_data: testCard(),
       });
       const types = await eventually(() => {
         const seen = receiver.events().filter((e) => JSON.stringify(e).includes(payment.id));

@@ -25,6 +25,19 @@ function variable<S extends z.ZodType>(v: Variable<S>): Variable<S> {
   return v;
 }
 
+/** A comma-separated list (unset: empty), each item trimmed, then `normalize`d; blanks dropped. */
+function commaList(normalize: (item: string) => string) {
+  return z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((item) => normalize(item.trim()))
+        .filter((item) => item !== ''),
+    );
+}
+
 export const variables = {
   NODE_ENV: variable({
     schema: z.enum(['development', 'test', 'production']).default('development'),
@@ -70,16 +83,9 @@ export const variables = {
     example: '# KASSA_BUS=postgres',
   }),
   KAFKA_BROKERS: variable({
-    schema: z
-      .string()
-      .default('')
-      .transform((list) =>
-        list
-          .split(',')
-          .map((broker) => broker.trim())
-          .filter((broker) => broker !== ''),
-      )
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/))),
+    schema: commaList((broker) => broker).pipe(
+      z.array(z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/)),
+    ),
     description:
       'Kafka bootstrap servers (host:port, comma-separated); required with KASSA_BUS=kafka. Under `kassa dev --bus kafka` the embedded broker is used.',
     expected: 'host:port pairs separated by commas, e.g. kafka-1:9092,kafka-2:9092',
@@ -424,21 +430,9 @@ export const variables = {
   WEBHOOK_ALLOW_PRIVATE_HOSTS: variable({
     // Deliveries go only to public addresses (SSRF); tests and local development deliver to
     // receivers on this machine, so they name those hosts here explicitly.
-    schema: z
-      .string()
-      .default('')
-      .transform((list) =>
-        list
-          .split(',')
-          .map((host) =>
-            host
-              .trim()
-              .toLowerCase()
-              .replace(/^\[(.*)\]$/, '$1'),
-          )
-          .filter((host) => host !== ''),
-      )
-      .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.hostname()]))),
+    schema: commaList((host) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1')).pipe(
+      z.array(z.union([z.ipv4(), z.ipv6(), z.hostname()])),
+    ),
     description:
       'Webhooks worker: endpoint hosts (names or addresses, comma-separated) that may be delivered to although they are or resolve to loopback or private addresses; for local development only. Unset: every endpoint must resolve to public addresses only.',
     expected: 'host names or IP addresses separated by commas, e.g. localhost,127.0.0.1',

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   apiVariables,
+  busVariables,
   ConfigError,
+  eventBusSettings,
   loadConfig,
   renderEnvExample,
   variables,
@@ -134,5 +136,47 @@ describe('.env.example', () => {
     const file = await readFile(join(workspaceRoot(), '.env.example'), 'utf8');
     expect(file).toBe(renderEnvExample());
     for (const name of Object.keys(variables)) expect(file).toContain(`${name}=`);
+  });
+});
+
+describe('the event bus settings', () => {
+  const bus = (env: Record<string, string>) => eventBusSettings(loadConfig(busVariables, env));
+
+  it('is the PostgreSQL log unless KASSA_BUS says kafka', () => {
+    expect(bus({})).toEqual({ transport: 'postgres' });
+    expect(bus({ KAFKA_BROKERS: 'k:9092' })).toEqual({ transport: 'postgres' });
+  });
+
+  it('on Kafka: the brokers, and production replication unless told otherwise', () => {
+    expect(bus({ KASSA_BUS: 'kafka', KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9092 ,' })).toEqual({
+      transport: 'kafka',
+      brokers: ['kafka-1:9092', 'kafka-2:9092'],
+      topic: 'kassa.ledger.events',
+      partitions: 64,
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    });
+  });
+
+  it('refuses Kafka without brokers, malformed brokers, and min.insync.replicas above the replicas', () => {
+    expect(errorOf(() => bus({ KASSA_BUS: 'kafka' })).issues).toEqual([
+      expect.objectContaining({ variable: 'KAFKA_BROKERS' }),
+    ]);
+    expect(errorOf(() => bus({ KASSA_BUS: 'kafka', KAFKA_BROKERS: 'kafka-1' })).issues).toEqual([
+      expect.objectContaining({ variable: 'KAFKA_BROKERS' }),
+    ]);
+    expect(
+      errorOf(() =>
+        bus({
+          KASSA_BUS: 'kafka',
+          KAFKA_BROKERS: 'k:9092',
+          KAFKA_REPLICATION_FACTOR: '1',
+          KAFKA_MIN_INSYNC_REPLICAS: '2',
+        }),
+      ).issues,
+    ).toEqual([expect.objectContaining({ variable: 'KAFKA_MIN_INSYNC_REPLICAS' })]);
+    expect(errorOf(() => bus({ KASSA_BUS: 'rabbit' })).issues).toEqual([
+      expect.objectContaining({ variable: 'KASSA_BUS' }),
+    ]);
   });
 });

@@ -198,7 +198,12 @@ async function format(
   if (code !== 0) throw new Error(`kafka-storage format failed (exit ${code}): ${output}`);
 }
 
-/** Until the broker answers a client's metadata request, or it exits, or time runs out. */
+const READY_TOPIC = 'kassa.ready';
+
+/**
+ * Until the broker answers a client's metadata request and serves a consumer group, or it exits,
+ * or time runs out.
+ */
 async function waitUntilReady(
   child: ChildProcess,
   brokers: string[],
@@ -223,7 +228,17 @@ async function waitUntilReady(
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+      if (cluster.brokers.length > 0 && cluster.controller !== null) {
+        // Ready for Kassa means a consumer group can be served: the first group request creates
+        // and loads __consumer_offsets, which on a loaded machine takes a while and would
+        // otherwise fail the first test's calls ("not the correct coordinator").
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic: READY_TOPIC, numPartitions: 1, replicationFactor: 1 }],
+        });
+        await admin.fetchOffsets({ groupId: 'kassa-ready', topics: [READY_TOPIC] });
+        return;
+      }
     } catch {
       // not yet
     } finally {

@@ -15,7 +15,7 @@ import {
   requestDeadLetterRetry,
   type Subscription,
 } from '../src/index.ts';
-import { newTopic, transports } from './bus-transports.ts';
+import { appendOrders, newTopic, transports } from './bus-transports.ts';
 import { sleep } from './seeded.ts';
 
 const db = useTestDatabase();
@@ -56,18 +56,7 @@ for (const transport of transports) {
       count: number,
       type = 'order.updated',
     ): Promise<string[]> {
-      const ids: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const result = await withTransaction(db.current.pool, (tx) =>
-          appendToStream(tx, {
-            stream: `order:${merchantId}`,
-            expectedVersion: 'any',
-            merchantId,
-            events: [{ type, data: { i } }],
-          }),
-        );
-        ids.push(...result.events.map((e) => e.id));
-      }
+      const ids = await appendOrders(db.current.pool, merchantId, count, type);
       await bus.publish();
       return ids;
     }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { withTransaction } from '@kassa/db';
 import { logLevel } from 'kafkajs';
 import type pg from 'pg';
-import { type EventBus, PostgresBus } from '../src/index.ts';
+import { appendToStream, type EventBus, PostgresBus } from '../src/index.ts';
 
 /** Where a transport's bus lives: Kafka's brokers and topic (shared with child processes). */
 export interface TransportSettings {
@@ -47,4 +48,26 @@ export function transportNamed(name: string) {
   const transport = transports.find((t) => t.name === name);
   if (!transport) throw new Error(`unknown transport ${name}`);
   return transport;
+}
+
+/** `count` events of the merchant's order stream, one transaction each; their ids in order. */
+export async function appendOrders(
+  pool: pg.Pool,
+  merchantId: string,
+  count: number,
+  type = 'order.updated',
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const result = await withTransaction(pool, (tx) =>
+      appendToStream(tx, {
+        stream: `order:${merchantId}`,
+        expectedVersion: 'any',
+        merchantId,
+        events: [{ type, data: { i } }],
+      }),
+    );
+    ids.push(...result.events.map((e) => e.id));
+  }
+  return ids;
 }

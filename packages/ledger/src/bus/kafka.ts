@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type BusRelayOffsetRecord, query, withTransaction } from '@kassa/db';
 import {
+  type Admin,
   type Consumer,
   Kafka,
   type KafkaConfig,
@@ -83,6 +84,9 @@ export class KafkaBus implements EventBus {
       clientId: options.clientId ?? 'kassa',
       brokers: options.brokers,
       logLevel: logLevel.WARN,
+      // Retriable answers (a coordinator still loading, a partition without its leader yet) come
+      // in bursts while a cluster starts or moves leaders: ride them out for about a minute.
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
       ...options.kafka,
     });
   }
@@ -94,6 +98,7 @@ export class KafkaBus implements EventBus {
       try {
         await admin.createTopics({
           waitForLeaders: true,
+          timeout: 30_000,
           topics: [
             {
               topic: this.topic,
@@ -111,6 +116,7 @@ export class KafkaBus implements EventBus {
             },
           ],
         });
+        await everyPartitionLed(admin, this.topic);
       } finally {
         await admin.disconnect();
       }
@@ -153,7 +159,20 @@ export class KafkaBus implements EventBus {
     await sealAll(this.pool);
     await this.ensureTopic();
     this.producer ??= this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
+    try {
+      return await this.relay(this.producer);
+    } catch (error) {
+      // A send that failed leaves the idempotent producer's sequence in doubt: the next pass
+      // starts a new producer (a new producer id), and resends from the relay's position.
+      const failed = this.producer;
+      this.producer = undefined;
+      await failed.disconnect().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async relay(producer: Producer): Promise<number> {
+    await producer.connect();
     const relay = `kafka:${this.topic}`;
     let published = 0;
     for (;;) {
@@ -175,7 +194,6 @@ export class KafkaBus implements EventBus {
           limit: this.options.batchSize ?? 500,
         });
         if (events.length === 0) return 0;
-        const producer = this.producer as Producer;
         await producer.send({
           topic: this.topic,
           acks: -1,
@@ -239,6 +257,21 @@ export class KafkaBus implements EventBus {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
     await this.producer?.disconnect();
+  }
+}
+
+/**
+ * Until the topic's metadata names a leader for every partition: createTopics' own wait can
+ * return while a loaded broker is still electing them, and a send then fails.
+ */
+async function everyPartitionLed(admin: Admin, topic: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    const partitions = metadata?.topics[0]?.partitions ?? [];
+    if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has partitions without a leader`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
