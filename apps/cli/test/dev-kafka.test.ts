@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 describe.skipIf(!java)('kassa dev --bus kafka', () => {
-  it('takes a payment from the SDK to a verified webhook, over Kafka', async () => {
+  // The whole platform and a JVM start and stop here: minutes on CI's loaded cores.
+  it('takes a payment from the SDK to a verified webhook, over Kafka', {
+    timeout: 420_000,
+  }, async () => {
     kassa = startKassa(['dev', '--bus', 'kafka'], env);
     const output = await kassa.waitFor('Press Ctrl-C to stop.', 240_000);
     const brokers = `127.0.0.1:${env.KASSA_EMBEDDED_KAFKA_PORT}`;

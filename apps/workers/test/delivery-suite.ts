@@ -19,7 +19,8 @@ export function webhookDeliverySuite(transport: BusTransport) {
   const verify = (body: string, header: string | string[] | undefined, secret: string) =>
     kassa().webhooks.constructEvent(body, header as string | undefined, secret);
 
-  describeOn(`webhook delivery (${transport})`, () => {
+  // On Kafka each worker's group takes seconds to form, more on CI's loaded cores.
+  describeOn(`webhook delivery (${transport})`, { timeout: 120_000 }, () => {
     it('delivers every event of a payment, signed with the endpoint secret', async () => {
       const receiver = await startReceiver();
       cleanups.push(receiver.close);

@@ -229,14 +229,23 @@ async function waitUntilReady(
       await admin.connect();
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length > 0 && cluster.controller !== null) {
-        // Ready for Kassa means a consumer group can be served: the first group request creates
-        // and loads __consumer_offsets, which on a loaded machine takes a while and would
-        // otherwise fail the first test's calls ("not the correct coordinator").
+        // Ready for Kassa means a consumer group can be served and an idempotent producer can
+        // write: the first group request creates and loads __consumer_offsets, and the first
+        // producer id is allocated, which on a loaded machine takes a while and would otherwise
+        // fail the first test's calls ("not the correct coordinator", "coordinator loading").
         await admin.createTopics({
           waitForLeaders: true,
           topics: [{ topic: READY_TOPIC, numPartitions: 1, replicationFactor: 1 }],
         });
         await admin.fetchOffsets({ groupId: 'kassa-ready', topics: [READY_TOPIC] });
+        // And an idempotent producer can get its producer id and write (acks=all).
+        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        try {
+          await producer.connect();
+          await producer.send({ topic: READY_TOPIC, acks: -1, messages: [{ value: 'ready' }] });
+        } finally {
+          await producer.disconnect().catch(() => {});
+        }
         return;
       }
     } catch {

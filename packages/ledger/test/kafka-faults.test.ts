@@ -33,7 +33,8 @@ async function reachable(brokers: string[]): Promise<boolean> {
   }
 }
 
-describe.skipIf(!kafkaHere)('the Kafka bus under faults', () => {
+// Each test kills and restarts real processes: on CI's loaded cores one can take a minute or two.
+describe.skipIf(!kafkaHere)('the Kafka bus under faults', { timeout: 240_000 }, () => {
   let broker: Awaited<ReturnType<typeof startScratchBroker>>;
   const children: ChildProcess[] = [];
   const buses: EventBus[] = [];

@@ -158,16 +158,20 @@ export class KafkaBus implements EventBus {
   async publish(): Promise<number> {
     await sealAll(this.pool);
     await this.ensureTopic();
-    this.producer ??= this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    try {
-      return await this.relay(this.producer);
-    } catch (error) {
-      // A send that failed leaves the idempotent producer's sequence in doubt: the next pass
-      // starts a new producer (a new producer id), and resends from the relay's position.
-      const failed = this.producer;
-      this.producer = undefined;
-      await failed.disconnect().catch(() => {});
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      this.producer ??= this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      try {
+        return await this.relay(this.producer);
+      } catch (error) {
+        // A send that failed leaves the idempotent producer's sequence in doubt (and kafkajs's
+        // idempotent producer can fail with a TypeError of its own while a broker is starting):
+        // start a new producer (a new producer id) and resend from the relay's position, which
+        // the failed pass did not move.
+        const failed = this.producer;
+        this.producer = undefined;
+        await failed.disconnect().catch(() => {});
+        if (attempt >= 3) throw error;
+      }
     }
   }
 
