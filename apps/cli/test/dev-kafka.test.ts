@@ -1,6 +1,5 @@
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { testCard } from '@kassa/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devEnv, startKassa } from './run-cli.ts';
+import { cleanUpDev, devEnv, startKassa } from './run-cli.ts';
 
 // `kassa dev --bus kafka`: the platform with a Kafka broker of its own beside the database. A
 // payment made with the SDK reaches a merchant's endpoint as a signed webhook that the SDK
@@ -34,17 +33,7 @@ beforeAll(async () => {
   };
 });
 
-afterAll(async () => {
-  if (kassa && kassa.child.exitCode === null && kassa.child.signalCode === null) {
-    const exited = once(kassa.child, 'exit');
-    kassa.interrupt();
-    await exited;
-  }
-  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-  if (existsSync(pidFile))
-    process.kill(Number((await readFile(pidFile, 'utf8')).split('\n')[0]), 'SIGINT');
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => cleanUpDev(dataDir, kassa ? [kassa] : []));
 
 describe.skipIf(!java)('kassa dev --bus kafka', () => {
   // The whole platform and a JVM start and stop here: minutes on CI's loaded cores.

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { scratchDataDir } from '@kassa/db/testing';
 import { testCard } from '@kassa/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devEnv, startKassa } from './run-cli.ts';
+import { cleanUpDev, devEnv, startKassa } from './run-cli.ts';
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -20,20 +20,7 @@ beforeAll(async () => {
   env = await devEnv(dataDir);
 });
 
-afterAll(async () => {
-  // A failed test may leave kassa (and the PostgreSQL it started) running: stop both.
-  for (const kassa of started) {
-    if (kassa.child.exitCode === null && kassa.child.signalCode === null) {
-      const exited = once(kassa.child, 'exit');
-      kassa.interrupt();
-      await exited;
-    }
-  }
-  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-  if (existsSync(pidFile))
-    process.kill(Number((await readFile(pidFile, 'utf8')).split('\n')[0]), 'SIGINT');
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => cleanUpDev(dataDir, started));
 
 const started: Array<ReturnType<typeof startKassa>> = [];
 function startDev() {

@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '@kassa/db/testing';
 
@@ -59,4 +62,22 @@ export async function devEnv(dataDir: string): Promise<Record<string, string>> {
     DATABASE_URL: '',
     LOG_LEVEL: 'info',
   };
+}
+
+/**
+ * After a dev test file: a failed test may leave kassa (and the PostgreSQL it started) running;
+ * stop both, then delete the data folder.
+ */
+export async function cleanUpDev(dataDir: string, kassas: Array<ReturnType<typeof startKassa>>) {
+  for (const kassa of kassas) {
+    if (kassa.child.exitCode === null && kassa.child.signalCode === null) {
+      const exited = once(kassa.child, 'exit');
+      kassa.interrupt();
+      await exited;
+    }
+  }
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  if (existsSync(pidFile))
+    process.kill(Number((await readFile(pidFile, 'utf8')).split('\n')[0]), 'SIGINT');
+  await rm(dataDir, { recursive: true, force: true });
 }
