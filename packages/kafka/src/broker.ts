@@ -211,6 +211,7 @@ async function waitUntilReady(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   const kafka = new Kafka({
     clientId: 'kassa-kafka-probe',
     brokers,
@@ -239,7 +240,12 @@ async function waitUntilReady(
         });
         await admin.fetchOffsets({ groupId: 'kassa-ready', topics: [READY_TOPIC] });
         // And an idempotent producer can get its producer id and write (acks=all).
-        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        // (kafkajs refuses an idempotent producer without retries, which the probe's client has.)
+        const producer = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: { retries: 3 },
+        });
         try {
           await producer.connect();
           await producer.send({ topic: READY_TOPIC, acks: -1, messages: [{ value: 'ready' }] });
@@ -248,14 +254,16 @@ async function waitUntilReady(
         }
         return;
       }
-    } catch {
-      // not yet
+    } catch (error) {
+      lastError = error; // not yet
     } finally {
       await admin.disconnect().catch(() => {});
     }
     if (Date.now() > deadline) {
       child.kill('SIGUSR2'); // the guard kills the JVM
-      throw new Error(`the Kafka broker did not start within ${timeoutMs} ms:\n${tail(logFile)}`);
+      throw new Error(
+        `the Kafka broker did not start within ${timeoutMs} ms (last: ${String(lastError)}):\n${tail(logFile)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -1,26 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { type BusRelayOffsetRecord, query, withTransaction } from '@kassa/db';
-import {
-  type Admin,
-  type Consumer,
-  Kafka,
-  type KafkaConfig,
-  type KafkaMessage,
-  logLevel,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { readLog } from '../events/read.ts';
 import { sealAll } from '../events/sealer.ts';
 import type { RecordedEvent } from '../events/types.ts';
-import {
-  DEFAULT_MAX_ATTEMPTS,
-  recordDeadLetter,
-  redeliverDeadLetters,
-  retryDelayMs,
-} from './dead-letters.ts';
+import { KafkaSubscription, type WireEvent } from './kafka-subscription.ts';
 import { int32Of, partitionKeyOf } from './partition.ts';
-import type { BusEvent, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
+import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -48,13 +34,6 @@ export interface KafkaBusOptions {
    */
   afterSend?: (events: readonly RecordedEvent[]) => Promise<void>;
 }
-
-/** A RecordedEvent as JSON on the topic: bigints and the time as strings. */
-type WireEvent = Omit<RecordedEvent, 'seq' | 'position' | 'occurredAt'> & {
-  seq: string;
-  position: string;
-  occurredAt: string;
-};
 
 /**
  * The event bus on Kafka, for scale: an outbox relay (`publish`) copies the sealed log, in order,
@@ -159,7 +138,14 @@ export class KafkaBus implements EventBus {
     await sealAll(this.pool);
     await this.ensureTopic();
     for (let attempt = 1; ; attempt++) {
-      this.producer ??= this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      // Retries limited on purpose (kafkajs warns that this may break exactly-once producing):
+      // after about a minute the pass fails and a new producer resends from the relay's
+      // position; the duplicates that can make are absorbed downstream (processOnce).
+      this.producer ??= this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
       try {
         return await this.relay(this.producer);
       } catch (error) {
@@ -276,121 +262,5 @@ async function everyPartitionLed(admin: Admin, topic: string): Promise<void> {
     if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
     if (Date.now() > deadline) throw new Error(`topic ${topic} has partitions without a leader`);
     await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** A message of the topic as the event the relay sent; anything else is not Kassa's. */
-function eventOf(message: KafkaMessage): BusEvent {
-  if (!message.value || !message.key) {
-    throw new Error(`message at offset ${message.offset} has no key or value: not a relayed event`);
-  }
-  const wire = JSON.parse(message.value.toString('utf8')) as WireEvent;
-  return {
-    ...wire,
-    seq: BigInt(wire.seq),
-    position: BigInt(wire.position),
-    occurredAt: new Date(wire.occurredAt),
-    partitionKey: message.key.toString('utf8'),
-  };
-}
-
-class KafkaSubscription implements Subscription {
-  readonly memberId = `member_${randomBytes(6).toString('hex')}`;
-  private assigned: number[] = [];
-  private readonly failures = new Map<number, { offset: string; count: number }>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private redelivery: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly group: string,
-    private readonly consumer: Consumer,
-    private readonly topic: string,
-    private readonly handler: EventHandler,
-    private readonly options: SubscribeOptions,
-  ) {}
-
-  partitions(): number[] {
-    return [...this.assigned];
-  }
-
-  /** Resolves once the member has joined its group and knows its partitions. */
-  async start(): Promise<void> {
-    let joined: () => void = () => {};
-    let crashed: (error: unknown) => void = () => {};
-    const ready = new Promise<void>((resolve, reject) => {
-      joined = resolve;
-      crashed = reject;
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.assigned = [...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
-      joined();
-    });
-    // kafkajs restarts a consumer after a retriable failure (a coordinator still loading, a
-    // broker gone for a moment): only one it gives up on fails the subscription.
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) crashed(event.payload.error);
-    });
-    // Dead letters whose retry was asked for (kassa bus dead-letters --retry), by one member each.
-    this.redelivery = setInterval(() => {
-      redeliverDeadLetters(this.pool, this.group, this.handler).catch(() => {});
-    }, 1000);
-    this.redelivery.unref();
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topic: this.topic,
-      fromBeginning: this.options.startFrom !== 'end',
-    });
-    await this.consumer.run({
-      // Offsets are resolved one by one, only after the handler resolved, and committed after
-      // each batch (kafkajs's autoCommit with neither interval nor threshold): a crash in
-      // between redelivers what was not committed, which processOnce absorbs. One commit per
-      // batch, not per event: a round trip to the group coordinator per event capped a group at a
-      // few hundred events per second (bench/bus).
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
-        const { partition } = batch;
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) return;
-          const event = eventOf(message);
-          try {
-            await this.handler(event);
-            this.failures.delete(partition);
-          } catch (error) {
-            this.options.onError?.(error, event);
-            const previous = this.failures.get(partition);
-            const count = previous?.offset === message.offset ? previous.count + 1 : 1;
-            if (count < (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
-              // Only this partition waits: paused, and fetched again from this (unresolved)
-              // message once the delay is over; the others go on.
-              this.failures.set(partition, { offset: message.offset, count });
-              const resume = pause();
-              const timer = setTimeout(
-                () => {
-                  this.timers.delete(timer);
-                  resume();
-                },
-                retryDelayMs(count, this.options.retryBaseMs),
-              );
-              this.timers.add(timer);
-              return;
-            }
-            await recordDeadLetter(this.pool, this.group, event, count, error);
-            this.options.onDeadLetter?.(event, error);
-            this.failures.delete(partition);
-          }
-          resolveOffset(message.offset);
-          await heartbeat();
-        }
-      },
-    });
-    await ready;
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.redelivery);
-    for (const timer of this.timers) clearTimeout(timer);
-    await this.consumer.disconnect();
   }
 }

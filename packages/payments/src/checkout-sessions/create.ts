@@ -23,7 +23,10 @@ export async function createCheckoutSession(
   ctx: DomainContext,
   input: z.output<typeof createCheckoutSessionInput>,
 ): Promise<CheckoutSession> {
-  const now = Math.floor(ctx.services.clock.now().getTime() / 1000);
+  // One reading of the clock: created and expires_at are exactly the lifetime apart, however long
+  // the rest of this takes.
+  const createdAt = ctx.services.clock.now();
+  const now = Math.floor(createdAt.getTime() / 1000);
   const expiresAt = input.expires_at ?? now + CHECKOUT_SESSION_MAX_SECONDS;
   if (
     expiresAt < now + CHECKOUT_SESSION_MIN_SECONDS ||
@@ -70,7 +73,7 @@ export async function createCheckoutSession(
     expires_at: new Date(expiresAt * 1000),
     completed_at: null,
     metadata: payment.metadata,
-    created_at: ctx.services.clock.now(),
+    created_at: createdAt,
   };
   await insertCheckoutSession(tx, row);
   return checkoutSessionView(row, ctx.services);
