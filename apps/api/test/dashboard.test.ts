@@ -1,3 +1,4 @@
+import { type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
 import { newId } from '@kassa/contracts';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
@@ -21,10 +22,7 @@ let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
 let shop: Awaited<ReturnType<typeof newMerchant>>;
 let other: Awaited<ReturnType<typeof newMerchant>>;
 
-async function newUser(
-  email: string,
-  roles: Array<[string, 'owner' | 'admin' | 'developer' | 'viewer']>,
-) {
+async function newUser(email: string, roles: Array<[string, MembershipRole]>) {
   const user = await db.current.prisma.user.create({ data: { id: newId('user'), email } });
   for (const [merchantId, role] of roles) {
     await db.current.prisma.membership.create({
@@ -129,7 +127,7 @@ describe('dashboard sessions', () => {
 
   it('shows the user and their merchants; accepts a chunked cookie and the __Secure- name', async () => {
     const userId = await newUser('two-shops@example.com', [
-      [shop.merchantId, 'viewer'],
+      [shop.merchantId, 'analyst'],
       [other.merchantId, 'admin'],
     ]);
     const token = (await cookieOf(userId)).split('=')[1] as string;
@@ -142,7 +140,7 @@ describe('dashboard sessions', () => {
     expect(session.body).toMatchObject({
       user: { id: userId, email: 'two-shops@example.com' },
       memberships: [
-        { merchant: shop.merchantId, role: 'viewer' },
+        { merchant: shop.merchantId, role: 'analyst' },
         { merchant: other.merchantId, role: 'admin' },
       ],
     });
@@ -152,7 +150,7 @@ describe('dashboard sessions', () => {
   });
 
   it("scopes every read to the merchant in Kassa-Merchant, and to the user's memberships", async () => {
-    const userId = await newUser('viewer@example.com', [[shop.merchantId, 'viewer']]);
+    const userId = await newUser('analyst@example.com', [[shop.merchantId, 'analyst']]);
     const cookie = await cookieOf(userId);
     const list = await dashboard(cookie, shop.merchantId)<{ data: Array<{ id: string }> }>(
       'paymentIntents.list',
@@ -209,9 +207,9 @@ describe('dashboard sessions', () => {
     expect(hidden.status).toBe(404);
   });
 
-  it('lets owners, admins and developers refund, not viewers; the refund is idempotent and booked', async () => {
+  it('lets the roles with payments.refund refund, not analysts; the refund is idempotent and booked', async () => {
     const viewer = await cookieOf(
-      await newUser('viewer-refund@example.com', [[shop.merchantId, 'viewer']]),
+      await newUser('analyst-refund@example.com', [[shop.merchantId, 'analyst']]),
     );
     const denied = await dashboard(viewer, shop.merchantId)('refunds.create', {
       payment_intent: paymentId,
@@ -256,5 +254,37 @@ describe('dashboard sessions', () => {
     expect(balance.status).toBe(200);
     // 2.9% of 50.00 (1.45) + €0.25, then the 10.00 refunded.
     expect(balance.body.pending).toEqual([{ amount: 5_000 - 145 - 25 - 1_000, currency: 'eur' }]);
+  });
+
+  it('enforces the roles matrix on every dashboard procedure, for every role', async () => {
+    // One call of each procedure, as the dashboard makes it; refunds of 1 cent on the payment.
+    const calls: Array<[string, Permission, unknown, boolean]> = [
+      ['paymentIntents.list', 'payments.read', {}, true],
+      ['paymentIntents.retrieve', 'payments.read', { id: paymentId }, true],
+      ['refunds.list', 'payments.read', {}, true],
+      ['refunds.create', 'payments.refund', { payment_intent: paymentId, amount: 1 }, false],
+      ['balance.retrieve', 'balance.read', {}, true],
+      ['events.list', 'events.read', {}, true],
+    ];
+    const outcomes: string[] = [];
+    for (const role of ROLES) {
+      const cookie = await cookieOf(
+        await newUser(`matrix-${role}@example.com`, [[shop.merchantId, role]]),
+      );
+      for (const [path, permission, input, query] of calls) {
+        const response = await dashboard(cookie, shop.merchantId)(path, input, {
+          query,
+          ...(!query && { idempotencyKey: `matrix-${role}-${path}` }),
+        });
+        const allowed = may(role, permission);
+        outcomes.push(`${role} ${path}: ${response.status}`);
+        if (allowed) expect(response.status, `${role} ${path}`).toBe(200);
+        else {
+          expect(response.status, `${role} ${path}`).toBe(403);
+          expect(response.error).toMatchObject({ code: 'role_insufficient' });
+        }
+      }
+    }
+    expect(outcomes).toHaveLength(ROLES.length * calls.length);
   });
 });

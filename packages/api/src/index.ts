@@ -2,12 +2,21 @@
 // called by the SDK, the checkout and the dashboard (whose tRPC client takes AppRouter's type).
 
 export { sessionToken } from './auth/dashboard-session.ts';
+export {
+  type MembershipRole,
+  may,
+  PERMISSIONS,
+  type Permission,
+  permissionsTable,
+  ROLE_PERMISSIONS,
+  ROLES,
+} from './auth/permissions.ts';
 export { type Context, contextFactory, type RequestInfo, toTrpcError } from './init.ts';
 export {
   checkoutProcedure,
   type DashboardPrincipal,
   dashboardProcedure,
-  dashboardProcedureFor,
+  dashboardProcedureWith,
   merchantProcedure,
   sessionProcedure,
 } from './procedures.ts';

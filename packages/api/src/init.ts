@@ -3,6 +3,7 @@ import { API_VERSIONS, CURRENT_API_VERSION, isApiVersion } from '@kassa/contract
 import type { DatabaseClients } from '@kassa/db';
 import { KassaApiError, type Logger, type PaymentsServices } from '@kassa/payments';
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { Permission } from './auth/permissions.ts';
 
 /** What every procedure sees; the middleware chains add who is calling (the principal). */
 export interface Context {
@@ -58,63 +59,71 @@ function validationIssue(cause: unknown): { param?: string; message: string } | 
   return { param, message: param ? `Invalid ${param}: ${issue.message}` : issue.message };
 }
 
-const t = initTRPC.context<Context>().create({
-  /**
-   * Every error leaves as Kassa's error object, in `error.data` (tRPC keeps `error.code` numeric
-   * for its own clients): `{ type, code, decline_code?, message, param?, request_id, httpStatus }`.
-   * Unexpected errors never show their internals.
-   */
-  errorFormatter({ shape, error, ctx }) {
-    const kassa = error.cause instanceof KassaApiError ? error.cause : undefined;
-    const requestId = kassa?.requestId ?? ctx?.requestId ?? 'unknown';
-    let body: {
-      type: string;
-      code: string;
-      message: string;
-      param?: string;
-      decline_code?: string;
-    };
-    if (kassa) {
-      body = {
-        type: kassa.type,
-        code: kassa.code,
-        message: kassa.message,
-        param: kassa.param,
-        decline_code: kassa.declineCode,
+/** What a procedure declares about itself: the dashboard permission it needs, if any. */
+export interface ProcedureMeta {
+  permission?: Permission;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    /**
+     * Every error leaves as Kassa's error object, in `error.data` (tRPC keeps `error.code` numeric
+     * for its own clients): `{ type, code, decline_code?, message, param?, request_id, httpStatus }`.
+     * Unexpected errors never show their internals.
+     */
+    errorFormatter({ shape, error, ctx }) {
+      const kassa = error.cause instanceof KassaApiError ? error.cause : undefined;
+      const requestId = kassa?.requestId ?? ctx?.requestId ?? 'unknown';
+      let body: {
+        type: string;
+        code: string;
+        message: string;
+        param?: string;
+        decline_code?: string;
       };
-    } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
-      const issue = error.code === 'BAD_REQUEST' ? validationIssue(error.cause) : undefined;
-      body = {
-        type: 'invalid_request_error',
-        code: issue ? 'parameter_invalid' : 'invalid_request',
-        message: issue?.message ?? error.message,
-        param: issue?.param,
+      if (kassa) {
+        body = {
+          type: kassa.type,
+          code: kassa.code,
+          message: kassa.message,
+          param: kassa.param,
+          decline_code: kassa.declineCode,
+        };
+      } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
+        const issue = error.code === 'BAD_REQUEST' ? validationIssue(error.cause) : undefined;
+        body = {
+          type: 'invalid_request_error',
+          code: issue ? 'parameter_invalid' : 'invalid_request',
+          message: issue?.message ?? error.message,
+          param: issue?.param,
+        };
+      } else if (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_SUPPORTED') {
+        body = {
+          type: 'invalid_request_error',
+          code: 'unrecognized_request',
+          message: error.message,
+        };
+      } else {
+        body = {
+          type: 'api_error',
+          code: 'internal_error',
+          message: 'Something went wrong on our side. Retrying is safe.',
+        };
+      }
+      return {
+        message: body.message,
+        code: shape.code,
+        data: {
+          ...body,
+          request_id: requestId,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+        },
       };
-    } else if (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_SUPPORTED') {
-      body = {
-        type: 'invalid_request_error',
-        code: 'unrecognized_request',
-        message: error.message,
-      };
-    } else {
-      body = {
-        type: 'api_error',
-        code: 'internal_error',
-        message: 'Something went wrong on our side. Retrying is safe.',
-      };
-    }
-    return {
-      message: body.message,
-      code: shape.code,
-      data: {
-        ...body,
-        request_id: requestId,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-      },
-    };
-  },
-});
+    },
+  });
 
 /** Turns a KassaApiError thrown anywhere below into the TRPCError with its HTTP status. */
 const mapErrors = t.middleware(async ({ next }) => {

@@ -13,6 +13,7 @@ import {
   sessionToken,
   sessionUserId,
 } from './auth/dashboard-session.ts';
+import { may, type Permission, rolesWith } from './auth/permissions.ts';
 import { type Context, middleware, publicProcedure } from './init.ts';
 
 export type { CheckoutPrincipal, Principal } from '@kassa/payments';
@@ -218,19 +219,23 @@ function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPri
 /** Procedures any signed-in dashboard user calls (about themselves). */
 export const sessionProcedure = publicProcedure.use(requireSession);
 
-/** Procedures the dashboard calls for one merchant: every role may read. */
+/** The base of the dashboard's per-merchant procedures (use dashboardProcedureWith). */
 export const dashboardProcedure = sessionProcedure.use(({ ctx, next }) =>
   next({ ctx: { ...ctx, principal: membershipPrincipal(ctx) } }),
 );
 
-/** Dashboard procedures limited to some roles; others get 403 `role_insufficient`. */
-export function dashboardProcedureFor(...roles: MembershipRole[]) {
-  return dashboardProcedure.use(({ ctx, next }) => {
-    if (!roles.includes(ctx.principal.role)) {
+/**
+ * A dashboard procedure that needs `permission` (the roles matrix in auth/permissions.ts); the
+ * roles without it get 403 `role_insufficient`. Every dashboard procedure is made this way (a
+ * test walks the router): the permission is in the procedure's meta, where the docs read it.
+ */
+export function dashboardProcedureWith(permission: Permission) {
+  return dashboardProcedure.meta({ permission }).use(({ ctx, next }) => {
+    if (!may(ctx.principal.role, permission)) {
       throw new KassaApiError({
         type: 'permission_error',
         code: 'role_insufficient',
-        message: `Your role (${ctx.principal.role}) cannot do this; it needs ${roles.join(' or ')}.`,
+        message: `Your role (${ctx.principal.role}) cannot do this; it needs ${rolesWith(permission).join(' or ')}.`,
       });
     }
     return next();

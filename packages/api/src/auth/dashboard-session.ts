@@ -46,7 +46,9 @@ export async function sessionUserId(token: string, secret: string): Promise<stri
   }
 }
 
-export type MembershipRole = 'owner' | 'admin' | 'developer' | 'viewer';
+import type { MembershipRole } from './permissions.ts';
+
+export type { MembershipRole } from './permissions.ts';
 
 export interface SessionUser {
   id: string;

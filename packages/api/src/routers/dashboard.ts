@@ -17,14 +17,15 @@ import {
 } from '@kassa/payments';
 import { z } from 'zod';
 import { router } from '../init.ts';
-import { dashboardProcedure, dashboardProcedureFor, sessionProcedure } from '../procedures.ts';
+import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 
 const noInput = z.object({}).strict().optional();
 
 /**
- * What the dashboard calls with its user's session cookie. Reads are open to every role of the
- * merchant in `Kassa-Merchant`; moving money (refunds) needs owner, admin or developer: a viewer
- * only looks. The same objects, errors and idempotency as the merchant API.
+ * What the dashboard calls with its user's session cookie, for the merchant in `Kassa-Merchant`.
+ * Each procedure needs a permission of the roles matrix (auth/permissions.ts): an analyst only
+ * reads, support refunds but does not see balances. The same objects, errors and idempotency as
+ * the merchant API.
  */
 export const dashboardRouter = router({
   /** Who is signed in and which merchants they may act for. */
@@ -37,10 +38,10 @@ export const dashboardRouter = router({
     })),
   })),
   paymentIntents: router({
-    list: dashboardProcedure
+    list: dashboardProcedureWith('payments.read')
       .input(listPaymentIntentsInput)
       .query(({ ctx, input }) => listPaymentIntents(ctx.db.pool, ctx, input)),
-    retrieve: dashboardProcedure
+    retrieve: dashboardProcedureWith('payments.read')
       .input(retrievePaymentIntentInput)
       .query(async ({ ctx, input }) =>
         paymentIntentView(
@@ -50,22 +51,22 @@ export const dashboardRouter = router({
       ),
   }),
   refunds: router({
-    list: dashboardProcedure
+    list: dashboardProcedureWith('payments.read')
       .input(listRefundsInput)
       .query(({ ctx, input }) => listRefunds(ctx.db.pool, ctx, input)),
-    create: dashboardProcedureFor('owner', 'admin', 'developer')
+    create: dashboardProcedureWith('payments.refund')
       .input(createRefundInput)
       .mutation(({ ctx, input }) =>
         runAcquirerMutation(ctx, 'refunds.create', input, createRefundStep(ctx, input)),
       ),
   }),
   balance: router({
-    retrieve: dashboardProcedure
+    retrieve: dashboardProcedureWith('balance.read')
       .input(noInput)
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
   }),
   events: router({
-    list: dashboardProcedure
+    list: dashboardProcedureWith('events.read')
       .input(listEventsInput)
       .query(({ ctx, input }) => listEvents(ctx.db.pool, ctx.principal, input)),
   }),

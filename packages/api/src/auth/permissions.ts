@@ -1,0 +1,45 @@
+/**
+ * The dashboard's roles matrix: what each role of a merchant's team may do. Every dashboard
+ * procedure names the permission it needs (`dashboardProcedureWith`), and the server refuses
+ * the others (403 `role_insufficient`): hiding a button is not enforcement. docs/dashboard.md
+ * shows this table, generated from it (a test fails when they drift). Least privilege, as PCI DSS
+ * 7.2 asks: an analyst only reads, support can refund but not see balances.
+ */
+export const ROLES = ['owner', 'admin', 'developer', 'support', 'analyst'] as const;
+export type MembershipRole = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  'payments.read': 'See payments and refunds',
+  'payments.refund': 'Refund payments',
+  'balance.read': 'See balances',
+  'events.read': 'See the event log',
+} as const;
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> = {
+  owner: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
+  admin: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
+  developer: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
+  support: new Set(['payments.read', 'payments.refund', 'events.read']),
+  analyst: new Set(['payments.read', 'balance.read', 'events.read']),
+};
+
+export const may = (role: MembershipRole, permission: Permission): boolean =>
+  ROLE_PERMISSIONS[role].has(permission);
+
+/** The roles that hold `permission`, in the matrix's order. */
+export const rolesWith = (permission: Permission): MembershipRole[] =>
+  ROLES.filter((role) => may(role, permission));
+
+/** The matrix as the markdown table docs/dashboard.md shows. */
+export function permissionsTable(procedures: Array<[string, Permission]>): string {
+  const rows = procedures.map(
+    ([path, permission]) =>
+      `| \`${path}\` | ${PERMISSIONS[permission]} (\`${permission}\`) | ${ROLES.map((role) => (may(role, permission) ? 'yes' : '—')).join(' | ')} |`,
+  );
+  return [
+    `| Procedure | Needs | ${ROLES.join(' | ')} |`,
+    `| --- | --- | ${ROLES.map(() => '---').join(' | ')} |`,
+    ...rows,
+  ].join('\n');
+}
