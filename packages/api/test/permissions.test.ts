@@ -12,7 +12,7 @@ import {
 
 /** Every dashboard procedure and the permission its meta declares (none: undefined). */
 function dashboardProcedures(): Array<[string, Permission | undefined]> {
-  const procedures = appRouter._def.procedures as Record<
+  const procedures = appRouter._def.procedures as unknown as Record<
     string,
     { _def: { meta?: { permission?: Permission } } }
   >;
