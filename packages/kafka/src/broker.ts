@@ -159,16 +159,27 @@ function serverProperties(options: KafkaBrokerOptions, storage: string): string 
     .join('\n')}\n`;
 }
 
+/**
+ * A Kafka Uuid: 16 random bytes, URL-safe base64 without padding, and (as Kafka's own
+ * Uuid.randomUuid makes sure) not starting with "-", which the storage tool's argument parser
+ * would take for an option (it failed one format in about sixty).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** kafka-storage format: a new cluster id, kept beside the storage it formatted. */
 async function format(
   runtime: KafkaRuntime,
   files: { config: string; logConfig: string; clusterId: string; log: string },
   options: KafkaBrokerOptions,
 ): Promise<void> {
-  // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding.
   const clusterId = existsSync(files.clusterId)
     ? (await readFile(files.clusterId, 'utf8')).trim()
-    : randomBytes(16).toString('base64url');
+    : newClusterId();
   await writeText(files.clusterId, `${clusterId}\n`);
   options.log?.(`formatting Kafka storage in ${options.dataDir}`);
   const child = spawn(
@@ -180,8 +191,7 @@ async function format(
       'kafka.tools.StorageTool',
       'format',
       '--ignore-formatted',
-      '-t',
-      clusterId,
+      `--cluster-id=${clusterId}`,
       '-c',
       files.config,
     ],

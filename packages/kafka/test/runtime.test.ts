@@ -2,6 +2,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newClusterId } from '../src/broker.ts';
 import { javaMajorVersion, KafkaUnavailableError, kafkaRuntime } from '../src/index.ts';
 
 // Without Java or Maven the harness says what to install, instead of failing somewhere deep.
@@ -50,4 +51,8 @@ describe('a machine without what Kafka needs', () => {
       await expect(refusal).rejects.toThrow(/apt-get install maven/);
     },
   );
+});
+
+it('a new cluster id never starts with "-" (the storage tool would take it for an option)', () => {
+  for (let i = 0; i < 2_000; i++) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
 });
