@@ -264,6 +264,7 @@ describe('dashboard sessions', () => {
       ['refunds.list', 'payments.read', {}, true],
       ['refunds.create', 'payments.refund', { payment_intent: paymentId, amount: 1 }, false],
       ['balance.retrieve', 'balance.read', {}, true],
+      ['auditLog.list', 'audit.read', {}, true],
       ['events.list', 'events.read', {}, true],
     ];
     const outcomes: string[] = [];

@@ -17,6 +17,8 @@ export interface Context {
   idempotencyKey?: string | readonly string[];
   traceparent?: string;
   onReplay: () => void;
+  /** The client's address as the host determined it (its proxy settings decide). */
+  clientIp?: string;
 }
 
 /** One HTTP request as any server hosting the router describes it (Fastify in apps/api). */

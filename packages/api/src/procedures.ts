@@ -5,6 +5,7 @@ import {
   objectOfClientSecret,
   type Principal,
 } from '@kassa/payments';
+import { audited } from './audit.ts';
 import { authenticateApiKey, presentedKey } from './auth/api-keys.ts';
 import {
   loadSessionUser,
@@ -128,7 +129,7 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
 });
 
 /** Procedures a merchant's server calls with its secret key. */
-export const merchantProcedure = publicProcedure.use(requireSecretKey);
+export const merchantProcedure = publicProcedure.use(requireSecretKey).use(audited);
 
 /** Procedures the hosted checkout calls from the shopper's browser. */
 export const checkoutProcedure = publicProcedure.use(requireClientSecret);
@@ -220,9 +221,9 @@ function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPri
 export const sessionProcedure = publicProcedure.use(requireSession);
 
 /** The base of the dashboard's per-merchant procedures (use dashboardProcedureWith). */
-export const dashboardProcedure = sessionProcedure.use(({ ctx, next }) =>
-  next({ ctx: { ...ctx, principal: membershipPrincipal(ctx) } }),
-);
+export const dashboardProcedure = sessionProcedure
+  .use(({ ctx, next }) => next({ ctx: { ...ctx, principal: membershipPrincipal(ctx) } }))
+  .use(audited);
 
 /**
  * A dashboard procedure that needs `permission` (the roles matrix in auth/permissions.ts); the

@@ -1,5 +1,6 @@
 import type {
   ApiIdempotencyKeyModel,
+  AuditLogEntryModel,
   ApiKeyModel,
   BusDeadLetterModel,
   BusMemberModel,
@@ -59,6 +60,7 @@ export type MerchantFixedFeeRecord = RowOf<MerchantFixedFeeModel>;
 export type UserRecord = RowOf<UserModel>;
 export type MembershipRecord = RowOf<MembershipModel>;
 export type ApiKeyRecord = RowOf<ApiKeyModel>;
+export type AuditLogEntryRecord = RowOf<AuditLogEntryModel>;
 
 // Ledger: the event store.
 export type LedgerEventRecord = RowOf<LedgerEventModel>;

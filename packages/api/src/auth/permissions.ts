@@ -13,12 +13,13 @@ export const PERMISSIONS = {
   'payments.refund': 'Refund payments',
   'balance.read': 'See balances',
   'events.read': 'See the event log',
+  'audit.read': 'See the audit log',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> = {
-  owner: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
-  admin: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
+  owner: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read', 'audit.read']),
+  admin: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read', 'audit.read']),
   developer: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
   support: new Set(['payments.read', 'payments.refund', 'events.read']),
   analyst: new Set(['payments.read', 'balance.read', 'events.read']),

@@ -16,6 +16,7 @@ import {
   runAcquirerMutation,
 } from '@kassa/payments';
 import { z } from 'zod';
+import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 
@@ -64,6 +65,11 @@ export const dashboardRouter = router({
     retrieve: dashboardProcedureWith('balance.read')
       .input(noInput)
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
+  }),
+  auditLog: router({
+    list: dashboardProcedureWith('audit.read')
+      .input(listAuditLogInput)
+      .query(({ ctx, input }) => listAuditLog(ctx.db.pool, ctx.principal, input)),
   }),
   events: router({
     list: dashboardProcedureWith('events.read')
