@@ -1,7 +1,7 @@
 import type {
   ApiIdempotencyKeyModel,
-  AuditLogEntryModel,
   ApiKeyModel,
+  AuditLogEntryModel,
   BusDeadLetterModel,
   BusMemberModel,
   BusOffsetModel,
