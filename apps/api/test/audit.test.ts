@@ -1,14 +1,13 @@
-import { newId } from '@kassa/contracts';
 import { query } from '@kassa/db';
 import type { FastifyInstance } from 'fastify';
-import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   client,
+  dashboardCaller,
+  dashboardUser,
   newMerchant,
   startAcquirer,
   startApi,
-  TEST_SESSION_SECRET,
   testCard,
   useApiDatabase,
 } from './support.ts';
@@ -36,21 +35,8 @@ afterAll(async () => {
 });
 
 async function member(email: string, merchantId: string, role: 'owner' | 'analyst') {
-  const user = await db.current.prisma.user.create({ data: { id: newId('user'), email } });
-  await db.current.prisma.membership.create({
-    data: { id: newId('membership'), merchantId, userId: user.id, role },
-  });
-  const token = await encode({ token: { sub: user.id, email }, secret: TEST_SESSION_SECRET });
-  const call = client(base);
-  const headers = { cookie: `next-auth.session-token=${token}`, 'kassa-merchant': merchantId };
-  return {
-    id: user.id,
-    call: <T = Record<string, unknown>>(
-      path: string,
-      input: unknown,
-      options: { query?: boolean; idempotencyKey?: string } = {},
-    ) => call<T>(`dashboard.${path}`, input, { ...options, headers }),
-  };
+  const user = await dashboardUser(db.current, email, [[merchantId, role]]);
+  return { id: user.id, call: dashboardCaller(base, user.cookie, merchantId) };
 }
 
 const entriesOf = (merchantId: string) =>

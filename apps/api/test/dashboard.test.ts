@@ -5,6 +5,8 @@ import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   client,
+  dashboardCaller,
+  dashboardUser,
   newMerchant,
   startAcquirer,
   startApi,
@@ -287,5 +289,19 @@ describe('dashboard sessions', () => {
       }
     }
     expect(outcomes).toHaveLength(ROLES.length * calls.length);
+  });
+
+  it("a removed member's session stops working on its very next request", async () => {
+    const leaving = await dashboardUser(db.current, 'leaving@example.com', [
+      [shop.merchantId, 'admin'],
+    ]);
+    const call = dashboardCaller(base, leaving.cookie, shop.merchantId);
+    expect((await call('paymentIntents.list', {}, { query: true })).status).toBe(200);
+    await db.current.prisma.membership.deleteMany({ where: { userId: leaving.id } });
+    const after = await call('paymentIntents.list', {}, { query: true });
+    expect(after.status).toBe(403);
+    expect((await call('refunds.create', { payment_intent: paymentId, amount: 1 })).status).toBe(
+      403,
+    );
   });
 });

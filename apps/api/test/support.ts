@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import type { Clock } from '@kassa/contracts';
+import type { MembershipRole } from '@kassa/api';
+import { type Clock, newId } from '@kassa/contracts';
 import type { TestDatabase } from '@kassa/db/testing';
 import {
   AcquirerClient,
@@ -19,6 +20,7 @@ import {
 } from '@kassa/testing';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import type { FastifyInstance } from 'fastify';
+import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApiServer } from '../src/index.ts';
 
@@ -136,4 +138,34 @@ export function usePaymentsApi(
   const browser: Client = (path, input, options) =>
     client(env.base, env.merchant.publishableKey)(path, input, options);
   return { db, env, call, browser };
+}
+
+/**
+ * A dashboard user with the given memberships, signed in: a next-auth session cookie made with
+ * next-auth's own `encode`, as the dashboard's sign-in makes it.
+ */
+export async function dashboardUser(
+  db: TestDatabase,
+  email: string,
+  memberships: Array<[merchantId: string, role: MembershipRole]>,
+) {
+  const user = await db.prisma.user.create({ data: { id: newId('user'), email } });
+  for (const [merchantId, role] of memberships) {
+    await db.prisma.membership.create({
+      data: { id: newId('membership'), merchantId, userId: user.id, role },
+    });
+  }
+  const token = await encode({ token: { sub: user.id, email }, secret: TEST_SESSION_SECRET });
+  return { id: user.id, cookie: `next-auth.session-token=${token}` };
+}
+
+/** Calls `dashboard.<path>` with a session cookie, for one merchant (Kassa-Merchant). */
+export function dashboardCaller(base: string, cookie: string, merchantId: string) {
+  const call = client(base);
+  const headers = { cookie, 'kassa-merchant': merchantId };
+  return <T = Record<string, unknown>>(
+    path: string,
+    input: unknown,
+    options: { query?: boolean; idempotencyKey?: string } = {},
+  ) => call<T>(`dashboard.${path}`, input, { ...options, headers });
 }
