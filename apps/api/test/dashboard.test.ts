@@ -1,5 +1,4 @@
 import { type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
-import { newId } from '@kassa/contracts';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,15 +23,8 @@ let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
 let shop: Awaited<ReturnType<typeof newMerchant>>;
 let other: Awaited<ReturnType<typeof newMerchant>>;
 
-async function newUser(email: string, roles: Array<[string, MembershipRole]>) {
-  const user = await db.current.prisma.user.create({ data: { id: newId('user'), email } });
-  for (const [merchantId, role] of roles) {
-    await db.current.prisma.membership.create({
-      data: { id: newId('membership'), merchantId, userId: user.id, role },
-    });
-  }
-  return user.id;
-}
+const newUser = async (email: string, roles: Array<[string, MembershipRole]>) =>
+  (await dashboardUser(db.current, email, roles)).id;
 
 const cookieOf = async (sub: string, secret = TEST_SESSION_SECRET, maxAge?: number) =>
   `next-auth.session-token=${await encode({ token: { sub, email: 'x@example.com' }, secret, maxAge })}`;

@@ -1,6 +1,20 @@
-import type { AuditLogEntryRecord } from '@kassa/db';
+import { type AuditLogEntryRecord, placeholders } from '@kassa/db';
 import { KassaApiError, type Principal } from '@kassa/payments';
 import { type Context, middleware } from './init.ts';
+
+/** What an entry is written with (id and created_at are the database's). */
+const COLUMNS = [
+  'merchant_id',
+  'livemode',
+  'actor',
+  'action',
+  'outcome',
+  'error_code',
+  'object_id',
+  'origin',
+  'request_id',
+] as const satisfies readonly (keyof AuditLogEntryRecord)[];
+const INSERT = `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${placeholders(COLUMNS.length)})`;
 
 /** Who acted, as the audit log names them: a dashboard user (whose keyId is the user's id), or the API key. */
 const actorOf = (principal: Principal): string =>
@@ -37,7 +51,7 @@ export const audited = middleware(async (opts) => {
     : result.error.cause instanceof KassaApiError
       ? result.error.cause.code
       : result.error.code;
-  const entry: Omit<AuditLogEntryRecord, 'id' | 'created_at'> = {
+  const entry: Pick<AuditLogEntryRecord, (typeof COLUMNS)[number]> = {
     merchant_id: principal.merchantId,
     livemode: principal.livemode,
     actor: actorOf(principal),
@@ -50,19 +64,8 @@ export const audited = middleware(async (opts) => {
   };
   await ctx.db.pool
     .query(
-      `INSERT INTO audit_log (merchant_id, livemode, actor, action, outcome, error_code, object_id, origin, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        entry.merchant_id,
-        entry.livemode,
-        entry.actor,
-        entry.action,
-        entry.outcome,
-        entry.error_code,
-        entry.object_id,
-        entry.origin,
-        entry.request_id,
-      ],
+      INSERT,
+      COLUMNS.map((column) => entry[column]),
     )
     .catch((err: unknown) => ctx.log.error({ err, path }, 'audit log entry not written'));
   return result;

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { type KafkaRuntime, kafkaRuntime, writeText } from './maven.ts';
+import { type KafkaRuntime, kafkaRuntime } from './maven.ts';
+import { run, writeText } from './run.ts';
 
 export interface KafkaBrokerOptions {
   /** The broker's folder: configuration, KRaft storage (kept across restarts), its log. */
@@ -182,29 +183,17 @@ async function format(
     : newClusterId();
   await writeText(files.clusterId, `${clusterId}\n`);
   options.log?.(`formatting Kafka storage in ${options.dataDir}`);
-  const child = spawn(
-    runtime.java,
-    [
-      `-Dlog4j2.configurationFile=${files.logConfig}`,
-      '-cp',
-      runtime.classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '--ignore-formatted',
-      `--cluster-id=${clusterId}`,
-      '-c',
-      files.config,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
+  const { code, output } = await run(runtime.java, [
+    `-Dlog4j2.configurationFile=${files.logConfig}`,
+    '-cp',
+    runtime.classpath,
+    'kafka.tools.StorageTool',
+    'format',
+    '--ignore-formatted',
+    `--cluster-id=${clusterId}`,
+    '-c',
+    files.config,
+  ]);
   if (code !== 0) throw new Error(`kafka-storage format failed (exit ${code}): ${output}`);
 }
 

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
+import { run } from './run.ts';
 
 /** The pom whose runtime classpath is the broker: Kafka and its logging binding. */
 export const brokerPom = join(dirname(fileURLToPath(import.meta.url)), '..', 'pom.xml');
@@ -94,7 +95,7 @@ export async function kafkaRuntime(options: {
     }
     options.log?.(`fetching Apache Kafka ${version} from Maven Central (once; cached after)`);
     const output = `${file}.${process.pid}.tmp`;
-    await runMaven([
+    const maven = await run('mvn', [
       '-q',
       '-B',
       '-f',
@@ -102,6 +103,11 @@ export async function kafkaRuntime(options: {
       'dependency:build-classpath',
       `-Dmdep.outputFile=${output}`,
     ]);
+    if (maven.code !== 0) {
+      throw new KafkaUnavailableError(
+        `Maven could not fetch the Kafka broker (exit ${maven.code}); is Maven Central reachable?\n${maven.output.slice(-4_000)}`,
+      );
+    }
     const resolved = await readClasspath(output);
     if (!resolved) throw new KafkaUnavailableError(`Maven wrote no usable classpath to ${output}`);
     await rename(output, file);
@@ -118,33 +124,4 @@ async function readClasspath(file: string): Promise<string | undefined> {
   const jars = classpath.split(':');
   if (jars.length === 0 || !jars.every((jar) => existsSync(jar))) return undefined;
   return classpath;
-}
-
-function runMaven(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve();
-      else
-        reject(
-          new KafkaUnavailableError(
-            `Maven could not fetch the Kafka broker (exit ${code}); is Maven Central reachable?\n${output.slice(-4_000)}`,
-          ),
-        );
-    });
-  });
-}
-
-/** For writing files the broker reads. */
-export async function writeText(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
 }

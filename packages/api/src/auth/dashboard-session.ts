@@ -1,6 +1,9 @@
 import { parse as parseCookieHeader } from 'cookie';
 import { decode } from 'next-auth/jwt';
 import type pg from 'pg';
+import type { MembershipRole } from './permissions.ts';
+
+export type { MembershipRole } from './permissions.ts';
 
 /**
  * The dashboard signs its users in with next-auth (JWT sessions). next-auth keeps the session as
@@ -45,10 +48,6 @@ export async function sessionUserId(token: string, secret: string): Promise<stri
     return undefined; // wrong secret, tampered, expired, not a JWE at all
   }
 }
-
-import type { MembershipRole } from './permissions.ts';
-
-export type { MembershipRole } from './permissions.ts';
 
 export interface SessionUser {
   id: string;

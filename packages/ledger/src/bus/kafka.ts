@@ -8,6 +8,12 @@ import { KafkaSubscription, type WireEvent } from './kafka-subscription.ts';
 import { int32Of, partitionKeyOf } from './partition.ts';
 import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
+/**
+ * Retriable answers (a coordinator still loading, a partition without its leader yet) come in
+ * bursts while a cluster starts or moves leaders: ride them out for about a minute.
+ */
+const RETRY = { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 };
+
 export interface KafkaBusOptions {
   brokers: string[];
   topic?: string;
@@ -63,9 +69,7 @@ export class KafkaBus implements EventBus {
       clientId: options.clientId ?? 'kassa',
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      // Retriable answers (a coordinator still loading, a partition without its leader yet) come
-      // in bursts while a cluster starts or moves leaders: ride them out for about a minute.
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: RETRY,
       ...options.kafka,
     });
   }
@@ -144,7 +148,7 @@ export class KafkaBus implements EventBus {
       this.producer ??= this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+        retry: RETRY,
       });
       try {
         return await this.relay(this.producer);
