@@ -7,6 +7,7 @@ import {
   dashboardCaller,
   dashboardUser,
   newMerchant,
+  sessionCookie,
   startAcquirer,
   startApi,
   TEST_SESSION_SECRET,
@@ -26,8 +27,12 @@ let other: Awaited<ReturnType<typeof newMerchant>>;
 const newUser = async (email: string, roles: Array<[string, MembershipRole]>) =>
   (await dashboardUser(db.current, email, roles)).id;
 
-const cookieOf = async (sub: string, secret = TEST_SESSION_SECRET, maxAge?: number) =>
-  `next-auth.session-token=${await encode({ token: { sub, email: 'x@example.com' }, secret, maxAge })}`;
+const cookieOf = (sub: string, secret = TEST_SESSION_SECRET, maxAge?: number) =>
+  sessionCookie(db.current, sub, { secret, ...(maxAge !== undefined && { maxAge }) });
+
+/** A next-auth cookie of any claims, as someone holding the cookie's key could make. */
+const tokenCookie = async (token: Record<string, string>) =>
+  `next-auth.session-token=${await encode({ token, secret: TEST_SESSION_SECRET })}`;
 
 /** A dashboard client: the session cookie, and the merchant/mode headers when given. */
 function dashboard(cookie: string | undefined, merchant?: string, mode?: string) {
@@ -96,7 +101,16 @@ describe('dashboard sessions', () => {
       ['next-auth.session-token=not-a-token', 'session_invalid'],
       [await cookieOf(userId, 'another-secret-another-secret-another-secret'), 'session_invalid'],
       [await cookieOf(userId, TEST_SESSION_SECRET, -3_600), 'session_invalid'],
-      [await cookieOf('usr_doesnotexist000000000000'), 'session_invalid'],
+      [
+        await tokenCookie({
+          sub: 'usr_doesnotexist000000000000',
+          sid: 'dss_doesnotexist00000000000',
+        }),
+        'session_invalid',
+      ],
+      // A token that names no session (the cookie's key alone is not enough).
+      [await tokenCookie({ sub: userId }), 'session_invalid'],
+      [await tokenCookie({ sub: userId, sid: 'dss_doesnotexist00000000000' }), 'session_invalid'],
     ];
     for (const [cookie, code] of cases) {
       const response = await dashboard(cookie, shop.merchantId)(

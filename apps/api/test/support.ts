@@ -155,8 +155,32 @@ export async function dashboardUser(
       data: { id: newId('membership'), merchantId, userId: user.id, role },
     });
   }
-  const token = await encode({ token: { sub: user.id, email }, secret: TEST_SESSION_SECRET });
-  return { id: user.id, cookie: `next-auth.session-token=${token}` };
+  return { id: user.id, cookie: await sessionCookie(db, user.id) };
+}
+
+/**
+ * A signed-in session of `userId`: a dashboard_sessions row (opened at `now`) and the next-auth
+ * cookie that names it, made with next-auth's own `encode` as the dashboard's sign-in makes it.
+ * `secret` and `maxAge` make forged and expired cookies.
+ */
+export async function sessionCookie(
+  db: TestDatabase,
+  userId: string,
+  options: { secret?: string; maxAge?: number; now?: Date } = {},
+) {
+  const sid = newId('dashboardSession');
+  const now = options.now ?? new Date();
+  await db.pool.query(
+    `INSERT INTO dashboard_sessions (id, user_id, created_at, last_seen_at, expires_at)
+     VALUES ($1, $2, $3, $3, $3::timestamptz + interval '12 hours')`,
+    [sid, userId, now],
+  );
+  const token = await encode({
+    token: { sub: userId, sid },
+    secret: options.secret ?? TEST_SESSION_SECRET,
+    ...(options.maxAge !== undefined && { maxAge: options.maxAge }),
+  });
+  return `next-auth.session-token=${token}`;
 }
 
 /** Calls `dashboard.<path>` with a session cookie, for one merchant (Kassa-Merchant). */

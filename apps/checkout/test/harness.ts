@@ -1,72 +1,28 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { screenshot as saveScreenshot, startNextApp } from '@kassa/testing/browser';
+import type { Page } from 'playwright-core';
+
+export { launchChromium, viewports } from '@kassa/testing/browser';
 
 export const appDir = join(import.meta.dirname, '..');
 export const screenshotDir = join(appDir, 'test-results', 'screenshots');
 
-/**
- * The production build served by `next start`, as it runs in production. Turbo builds it before
- * the tests (`@kassa/checkout#test` depends on `build`); run alone without a build, the tests
- * build it first. Its output is kept so tests can read its logs.
- */
-export async function startCheckout(port: number, apiUrl: string) {
-  const next = createRequire(join(appDir, 'package.json')).resolve('next/dist/bin/next');
-  if (!existsSync(join(appDir, '.next', 'BUILD_ID'))) {
-    execFileSync(process.execPath, [join(appDir, 'scripts', 'build-client.mjs')], {
-      stdio: 'inherit',
-    });
-    execFileSync(process.execPath, [next, 'build'], {
-      cwd: appDir,
-      stdio: 'inherit',
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    });
-  }
-  const output: string[] = [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [next, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
-    {
-      cwd: appDir,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-        KASSA_API_URL: apiUrl,
-        API_PUBLIC_URL: apiUrl,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited:\n${output.join('')}`);
-    const up = await fetch(`${url}/pay/cs_000000000000000000000000`).then(
-      () => true,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`next start not up:\n${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    url,
-    output,
-    async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** The production build under `next start` (its pay-form script bundled first when it builds). */
+export function startCheckout(port: number, apiUrl: string) {
+  return startNextApp({
+    appDir,
+    port,
+    env: { KASSA_API_URL: apiUrl, API_PUBLIC_URL: apiUrl },
+    readyPath: '/pay/cs_000000000000000000000000',
+    prebuild: () =>
+      execFileSync(process.execPath, [join(appDir, 'scripts', 'build-client.mjs')], {
+        stdio: 'inherit',
+      }),
+  });
 }
 
 /** The merchant's shop: the pages a session sends the shopper back to. */
@@ -85,31 +41,8 @@ export async function startShop() {
   };
 }
 
-/** Debian's Chromium, driven by Playwright (which cannot download its own browser here). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
-
-export const viewports = {
-  desktop: { width: 1280, height: 900 },
-  mobile: { width: 360, height: 740 },
-} as const;
-
 /** Saves a full-page screenshot as a test artifact: test-results/screenshots/<name>.png. */
-export async function screenshot(page: Page, name: string) {
-  await mkdir(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-}
+export const screenshot = (page: Page, name: string) => saveScreenshot(page, screenshotDir, name);
 
 /** Fills the card form as a shopper would: by the labels. */
 export async function fillCard(

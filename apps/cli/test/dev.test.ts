@@ -73,6 +73,7 @@ async function stop(kassa: ReturnType<typeof startKassa>) {
 
 describe('kassa dev (npm start)', () => {
   let firstKeys: ReturnType<typeof keysIn>;
+  let firstPassword: string | undefined;
 
   it('on first start creates and migrates the embedded database, seeds, starts the API, prints URLs and keys', async () => {
     const kassa = startDev();
@@ -181,6 +182,18 @@ describe('kassa dev (npm start)', () => {
     expect(await pay.text()).toContain('€42.00');
     expect(output).toContain(`Checkout         ${env.CHECKOUT_URL}/pay/`);
 
+    // The dashboard runs too, and the demo owner signs in with the password the banner shows.
+    const password = demoPassword(output);
+    firstPassword = password;
+    expect(output).toContain(`Dashboard        ${env.DASHBOARD_URL}`);
+    expect(password).toMatch(/^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
+    const home = await signInToDashboard(
+      env.DASHBOARD_URL as string,
+      'owner@demo.kassa.test',
+      password as string,
+    );
+    expect(home).toContain('Demo Merchant');
+
     // Ctrl-C stops the API, then the database, and exits cleanly.
     expect(await stop(kassa)).toBe(0);
     expect(kassa.output()).toContain('Kassa stopped.');
@@ -204,6 +217,7 @@ describe('kassa dev (npm start)', () => {
     expect(output).not.toContain('applying migration');
     expect(output).not.toContain('created now');
     expect(keysIn(output)).toEqual(firstKeys);
+    expect(demoPassword(output)).toBe(firstPassword);
     expect(await stop(kassa)).toBe(0);
   });
 
@@ -232,3 +246,37 @@ describe('kassa dev (npm start)', () => {
     while (existsSync(pidFile)) await new Promise((resolve) => setTimeout(resolve, 100));
   });
 });
+
+/**
+ * Signs in as a browser would, through next-auth's own endpoints (its CSRF token, then the
+ * credentials callback), and returns the home page's HTML under that session.
+ */
+async function signInToDashboard(base: string, email: string, password: string) {
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = ''] = cookie.split(';');
+      const [name = '', ...value] = pair.split('=');
+      jar.set(name, value.join('='));
+    }
+  };
+  const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const signIn = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
+    body: new URLSearchParams({ csrfToken, email, password, json: 'true' }),
+  });
+  keep(signIn);
+  expect(jar.has('next-auth.session-token'), 'signed in').toBe(true);
+  const home = await fetch(`${base}/`, { headers: { cookie: cookie() }, redirect: 'manual' });
+  expect(home.status).toBe(200);
+  return home.text();
+}
+
+/** The demo owner's dashboard password as the banner prints it. */
+const demoPassword = (output: string) =>
+  /Dashboard +\S+ +\(sign in as owner@demo\.kassa\.test, password (\S+);/.exec(output)?.[1];

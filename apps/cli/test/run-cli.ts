@@ -59,6 +59,7 @@ export async function devEnv(dataDir: string): Promise<Record<string, string>> {
     API_PORT: String(await freePort()),
     ACQUIRER_PORT: String(await freePort()),
     CHECKOUT_URL: `http://127.0.0.1:${await freePort()}`,
+    DASHBOARD_URL: `http://127.0.0.1:${await freePort()}`,
     DATABASE_URL: '',
     LOG_LEVEL: 'info',
   };

@@ -2,6 +2,7 @@
 // called by the SDK, the checkout and the dashboard (whose tRPC client takes AppRouter's type).
 
 export { sessionToken } from './auth/dashboard-session.ts';
+export { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './auth/passwords.ts';
 export {
   type MembershipRole,
   may,
@@ -11,6 +12,12 @@ export {
   ROLE_PERMISSIONS,
   ROLES,
 } from './auth/permissions.ts';
+export {
+  LOCKOUT_MS,
+  MAX_FAILED_SIGN_INS,
+  SESSION_IDLE_MS,
+  SESSION_LIFETIME_MS,
+} from './auth/sign-in.ts';
 export { type Context, contextFactory, type RequestInfo, toTrpcError } from './init.ts';
 export {
   checkoutProcedure,

@@ -11,10 +11,11 @@ import {
   loadSessionUser,
   type MembershipRole,
   type SessionUser,
+  sessionClaims,
   sessionToken,
-  sessionUserId,
 } from './auth/dashboard-session.ts';
 import { may, type Permission, rolesWith } from './auth/permissions.ts';
+import { sessionIsLive } from './auth/sign-in.ts';
 import { type Context, middleware, publicProcedure } from './init.ts';
 
 export type { CheckoutPrincipal, Principal } from '@kassa/payments';
@@ -144,15 +145,18 @@ const requireSession = middleware(async ({ ctx, next }) => {
       'Sign in to the dashboard: this request carries no session cookie.',
     );
   }
-  const userId = await sessionUserId(token, ctx.services.sessionSecret);
-  const user = userId && (await loadSessionUser(ctx.db.pool, userId));
-  if (!user) {
+  const claims = await sessionClaims(token, ctx.services.sessionSecret);
+  const live =
+    claims &&
+    (await sessionIsLive(ctx.db.pool, claims.userId, claims.sessionId, ctx.services.clock.now()));
+  const user = live && (await loadSessionUser(ctx.db.pool, claims.userId));
+  if (!claims || !user) {
     throw authenticationError(
       'session_invalid',
       'The dashboard session is invalid or has expired. Sign in again.',
     );
   }
-  return next({ ctx: { ...ctx, user } });
+  return next({ ctx: { ...ctx, user, sessionId: claims.sessionId } });
 });
 
 /** A dashboard user acting for one merchant, in one mode, with their role there. */

@@ -1,4 +1,5 @@
 import { router } from './init.ts';
+import { authRouter } from './routers/auth.ts';
 import { checkoutRouter } from './routers/checkout.ts';
 import { checkoutSessionsRouter } from './routers/checkout-sessions.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
@@ -16,6 +17,7 @@ import { webhookEndpointsRouter } from './routers/webhook-endpoints.ts';
  */
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
   paymentIntents: paymentIntentsRouter,
   paymentMethods: paymentMethodsRouter,
   refunds: refundsRouter,

@@ -236,6 +236,13 @@ export const variables = {
     expected: 'an http:// or https:// URL, e.g. https://pay.example.com',
     example: '# CHECKOUT_URL=http://127.0.0.1:3000',
   }),
+  DASHBOARD_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
+    description:
+      'Where merchants reach the dashboard (NEXTAUTH_URL of its sign-in; https makes its session cookie __Secure-).',
+    expected: 'an http:// or https:// URL, e.g. https://dashboard.example.com',
+    example: '# DASHBOARD_URL=http://127.0.0.1:3001',
+  }),
   ACQUIRER_URL: variable({
     schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4100'),
     description:

@@ -8,6 +8,7 @@ export const idPrefixes = {
   merchant: 'mch',
   user: 'usr',
   membership: 'mbr',
+  dashboardSession: 'dss',
   apiKey: 'key',
   event: 'evt',
   ledgerAccount: 'acct',

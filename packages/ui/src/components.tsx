@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes } from 'react';
+import type { InputHTMLAttributes, ReactNode } from 'react';
 import { formatMoney } from './money.ts';
 
 /** An amount of minor units, formatted for its currency (see formatMoney). */
@@ -15,6 +15,10 @@ const STATUS_WORDS: Record<string, string> = {
   succeeded: 'Succeeded',
   requires_payment_method: 'Awaiting payment',
   requires_capture: 'Authorized',
+  requires_action: 'Needs 3-D Secure',
+  requires_confirmation: 'Awaiting confirmation',
+  pending: 'Pending',
+  failed: 'Failed',
   canceled: 'Canceled',
   processing: 'Processing',
 };
@@ -45,5 +49,35 @@ export function CardNumberField(props: InputHTMLAttributes<HTMLInputElement> & {
       />
       <span className="kassa-card-brand" id={`${props.id}-brand`} aria-live="polite" />
     </span>
+  );
+}
+
+/** A region that is loading: announced to screen readers, shown as a quiet line. */
+export function LoadingState(props: { label?: string }) {
+  return (
+    <p className="kassa-state kassa-state-loading" role="status">
+      {props.label ?? 'Loading…'}
+    </p>
+  );
+}
+
+/** Nothing to show yet, and what to do about it. */
+export function EmptyState(props: { title: string; children?: ReactNode }) {
+  return (
+    <div className="kassa-state kassa-state-empty">
+      <p className="kassa-state-title">{props.title}</p>
+      {props.children}
+    </div>
+  );
+}
+
+/** Something failed: what, in words, and the request id to quote to support. */
+export function ErrorState(props: { title?: string; message: string; requestId?: string }) {
+  return (
+    <div className="kassa-state kassa-state-error" role="alert">
+      <p className="kassa-state-title">{props.title ?? 'This could not be loaded.'}</p>
+      <p>{props.message}</p>
+      {props.requestId && <p className="kassa-state-detail">Request {props.requestId}</p>}
+    </div>
   );
 }

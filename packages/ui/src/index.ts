@@ -5,5 +5,12 @@ export {
   readCardNumber,
   readExpiry,
 } from './card.ts';
-export { CardNumberField, Money, StatusBadge } from './components.tsx';
-export { currencyExponent, formatMoney, minorToDecimal } from './money.ts';
+export {
+  CardNumberField,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Money,
+  StatusBadge,
+} from './components.tsx';
+export { currencyExponent, decimalToMinor, formatMoney, minorToDecimal } from './money.ts';

@@ -34,3 +34,18 @@ export function formatMoney(amount: number | bigint, currency: string, locale = 
   });
   return format.format(minorToDecimal(amount, code) as unknown as number);
 }
+
+/**
+ * What a person typed as an amount ("12", "12.5", "1,234.50") in minor units of the currency, by
+ * string arithmetic; undefined when it is not a plain non-negative amount with at most the
+ * currency's decimals (a third decimal in EUR is refused, never rounded).
+ */
+export function decimalToMinor(text: string, currency: string): bigint | undefined {
+  const exponent = currencyExponent(currency);
+  const cleaned = text.trim().replace(/(?<=\d),(?=\d{3}(\D|$))/g, '');
+  const match = /^(\d{1,15})(?:\.(\d*))?$/.exec(cleaned);
+  if (!match) return undefined;
+  const [, major = '', minor = ''] = match;
+  if (minor.length > exponent) return undefined;
+  return BigInt(major) * 10n ** BigInt(exponent) + BigInt(minor.padEnd(exponent, '0') || '0');
+}

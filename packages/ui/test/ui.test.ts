@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import {
   CardNumberField,
+  decimalToMinor,
   declineMessage,
   formatExpiry,
   formatMoney,
@@ -87,5 +88,31 @@ describe('components', () => {
     expect(html).toContain('autoComplete="cc-number"');
     expect(html).toContain('inputMode="numeric"');
     expect(html).toContain('id="n-brand" aria-live="polite"');
+  });
+});
+
+describe('decimalToMinor', () => {
+  it('reads a typed amount in the currency exponent, without a float', () => {
+    expect(decimalToMinor('12', 'eur')).toBe(1_200n);
+    expect(decimalToMinor('12.5', 'eur')).toBe(1_250n);
+    expect(decimalToMinor(' 1,234.56 ', 'usd')).toBe(123_456n);
+    expect(decimalToMinor('0.07', 'eur')).toBe(7n);
+    expect(decimalToMinor('1200', 'jpy')).toBe(1_200n);
+    expect(decimalToMinor('1.500', 'kwd')).toBe(1_500n);
+    expect(decimalToMinor('999999999999999.99', 'eur')).toBe(99_999_999_999_999_999n);
+  });
+
+  it('refuses what is not an amount, and decimals the currency does not have', () => {
+    for (const [text, currency] of [
+      ['', 'eur'],
+      ['abc', 'eur'],
+      ['-5', 'eur'],
+      ['1.234', 'eur'],
+      ['1.5', 'jpy'],
+      ['1e3', 'eur'],
+      ['1,23', 'eur'],
+    ] as const) {
+      expect(decimalToMinor(text, currency), text).toBeUndefined();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config'
 import { createDatabaseClients, type DatabaseTarget, migrate, resolveDatabase } from '@kassa/db';
 import { type KafkaBroker, startKafkaBroker } from '@kassa/kafka';
 import { type DemoKeys, demoKeysForDev } from '../dev/demo-keys.ts';
+import { type DemoOwner, demoOwnerForDev } from '../dev/demo-owner.ts';
 import { localSecrets } from '../dev/local-secrets.ts';
 import { platformProcesses } from '../dev/processes.ts';
 import { Supervisor } from '../dev/supervisor.ts';
@@ -17,6 +18,7 @@ const devVariables = [
   'ACQUIRER_PORT',
   'API_SHUTDOWN_GRACE_MS',
   'CHECKOUT_URL',
+  'DASHBOARD_URL',
   'KASSA_BUS',
   'KAFKA_BROKERS',
   'KASSA_EMBEDDED_KAFKA_PORT',
@@ -48,7 +50,7 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
   let database: DatabaseTarget | undefined;
   let bus: BusTarget | undefined;
   const supervisor = new Supervisor(
-    (name, line) => say(`${style('cyan', name.padEnd(8))} │ ${line}`),
+    (name, line) => say(`${style('cyan', name.padEnd(9))} │ ${line}`),
     (name, code, signal) => {
       warn(
         style('red', `${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Kassa.`),
@@ -76,7 +78,7 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
   try {
     database = await resolveDatabase(config, (m) => say(style('dim', `  ${m}`)));
     const secrets = await localSecrets(config.KASSA_DATA_DIR);
-    const keys = interrupted ? undefined : await prepareDatabase(database.url, config);
+    const demo = interrupted ? undefined : await prepareDatabase(database.url, config);
     bus = interrupted ? undefined : await startBus(config);
     for (const spec of platformProcesses({
       busEnv: bus?.env ?? {},
@@ -86,6 +88,7 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
       acquirerHost: config.ACQUIRER_HOST,
       acquirerPort: config.ACQUIRER_PORT,
       checkoutUrl: config.CHECKOUT_URL,
+      dashboardUrl: config.DASHBOARD_URL,
       logLevel: config.LOG_LEVEL,
       secrets,
     })) {
@@ -93,7 +96,7 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
       await supervisor.start(spec);
     }
     if (!interrupted && exitCode === 0) {
-      printBanner(config, database.url, Boolean(database.embedded), keys, bus);
+      printBanner(config, database.url, Boolean(database.embedded), demo, bus);
     }
     await done;
   } catch (error) {
@@ -150,7 +153,8 @@ async function prepareDatabase(url: string, config: Config<(typeof devVariables)
   try {
     const applied = await migrate(db.pool, { log: (m) => say(style('dim', `  ${m}`)) });
     if (applied.length > 0) say(style('dim', `  applied ${applied.length} migration(s)`));
-    return await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url);
+    const keys = await demoKeysForDev(db.prisma, config.KASSA_DATA_DIR, url);
+    return { keys, owner: await demoOwnerForDev(db.pool, config.KASSA_DATA_DIR) };
   } finally {
     await db.close();
   }
@@ -160,7 +164,7 @@ function printBanner(
   config: Config<(typeof devVariables)[number]>,
   databaseUrl: string,
   embedded: boolean,
-  demo: { keys: DemoKeys; seeded: boolean } | undefined,
+  demo: { keys?: { keys: DemoKeys; seeded: boolean }; owner: DemoOwner } | undefined,
   bus: BusTarget | undefined,
 ): void {
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
@@ -180,12 +184,24 @@ function printBanner(
   say(
     `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,
   );
-  if (demo) {
+  const dashboard = config.DASHBOARD_URL.replace(/\/$/, '');
+  const owner = demo?.owner;
+  say(
+    `  Dashboard        ${style('bold', dashboard)}  (${
+      owner?.password
+        ? `sign in as ${owner.email}, password ${style('bold', owner.password)}`
+        : owner
+          ? `sign in as ${owner.email} with the password you set`
+          : 'sign up for a merchant'
+    }; development mode)`,
+  );
+  const keys = demo?.keys;
+  if (keys) {
     say(
-      `  Demo merchant    ${demo.keys.merchantId} (owner ${demo.keys.ownerEmail})${demo.seeded ? ', created now' : ''}`,
+      `  Demo merchant    ${keys.keys.merchantId} (owner ${keys.keys.ownerEmail})${keys.seeded ? ', created now' : ''}`,
     );
-    say(`  Secret key       ${style('bold', demo.keys.secretKey)}`);
-    say(`  Publishable key  ${style('bold', demo.keys.publishableKey)}`);
+    say(`  Secret key       ${style('bold', keys.keys.secretKey)}`);
+    say(`  Publishable key  ${style('bold', keys.keys.publishableKey)}`);
   } else {
     say('  Demo keys        not available here; `pnpm kassa seed` issues a new pair');
   }

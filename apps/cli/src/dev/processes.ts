@@ -21,12 +21,13 @@ export interface PlatformSettings {
   acquirerHost: string;
   acquirerPort: number;
   checkoutUrl: string;
+  dashboardUrl: string;
   logLevel: string;
   secrets: LocalSecrets;
 }
 
 /**
- * Every process of the platform, in start order. Later issues add checkout, the dashboard and
+ * Every process of the platform, in start order. Later issues add the settlement and fraud
  * the other workers here; each gets the database URL, the generated secrets and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
@@ -81,6 +82,27 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         API_PUBLIC_URL: `http://${settings.apiHost}:${settings.apiPort}`,
       },
       readyUrl: `${settings.checkoutUrl.replace(/\/$/, '')}/healthz`,
+    },
+    {
+      // The merchant dashboard, in Next.js development mode; it reaches the API from its server.
+      name: 'dashboard',
+      command: process.execPath,
+      args: [
+        fileURLToPath(import.meta.resolve('@kassa/dashboard/scripts/run-next.mjs')),
+        'dev',
+        '--port',
+        new URL(settings.dashboardUrl).port || '3001',
+        '--hostname',
+        new URL(settings.dashboardUrl).hostname,
+      ],
+      cwd: fileURLToPath(new URL('.', import.meta.resolve('@kassa/dashboard/package.json'))),
+      env: {
+        ...env,
+        NEXT_TELEMETRY_DISABLED: '1',
+        KASSA_API_URL: `http://${settings.apiHost}:${settings.apiPort}`,
+        NEXTAUTH_URL: settings.dashboardUrl,
+      },
+      readyUrl: `${settings.dashboardUrl.replace(/\/$/, '')}/healthz`,
     },
     {
       // Signs and sends webhook deliveries; no port of its own.

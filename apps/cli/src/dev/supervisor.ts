@@ -7,7 +7,7 @@ export interface ProcessSpec {
   name: string;
   command: string;
   args: string[];
-  env: Record<string, string | undefined>;
+  env: NodeJS.ProcessEnv;
   /** Working directory (default: kassa's own). */
   cwd?: string;
   /** Polled until it answers 200; the process counts as started only then. */

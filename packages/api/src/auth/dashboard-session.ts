@@ -38,12 +38,25 @@ export function sessionToken(cookieHeader: string | undefined): string | undefin
   return undefined;
 }
 
-/** The user id of a valid, unexpired session token; undefined for anything else. */
-export async function sessionUserId(token: string, secret: string): Promise<string | undefined> {
+/**
+ * The user and session a valid, unexpired token names (`sub`, and `sid`: the dashboard_sessions
+ * row the sign-in opened); undefined for anything else. Whether that session is still live is the
+ * database's to say (sign-in.ts, sessionIsLive).
+ */
+export async function sessionClaims(
+  token: string,
+  secret: string,
+): Promise<{ userId: string; sessionId: string } | undefined> {
   try {
     const payload = await decode({ token, secret });
     const sub = payload?.sub;
-    return typeof sub === 'string' && /^usr_[A-Za-z0-9]{1,64}$/.test(sub) ? sub : undefined;
+    const sid = payload?.sid;
+    return typeof sub === 'string' &&
+      /^usr_[A-Za-z0-9]{1,64}$/.test(sub) &&
+      typeof sid === 'string' &&
+      /^dss_[A-Za-z0-9]{1,64}$/.test(sid)
+      ? { userId: sub, sessionId: sid }
+      : undefined;
   } catch {
     return undefined; // wrong secret, tampered, expired, not a JWE at all
   }

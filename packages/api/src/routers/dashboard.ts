@@ -17,6 +17,7 @@ import {
 } from '@kassa/payments';
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
+import { revokeSessions } from '../auth/sign-in.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 
@@ -38,6 +39,23 @@ export const dashboardRouter = router({
       role: m.role,
     })),
   })),
+  /** Ends this session, or (`everywhere`) every session of the user, on every device. */
+  signOut: sessionProcedure
+    .input(
+      z
+        .object({ everywhere: z.boolean().default(false) })
+        .strict()
+        .optional(),
+    )
+    .mutation(async ({ ctx, input }) => ({
+      revoked: await revokeSessions(
+        ctx.db.pool,
+        ctx.user.id,
+        ctx.sessionId,
+        ctx.services.clock.now(),
+        input?.everywhere ?? false,
+      ),
+    })),
   paymentIntents: router({
     list: dashboardProcedureWith('payments.read')
       .input(listPaymentIntentsInput)

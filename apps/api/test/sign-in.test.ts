@@ -1,0 +1,223 @@
+import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SESSION_IDLE_MS, verifyPassword } from '@kassa/api';
+import { ManualClock } from '@kassa/contracts';
+import type { FastifyInstance } from 'fastify';
+import { encode } from 'next-auth/jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, startApi, TEST_SESSION_SECRET, useApiDatabase } from './support.ts';
+
+// Dashboard sign-up, sign-in and sessions through the API, as the dashboard's next-auth
+// credentials provider calls them, on a clock the test moves (idle timeout, expiry, lockout).
+
+const db = useApiDatabase();
+const clock = new ManualClock(Date.UTC(2030, 0, 15, 9, 0, 0));
+let app: FastifyInstance;
+let base: string;
+let call: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  ({ app, base } = await startApi(db.current, {}, { clock }));
+  call = client(base);
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+interface Issued {
+  user: string;
+  session: string;
+  expires_at: number;
+  merchant?: string;
+}
+
+/** The cookie the dashboard makes of an issued session (next-auth's encode, `sub` and `sid`). */
+const cookieOf = async (issued: Issued) =>
+  `next-auth.session-token=${await encode({
+    token: { sub: issued.user, sid: issued.session },
+    secret: TEST_SESSION_SECRET,
+  })}`;
+
+const whoAmI = async (cookie: string) =>
+  call<{ user: { email: string } }>('dashboard.session', {}, { query: true, headers: { cookie } });
+
+let counter = 0;
+const signUp = (overrides: Record<string, unknown> = {}) => {
+  counter += 1;
+  return call<Issued>('auth.signUp', {
+    email: `Owner${counter}@Example.com`,
+    password: 'correct horse battery',
+    name: 'Ada Owner',
+    business_name: `Shop ${counter}`,
+    ...overrides,
+  });
+};
+
+describe('sign-up', () => {
+  it('creates a merchant and its owner, signed in, with only a scrypt hash of the password', async () => {
+    const response = await signUp({ email: '  New.Owner@Example.COM ' });
+    expect(response.status).toBe(200);
+    const issued = response.body;
+    expect(issued.user).toMatch(/^usr_/);
+    expect(issued.session).toMatch(/^dss_/);
+    expect(issued.merchant).toMatch(/^mch_/);
+    expect(issued.expires_at).toBe(clock.now().getTime() / 1000 + 12 * 3600);
+
+    const session = await call<{
+      user: { email: string };
+      memberships: Array<{ merchant: string; role: string; merchant_name: string }>;
+    }>('dashboard.session', {}, { query: true, headers: { cookie: await cookieOf(issued) } });
+    expect(session.body.user.email).toBe('new.owner@example.com');
+    expect(session.body.memberships).toEqual([
+      { merchant: issued.merchant, merchant_name: expect.stringMatching(/^Shop /), role: 'owner' },
+    ]);
+
+    const { rows } = await db.current.pool.query('SELECT password_hash FROM users WHERE id = $1', [
+      issued.user,
+    ]);
+    expect(rows[0].password_hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
+    expect(rows[0].password_hash).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse battery', rows[0].password_hash)).toBe(true);
+  });
+
+  it('refuses a short password, a bad email and unknown fields, naming the parameter', async () => {
+    for (const [input, param] of [
+      [{ password: 'short' }, 'password'],
+      [{ email: 'not-an-email' }, 'email'],
+      [{ business_name: '' }, 'business_name'],
+      [{ role: 'owner' }, undefined],
+    ] as const) {
+      const response = await signUp(input);
+      expect(response.status, JSON.stringify(input)).toBe(400);
+      expect(response.error).toMatchObject({ code: 'parameter_invalid' });
+      if (param) expect(response.error?.param).toBe(param);
+    }
+  });
+
+  it('lets one of several concurrent sign-ups with the same email win, and leaves no stray merchant', async () => {
+    const merchantsBefore = await db.current.pool.query('SELECT count(*)::int AS n FROM merchants');
+    const email = 'race@example.com';
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => signUp({ email, business_name: `Race ${i}` })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400, 400, 400, 400]);
+    for (const refused of answers.filter((a) => a.status === 400)) {
+      expect(refused.error).toMatchObject({ code: 'email_taken', param: 'email' });
+    }
+    const merchantsAfter = await db.current.pool.query('SELECT count(*)::int AS n FROM merchants');
+    expect(merchantsAfter.rows[0].n).toBe(merchantsBefore.rows[0].n + 1);
+  });
+});
+
+describe('sign-in', () => {
+  it('opens a session with the right password; a wrong one and an unknown email get the same error', async () => {
+    await signUp({ email: 'signin@example.com' });
+    const right = await call<Issued>('auth.signIn', {
+      email: 'SignIn@example.com',
+      password: 'correct horse battery',
+    });
+    expect(right.status).toBe(200);
+    expect((await whoAmI(await cookieOf(right.body))).body.user.email).toBe('signin@example.com');
+
+    const wrong = await call('auth.signIn', { email: 'signin@example.com', password: 'wrong' });
+    const unknown = await call('auth.signIn', {
+      email: 'nobody@example.com',
+      password: 'correct horse battery',
+    });
+    for (const refused of [wrong, unknown]) {
+      expect(refused.status).toBe(401);
+      expect(refused.error).toMatchObject({
+        type: 'authentication_error',
+        code: 'credentials_invalid',
+        message: 'The email or password is not right.',
+      });
+    }
+  });
+
+  it(`locks the account after ${MAX_FAILED_SIGN_INS} wrong passwords, concurrent ones counted, for ${LOCKOUT_MS / 60_000} minutes`, async () => {
+    await signUp({ email: 'locked@example.com' });
+    const guesses = await Promise.all(
+      Array.from({ length: MAX_FAILED_SIGN_INS }, (_, i) =>
+        call('auth.signIn', { email: 'locked@example.com', password: `guess number ${i}` }),
+      ),
+    );
+    expect(guesses.every((g) => g.status === 401)).toBe(true);
+    const right = { email: 'locked@example.com', password: 'correct horse battery' };
+    const locked = await call('auth.signIn', right);
+    expect(locked.status).toBe(429);
+    expect(locked.error).toMatchObject({ type: 'rate_limit_error', code: 'account_locked' });
+
+    clock.advance(LOCKOUT_MS - 1_000);
+    expect((await call('auth.signIn', right)).status).toBe(429);
+    clock.advance(1_000);
+    expect((await call('auth.signIn', right)).status).toBe(200);
+    const { rows } = await db.current.pool.query(
+      'SELECT failed_sign_ins, locked_until FROM users WHERE email = $1',
+      ['locked@example.com'],
+    );
+    expect(rows[0]).toEqual({ failed_sign_ins: 0, locked_until: null });
+  });
+});
+
+describe('sessions', () => {
+  it('signing out ends that session on its next request, and only that one', async () => {
+    const first = (await signUp()).body;
+    const email = (
+      await db.current.pool.query('SELECT email FROM users WHERE id = $1', [first.user])
+    ).rows[0].email as string;
+    const second = (await call<Issued>('auth.signIn', { email, password: 'correct horse battery' }))
+      .body;
+    const [cookieA, cookieB] = [await cookieOf(first), await cookieOf(second)];
+
+    const out = await call('dashboard.signOut', {}, { headers: { cookie: cookieA } });
+    expect(out.body).toEqual({ revoked: 1 });
+    expect((await whoAmI(cookieA)).error).toMatchObject({ code: 'session_invalid' });
+    expect((await whoAmI(cookieB)).status).toBe(200);
+  });
+
+  it('signing out everywhere ends every session of the user at once', async () => {
+    const first = (await signUp()).body;
+    const email = (
+      await db.current.pool.query('SELECT email FROM users WHERE id = $1', [first.user])
+    ).rows[0].email as string;
+    const others = await Promise.all(
+      [1, 2].map(() => call<Issued>('auth.signIn', { email, password: 'correct horse battery' })),
+    );
+    const cookies = [
+      await cookieOf(first),
+      ...(await Promise.all(others.map((o) => cookieOf(o.body)))),
+    ];
+    const out = await call(
+      'dashboard.signOut',
+      { everywhere: true },
+      { headers: { cookie: cookies[1] as string } },
+    );
+    expect(out.body).toEqual({ revoked: 3 });
+    for (const cookie of cookies) expect((await whoAmI(cookie)).status).toBe(401);
+  });
+
+  it(`ends a session idle for ${SESSION_IDLE_MS / 60_000} minutes; use keeps it alive until its expiry`, async () => {
+    const issued = (await signUp()).body;
+    const cookie = await cookieOf(issued);
+    // Used every 10 minutes: alive past the idle limit, up to its 12-hour expiry.
+    for (let minutes = 10; minutes < 12 * 60; minutes += 10) {
+      clock.advance(10 * 60_000);
+      expect((await whoAmI(cookie)).status, `after ${minutes} minutes`).toBe(200);
+    }
+    clock.set(issued.expires_at * 1000);
+    expect((await whoAmI(cookie)).error).toMatchObject({ code: 'session_invalid' });
+
+    const idle = (await signUp()).body;
+    const idleCookie = await cookieOf(idle);
+    clock.advance(SESSION_IDLE_MS - 1_000);
+    expect((await whoAmI(idleCookie)).status).toBe(200);
+    clock.advance(SESSION_IDLE_MS + 1_000);
+    expect((await whoAmI(idleCookie)).error).toMatchObject({ code: 'session_invalid' });
+  });
+
+  it("a session of one user does not work for another user's id", async () => {
+    const a = (await signUp()).body;
+    const b = (await signUp()).body;
+    const swapped = await cookieOf({ ...a, session: b.session });
+    expect((await whoAmI(swapped)).error).toMatchObject({ code: 'session_invalid' });
+  });
+});

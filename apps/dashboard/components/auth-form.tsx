@@ -1,0 +1,99 @@
+'use client';
+
+import { useRouter, useSearchParams } from 'next/navigation';
+import { signIn } from 'next-auth/react';
+import { type FormEvent, useState } from 'react';
+
+/** The API's refusal codes, in words for the person at the form. */
+const MESSAGES: Record<string, string> = {
+  CredentialsSignin: 'The email or password is not right.',
+  credentials_invalid: 'The email or password is not right.',
+  account_locked: 'Too many wrong passwords: this account is locked for 30 minutes.',
+  email_taken: 'An account with this email exists. Sign in instead.',
+  'parameter_invalid:password': 'Choose a password of at least 12 characters.',
+  'parameter_invalid:email': 'Enter an email address.',
+  'parameter_invalid:name': 'Enter your name.',
+  'parameter_invalid:business_name': 'Enter the name of your business.',
+  session_ended: 'Your session ended. Sign in again.',
+  api_unavailable: 'Kassa cannot be reached just now. Try again in a moment.',
+};
+
+const message = (code: string) => MESSAGES[code] ?? 'That did not work. Try again.';
+
+/** Sign-in and sign-up: both end signed in through next-auth's credentials provider. */
+export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [error, setError] = useState<string | undefined>(params.get('error') ?? undefined);
+  const [busy, setBusy] = useState(false);
+  const signingUp = props.intent === 'sign-up';
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    const form = new FormData(event.currentTarget);
+    const fields = Object.fromEntries(
+      [...form.entries()].map(([name, value]) => [name, String(value)]),
+    );
+    const result = await signIn('credentials', {
+      ...fields,
+      intent: props.intent,
+      redirect: false,
+    });
+    if (result?.ok && !result.error) {
+      router.replace(
+        params.get('callbackUrl')?.startsWith('/') ? (params.get('callbackUrl') as string) : '/',
+      );
+      router.refresh();
+      return;
+    }
+    setBusy(false);
+    setError(result?.error ?? 'api_unavailable');
+  }
+
+  return (
+    <form className="auth-form" onSubmit={submit} noValidate={false}>
+      {error && (
+        <p className="form-error" role="alert">
+          {message(error)}
+        </p>
+      )}
+      {signingUp && (
+        <>
+          <label htmlFor="name">Your name</label>
+          <input id="name" name="name" autoComplete="name" required maxLength={100} />
+          <label htmlFor="business_name">Business name</label>
+          <input
+            id="business_name"
+            name="business_name"
+            autoComplete="organization"
+            required
+            maxLength={100}
+          />
+        </>
+      )}
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="email" required maxLength={254} />
+      <label htmlFor="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autoComplete={signingUp ? 'new-password' : 'current-password'}
+        required
+        minLength={signingUp ? 12 : undefined}
+        maxLength={200}
+        aria-describedby={signingUp ? 'password-hint' : undefined}
+      />
+      {signingUp && (
+        <p id="password-hint" className="hint">
+          At least 12 characters.
+        </p>
+      )}
+      <button type="submit" className="button primary" disabled={busy}>
+        {busy ? 'One moment…' : signingUp ? 'Create account' : 'Sign in'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,140 @@
+'use client';
+
+import type { MembershipRole } from '@kassa/api/permissions';
+import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
+import { usePathname, useRouter } from 'next/navigation';
+import { signOut } from 'next-auth/react';
+import type { ReactNode } from 'react';
+import { ScopeContext } from '../lib/scope.tsx';
+import type { DashboardSession } from '../lib/session.ts';
+import { TrpcProviders, useTRPC } from '../lib/trpc.tsx';
+
+const NAV = [
+  { href: '/', label: 'Home' },
+  { href: '/payments', label: 'Payments' },
+  { href: '/balances', label: 'Balances' },
+];
+
+/** The cookies the server reads the merchant and mode from (lib/session.ts). */
+function remember(name: string, value: string) {
+  // biome-ignore lint/suspicious/noDocumentCookie: a plain preference cookie the server reads.
+  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=31536000; samesite=lax`;
+}
+
+function SignOutButtons() {
+  const trpc = useTRPC();
+  const end = useMutation(
+    trpc.dashboard.signOut.mutationOptions({
+      onSettled: () => signOut({ callbackUrl: '/sign-in' }),
+    }),
+  );
+  return (
+    <div className="account-actions">
+      <button
+        type="button"
+        className="button"
+        disabled={end.isPending}
+        onClick={() => end.mutate({})}
+      >
+        Sign out
+      </button>
+      <button
+        type="button"
+        className="button"
+        disabled={end.isPending}
+        onClick={() => end.mutate({ everywhere: true })}
+      >
+        Sign out everywhere
+      </button>
+    </div>
+  );
+}
+
+export function Shell(props: {
+  session: DashboardSession;
+  membership: { merchant: string; merchant_name: string; role: string };
+  mode: 'test' | 'live';
+  children: ReactNode;
+}) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const { membership, mode, session } = props;
+  const scope = {
+    merchant: membership.merchant,
+    merchantName: membership.merchant_name,
+    role: membership.role as MembershipRole,
+    mode,
+  };
+  const switchTo = (name: string, value: string) => {
+    remember(name, value);
+    router.refresh();
+  };
+  return (
+    <ScopeContext.Provider value={scope}>
+      <TrpcProviders scope={{ merchant: scope.merchant, mode }}>
+        <div className={`app mode-${mode}`}>
+          {mode === 'test' && (
+            <p className="mode-banner">
+              Test mode: you are looking at test data. Nothing here moves real money.
+            </p>
+          )}
+          <header className="topbar">
+            <Link href="/" className="brand">
+              Kassa
+            </Link>
+            {session.memberships.length > 1 ? (
+              <label className="merchant-switch">
+                <span className="visually-hidden">Merchant</span>
+                <select
+                  value={scope.merchant}
+                  onChange={(event) => switchTo('kassa-dashboard-merchant', event.target.value)}
+                >
+                  {session.memberships.map((m) => (
+                    <option key={m.merchant} value={m.merchant}>
+                      {m.merchant_name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <span className="merchant-name">{scope.merchantName}</span>
+            )}
+            <label className="mode-toggle">
+              <input
+                type="checkbox"
+                role="switch"
+                aria-checked={mode === 'test'}
+                checked={mode === 'test'}
+                onChange={(event) =>
+                  switchTo('kassa-dashboard-mode', event.target.checked ? 'test' : 'live')
+                }
+              />
+              <span>Test mode</span>
+            </label>
+            <span className="who">
+              {session.user.email} · {scope.role}
+            </span>
+            <SignOutButtons />
+          </header>
+          <nav className="sidenav" aria-label="Main">
+            <ul>
+              {NAV.map((item) => {
+                const current =
+                  item.href === '/' ? pathname === '/' : pathname.startsWith(item.href);
+                return (
+                  <li key={item.href}>
+                    <Link href={item.href} aria-current={current ? 'page' : undefined}>
+                      {item.label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+          <main className="content">{props.children}</main>
+        </div>
+      </TrpcProviders>
+    </ScopeContext.Provider>
+  );
+}

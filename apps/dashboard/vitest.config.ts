@@ -1,0 +1,11 @@
+import { databaseTestOptions } from '@kassa/db/testing/vitest';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    ...databaseTestOptions,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});

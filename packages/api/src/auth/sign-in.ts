@@ -1,0 +1,217 @@
+import { newId } from '@kassa/contracts';
+import { withTransaction } from '@kassa/db';
+import { KassaApiError } from '@kassa/payments';
+import type pg from 'pg';
+import { z } from 'zod';
+import {
+  decoyHash,
+  hashPassword,
+  needsRehash,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyPassword,
+} from './passwords.ts';
+
+/**
+ * Dashboard sign-up, sign-in and sessions. The dashboard's server (next-auth's credentials
+ * provider) calls these procedures and keeps the session id in its encrypted cookie; the API
+ * accepts that cookie only while the session row says it is live, so a session can be ended on
+ * the server: sign-out, sign-out everywhere, an expired or idle session.
+ *
+ * PCI DSS 8.2.8: a session idle for more than 15 minutes needs the user to sign in again.
+ * PCI DSS 8.3.4: ten wrong passwords lock the account for 30 minutes.
+ */
+export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
+export const SESSION_IDLE_MS = 15 * 60 * 1000;
+/** last_seen_at moves at most this often (one UPDATE a minute per session, not per request). */
+const TOUCH_EVERY_MS = 60 * 1000;
+export const MAX_FAILED_SIGN_INS = 10;
+export const LOCKOUT_MS = 30 * 60 * 1000;
+
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: 'must be an email address' }))
+  .transform((value) => value.toLowerCase());
+const password = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, { error: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  .max(PASSWORD_MAX_LENGTH);
+
+export const signInInput = z
+  .object({ email, password: z.string().max(PASSWORD_MAX_LENGTH) })
+  .strict();
+export const signUpInput = z
+  .object({
+    email,
+    password,
+    name: z.string().trim().min(1).max(100),
+    business_name: z.string().trim().min(1).max(100),
+  })
+  .strict();
+
+export interface SessionOrigin {
+  now: Date;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface IssuedSession {
+  user: string;
+  session: string;
+  expires_at: number;
+}
+
+async function createSession(
+  db: pg.Pool | pg.PoolClient,
+  userId: string,
+  origin: SessionOrigin,
+): Promise<IssuedSession> {
+  const id = newId('dashboardSession');
+  const expiresAt = new Date(origin.now.getTime() + SESSION_LIFETIME_MS);
+  await db.query(
+    `INSERT INTO dashboard_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+     VALUES ($1, $2, $3, $3, $4, $5, $6)`,
+    [id, userId, origin.now, expiresAt, origin.ip ?? null, origin.userAgent?.slice(0, 500) ?? null],
+  );
+  return { user: userId, session: id, expires_at: Math.floor(expiresAt.getTime() / 1000) };
+}
+
+const credentialsInvalid = () =>
+  new KassaApiError({
+    type: 'authentication_error',
+    code: 'credentials_invalid',
+    message: 'The email or password is not right.',
+  });
+
+/**
+ * Checks a password and opens a session. An unknown email costs the same scrypt as a wrong
+ * password and gets the same error. A locked account is refused before its password is checked
+ * (a right password does not unlock it early).
+ */
+export async function signIn(
+  pool: pg.Pool,
+  input: z.output<typeof signInInput>,
+  origin: SessionOrigin,
+): Promise<IssuedSession> {
+  const { rows } = await pool.query<{
+    id: string;
+    password_hash: string | null;
+    locked: boolean;
+  }>(
+    'SELECT id, password_hash, coalesce(locked_until > $2, false) AS locked FROM users WHERE email = $1',
+    [input.email, origin.now],
+  );
+  const user = rows[0];
+  if (user?.locked) {
+    throw new KassaApiError({
+      type: 'rate_limit_error',
+      code: 'account_locked',
+      message: `Too many wrong passwords: this account is locked for up to ${LOCKOUT_MS / 60_000} minutes.`,
+    });
+  }
+  const right = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
+  if (!user?.password_hash || !right) {
+    if (user) {
+      // One atomic step, so concurrent wrong guesses each count.
+      await pool.query(
+        `UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
+                locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+          WHERE id = $1`,
+        [user.id, MAX_FAILED_SIGN_INS, new Date(origin.now.getTime() + LOCKOUT_MS)],
+      );
+    }
+    throw credentialsInvalid();
+  }
+  const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
+  await pool.query(
+    `UPDATE users SET failed_sign_ins = 0, locked_until = NULL,
+            password_hash = coalesce($2, password_hash)
+      WHERE id = $1`,
+    [user.id, rehash],
+  );
+  return createSession(pool, user.id, origin);
+}
+
+/** A new merchant and its owner, signed in: one transaction, so never half made. */
+export async function signUp(
+  pool: pg.Pool,
+  input: z.output<typeof signUpInput>,
+  origin: SessionOrigin,
+): Promise<IssuedSession & { merchant: string }> {
+  const passwordHash = await hashPassword(input.password);
+  return withTransaction(pool, async (tx) => {
+    const userId = newId('user');
+    const { rowCount } = await tx.query(
+      `INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING`,
+      [userId, input.email, input.name, passwordHash, origin.now],
+    );
+    if (rowCount === 0) {
+      throw new KassaApiError({
+        type: 'invalid_request_error',
+        code: 'email_taken',
+        message:
+          'An account with this email exists: sign in instead, or ask its owner to invite you.',
+        param: 'email',
+      });
+    }
+    const merchantId = newId('merchant');
+    await tx.query(
+      'INSERT INTO merchants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)',
+      [merchantId, input.business_name, origin.now],
+    );
+    await tx.query(
+      `INSERT INTO memberships (id, merchant_id, user_id, role, created_at)
+       VALUES ($1, $2, $3, 'owner', $4)`,
+      [newId('membership'), merchantId, userId, origin.now],
+    );
+    return { ...(await createSession(tx, userId, origin)), merchant: merchantId };
+  });
+}
+
+/**
+ * Whether session `sessionId` of `userId` is live at `now`: not revoked, not past its expiry,
+ * not idle for longer than SESSION_IDLE_MS. A live session's last_seen_at moves to `now` (at most
+ * once a minute).
+ */
+export async function sessionIsLive(
+  pool: pg.Pool,
+  userId: string,
+  sessionId: string,
+  now: Date,
+): Promise<boolean> {
+  const { rows } = await pool.query<{ touch: boolean }>(
+    `SELECT last_seen_at <= $3::timestamptz - make_interval(secs => $5) AS touch
+       FROM dashboard_sessions
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3
+        AND last_seen_at > $3::timestamptz - make_interval(secs => $4)`,
+    [sessionId, userId, now, SESSION_IDLE_MS / 1000, TOUCH_EVERY_MS / 1000],
+  );
+  const [row] = rows;
+  if (!row) return false;
+  if (row.touch) {
+    await pool.query(
+      'UPDATE dashboard_sessions SET last_seen_at = greatest(last_seen_at, $2) WHERE id = $1',
+      [sessionId, now],
+    );
+  }
+  return true;
+}
+
+/** Ends one session, or (`everywhere`) every live session of its user. */
+export async function revokeSessions(
+  pool: pg.Pool,
+  userId: string,
+  sessionId: string,
+  now: Date,
+  everywhere: boolean,
+): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE dashboard_sessions SET revoked_at = $3
+      WHERE user_id = $1 AND revoked_at IS NULL AND ($4 OR id = $2)`,
+    [userId, sessionId, now, everywhere],
+  );
+  return rowCount ?? 0;
+}
