@@ -1,4 +1,5 @@
-import { type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
+import { appRouter, type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
+import { issueApiKey } from '@kassa/db';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,8 +267,21 @@ describe('dashboard sessions', () => {
 
   it('enforces the roles matrix on every dashboard procedure, for every role', async () => {
     // One call of each procedure, as the dashboard makes it; refunds of 1 cent on the payment.
+    const freshKey = async () => ({
+      id: (
+        await issueApiKey(db.current.prisma, {
+          merchantId: shop.merchantId,
+          kind: 'secret',
+          mode: 'test',
+        })
+      ).apiKey.id,
+    });
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
+      ['apiKeys.list', 'developers.read', {}, true],
+      ['apiKeys.create', 'keys.manage', { name: 'matrix' }, false],
+      ['apiKeys.roll', 'keys.manage', freshKey, false],
+      ['apiKeys.revoke', 'keys.manage', freshKey, false],
       ['paymentIntents.retrieve', 'payments.read', { id: paymentId }, true],
       ['refunds.list', 'payments.read', {}, true],
       ['refunds.create', 'payments.refund', { payment_intent: paymentId, amount: 1 }, false],
@@ -280,7 +294,8 @@ describe('dashboard sessions', () => {
       const cookie = await cookieOf(
         await newUser(`matrix-${role}@example.com`, [[shop.merchantId, role]]),
       );
-      for (const [path, permission, input, query] of calls) {
+      for (const [path, permission, made, query] of calls) {
+        const input = typeof made === 'function' ? await made() : made;
         const response = await dashboard(cookie, shop.merchantId)(path, input, {
           query,
           ...(!query && { idempotencyKey: `matrix-${role}-${path}` }),
@@ -295,6 +310,12 @@ describe('dashboard sessions', () => {
       }
     }
     expect(outcomes).toHaveLength(ROLES.length * calls.length);
+    // Every dashboard procedure of a merchant is in the list above.
+    const procedures = Object.keys(appRouter._def.procedures).filter(
+      (path) =>
+        path.startsWith('dashboard.') && !['dashboard.session', 'dashboard.signOut'].includes(path),
+    );
+    expect(calls.map(([path]) => `dashboard.${path}`).sort()).toEqual(procedures.sort());
   });
 
   it("a removed member's session stops working on its very next request", async () => {

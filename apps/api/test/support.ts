@@ -148,6 +148,8 @@ export async function dashboardUser(
   db: TestDatabase,
   email: string,
   memberships: Array<[merchantId: string, role: MembershipRole]>,
+  /** When the session opens: the API's clock, when the test moves it. */
+  now?: Date,
 ) {
   const user = await db.prisma.user.create({ data: { id: newId('user'), email } });
   for (const [merchantId, role] of memberships) {
@@ -155,7 +157,7 @@ export async function dashboardUser(
       data: { id: newId('membership'), merchantId, userId: user.id, role },
     });
   }
-  return { id: user.id, cookie: await sessionCookie(db, user.id) };
+  return { id: user.id, cookie: await sessionCookie(db, user.id, { ...(now && { now }) }) };
 }
 
 /**

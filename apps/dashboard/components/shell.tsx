@@ -1,6 +1,6 @@
 'use client';
 
-import type { MembershipRole } from '@kassa/api/permissions';
+import { type MembershipRole, may, type Permission } from '@kassa/api/permissions';
 import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
@@ -10,10 +10,11 @@ import { ScopeContext } from '../lib/scope.tsx';
 import type { DashboardSession } from '../lib/session.ts';
 import { TrpcProviders, useTRPC } from '../lib/trpc.tsx';
 
-const NAV = [
+const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/', label: 'Home' },
   { href: '/payments', label: 'Payments' },
-  { href: '/balances', label: 'Balances' },
+  { href: '/balances', label: 'Balances', needs: 'balance.read' },
+  { href: '/developers', label: 'Developers', needs: 'developers.read' },
 ];
 
 /** The cookies the server reads the merchant and mode from (lib/session.ts). */
@@ -119,7 +120,7 @@ export function Shell(props: {
           </header>
           <nav className="sidenav" aria-label="Main">
             <ul>
-              {NAV.map((item) => {
+              {NAV.filter((item) => !item.needs || may(scope.role, item.needs)).map((item) => {
                 const current =
                   item.href === '/' ? pathname === '/' : pathname.startsWith(item.href);
                 return (

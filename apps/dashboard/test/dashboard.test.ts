@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
-import { issueApiKey } from '@kassa/db';
 import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
 import { client, TEST_SESSION_SECRET, useApiProcess } from '@kassa/testing';
@@ -119,11 +118,29 @@ describe('the merchant dashboard', () => {
     await signUp(page, email, 'Espresso & Co');
     await page.getByText('Test mode: you are looking at test data').waitFor();
 
-    // Until the Developers page issues keys (next slice), the test issues them as `kassa seed` does.
-    const merchantId = await merchantOf(email);
-    const issue = (kind: 'secret' | 'publishable') =>
-      issueApiKey(db.current.prisma, { merchantId, kind, mode: 'test' }).then((k) => k.secret);
-    const [secretKey, publishableKey] = [await issue('secret'), await issue('publishable')];
+    // The Developers page issues the keys the merchant's server and pages use, each shown once.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Developers' })
+      .click();
+    await page.getByText('No test keys yet').waitFor();
+    const createKey = async (name: string, type: 'secret' | 'publishable') => {
+      await page.getByLabel('Name').fill(name);
+      await page.getByLabel('Type').selectOption(type);
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const revealed = page.getByRole('region', { name: `Your new key: ${name}` });
+      const key = await revealed.getByLabel('Key').inputValue();
+      await revealed.getByRole('button', { name: 'I have saved it' }).click();
+      await page.getByRole('cell', { name: name, exact: true }).waitFor();
+      return key;
+    };
+    const secretKey = await createKey('Order server', 'secret');
+    const publishableKey = await createKey('Shop pages', 'publishable');
+    expect(secretKey).toMatch(/^sk_test_/);
+    expect(publishableKey).toMatch(/^pk_test_/);
+    // Listed by their first characters only.
+    await page.getByRole('cell', { name: `${secretKey.slice(0, 14)}…` }).waitFor();
+    expect(await page.content()).not.toContain(secretKey);
     const paymentId = await pay(secretKey, publishableKey, 4_200);
     await pay(secretKey, publishableKey, 1_500);
 
@@ -208,7 +225,7 @@ describe('the merchant dashboard', () => {
   });
 
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = ['/', '/payments', '/balances'];
+    const pages = ['/', '/payments', '/balances', '/developers'];
     for (const viewport of ['desktop', 'mobile'] as const) {
       const { page } = await newTab(viewport, { bypassCSP: true });
       await page.goto(`${dashboard.url}/sign-in`);

@@ -33,7 +33,7 @@ async function authenticate(ctx: Context, kind: Principal['kind']): Promise<Prin
         : 'You did not provide an API key. Send it as "Authorization: Bearer pk_test_..." (a checkout session\'s client_secret needs none).',
     );
   }
-  const key = await authenticateApiKey(ctx.db.pool, presented);
+  const key = await authenticateApiKey(ctx.db.pool, presented, ctx.services.clock.now());
   if (!key) throw authenticationError('api_key_invalid', 'Invalid API key provided.');
   if (key.kind !== kind) {
     throw new KassaApiError({

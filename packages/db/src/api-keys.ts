@@ -41,21 +41,32 @@ export async function issueApiKey(
     name?: string;
   },
 ): Promise<IssuedApiKey> {
-  const tag = apiKeyTag(input.kind, input.mode);
-  const id = newId('apiKey');
-  const secret = `${tag}${randomBase62(API_KEY_RANDOM_LENGTH)}`;
+  const { secret, ...stored } = newApiKey(input.kind, input.mode);
   const apiKey = await prisma.apiKey.create({
     data: {
-      id,
+      ...stored,
       merchantId: input.merchantId,
       kind: input.kind,
       mode: input.mode,
-      prefix: secret.slice(0, tag.length + VISIBLE_RANDOM_CHARACTERS),
-      hash: hashApiKey(secret),
       name: input.name ?? null,
     },
   });
   return { apiKey, secret };
+}
+
+/**
+ * A new key and what is stored of it (id, the visible prefix, the hash), for callers that
+ * insert it themselves inside a transaction of theirs (`issueApiKey` inserts it alone).
+ */
+export function newApiKey(kind: ApiKeyKind, mode: ApiKeyMode) {
+  const tag = apiKeyTag(kind, mode);
+  const secret = `${tag}${randomBase62(API_KEY_RANDOM_LENGTH)}`;
+  return {
+    id: newId('apiKey'),
+    secret,
+    prefix: secret.slice(0, tag.length + VISIBLE_RANDOM_CHARACTERS),
+    hash: hashApiKey(secret),
+  };
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

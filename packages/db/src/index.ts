@@ -4,6 +4,7 @@ export {
   type IssuedApiKey,
   isDerivedPublishableKey,
   issueApiKey,
+  newApiKey,
   type RevokedApiKey,
   revokeApiKey,
 } from './api-keys.ts';

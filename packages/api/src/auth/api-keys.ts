@@ -15,12 +15,14 @@ export interface AuthenticatedKey {
 
 /**
  * Finds an active key by the SHA-256 of what the caller sent, then compares the hashes in
- * constant time. Unknown, malformed and revoked keys all come back undefined: the caller cannot
- * tell them apart. Last use is recorded at most once a minute per key, outside the request's path.
+ * constant time. Unknown, malformed, revoked and expired (rolled) keys all come back undefined:
+ * the caller cannot tell them apart. Last use is recorded at most once a minute per key, outside
+ * the request's path.
  */
 export async function authenticateApiKey(
   pool: pg.Pool,
   presented: string,
+  now: Date,
 ): Promise<AuthenticatedKey | undefined> {
   if (!apiKeyPattern.test(presented)) return undefined;
   const hash = hashApiKey(presented);
@@ -31,20 +33,21 @@ export async function authenticateApiKey(
     mode: string;
     hash: string;
   }>(
-    'SELECT id, merchant_id, kind, mode, hash FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
-    [hash],
+    `SELECT id, merchant_id, kind, mode, hash FROM api_keys
+      WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
+    [hash, now],
   );
   const row = rows[0];
   if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex')))
     return undefined;
-  const now = Date.now();
-  if ((lastUseRecorded.get(row.id) ?? 0) < now - 60_000) {
-    lastUseRecorded.set(row.id, now);
+  const at = now.getTime();
+  if ((lastUseRecorded.get(row.id) ?? Number.NEGATIVE_INFINITY) < at - 60_000) {
+    lastUseRecorded.set(row.id, at);
     void pool
       .query(
-        `UPDATE api_keys SET last_used_at = now()
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [row.id],
+        `UPDATE api_keys SET last_used_at = $2
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`,
+        [row.id, now],
       )
       .catch(() => {});
   }

@@ -14,13 +14,38 @@ export const PERMISSIONS = {
   'balance.read': 'See balances',
   'events.read': 'See the event log',
   'audit.read': 'See the audit log',
+  'developers.read': 'See API keys and webhook endpoints',
+  'keys.manage': 'Create, roll and revoke API keys',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> = {
-  owner: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read', 'audit.read']),
-  admin: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read', 'audit.read']),
-  developer: new Set(['payments.read', 'payments.refund', 'balance.read', 'events.read']),
+  owner: new Set([
+    'payments.read',
+    'payments.refund',
+    'balance.read',
+    'events.read',
+    'audit.read',
+    'developers.read',
+    'keys.manage',
+  ]),
+  admin: new Set([
+    'payments.read',
+    'payments.refund',
+    'balance.read',
+    'events.read',
+    'audit.read',
+    'developers.read',
+    'keys.manage',
+  ]),
+  developer: new Set([
+    'payments.read',
+    'payments.refund',
+    'balance.read',
+    'events.read',
+    'developers.read',
+    'keys.manage',
+  ]),
   support: new Set(['payments.read', 'payments.refund', 'events.read']),
   analyst: new Set(['payments.read', 'balance.read', 'events.read']),
 };

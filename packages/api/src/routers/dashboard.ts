@@ -20,6 +20,7 @@ import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { revokeSessions } from '../auth/sign-in.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
+import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
 
 const noInput = z.object({}).strict().optional();
 
@@ -84,6 +85,7 @@ export const dashboardRouter = router({
       .input(noInput)
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
   }),
+  apiKeys: dashboardApiKeysRouter,
   auditLog: router({
     list: dashboardProcedureWith('audit.read')
       .input(listAuditLogInput)
