@@ -17,6 +17,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { startBackgroundJobs } from './background.ts';
 import { registerCheckoutCors } from './http/cors.ts';
+import { registerDashboardExports } from './http/exports.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logger.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
@@ -169,6 +170,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await registerCheckoutCors(app, services.checkoutUrl);
   await registerRateLimit(app, options.rateLimit ?? 200);
   registerThreeDSecureReturn(app, services, { perMinute: options.threeDSecurePerMinute ?? 30 });
+  registerDashboardExports(app, services);
   if (options.background) {
     const jobs = startBackgroundJobs(services, app.log, {
       relay: options.bus?.transport === 'kafka' ? options.bus : undefined,

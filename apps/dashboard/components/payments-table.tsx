@@ -11,7 +11,23 @@ export interface PaymentRow {
   status: string;
   description: string | null;
   created: number;
+  card: { brand: string; last4: string } | null;
+  customer_email: string | null;
 }
+
+const BRANDS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  diners: 'Diners Club',
+  jcb: 'JCB',
+  unionpay: 'UnionPay',
+};
+
+/** A card as people say it: "Visa •••• 4242". Never more than brand and last 4. */
+export const cardLabel = (card: { brand: string; last4: string }) =>
+  `${BRANDS[card.brand] ?? card.brand} •••• ${card.last4}`;
 
 /** Dates in the viewer's locale, in UTC so that server and browser render the same text. */
 export const formatDate = (seconds: number) =>
@@ -32,6 +48,8 @@ export function PaymentsTable(props: { payments: PaymentRow[]; caption: string }
               Amount
             </th>
             <th scope="col">Status</th>
+            <th scope="col">Card</th>
+            <th scope="col">Customer</th>
             <th scope="col">Description</th>
             <th scope="col">Payment</th>
             <th scope="col">Created (UTC)</th>
@@ -46,6 +64,8 @@ export function PaymentsTable(props: { payments: PaymentRow[]; caption: string }
               <td>
                 <StatusBadge status={payment.status} />
               </td>
+              <td>{payment.card ? cardLabel(payment.card) : '—'}</td>
+              <td>{payment.customer_email ?? '—'}</td>
               <td>{payment.description ?? '—'}</td>
               <td>
                 <Link href={`/payments/${payment.id}`} className="mono">

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
@@ -90,7 +90,12 @@ async function merchantOf(email: string) {
 }
 
 /** A payment as the merchant's server and the shopper's browser make it: SDK, then checkout. */
-async function pay(secretKey: string, publishableKey: string, amount: number) {
+async function pay(
+  secretKey: string,
+  publishableKey: string,
+  amount: number,
+  number = '4242424242424242',
+) {
   const kassa = new Kassa(secretKey, { baseUrl: env.base });
   const created = await kassa.paymentIntents.create({
     amount,
@@ -103,7 +108,7 @@ async function pay(secretKey: string, publishableKey: string, amount: number) {
       client_secret: created.client_secret,
       payment_method_data: {
         type: 'card',
-        card: { number: '4242424242424242', cvc: '123', ...expiryYearsFrom(systemClock.now(), 5) },
+        card: { number, cvc: '123', ...expiryYearsFrom(systemClock.now(), 5) },
       },
     },
   );
@@ -142,7 +147,7 @@ describe('the merchant dashboard', () => {
     await page.getByRole('cell', { name: `${secretKey.slice(0, 14)}…` }).waitFor();
     expect(await page.content()).not.toContain(secretKey);
     const paymentId = await pay(secretKey, publishableKey, 4_200);
-    await pay(secretKey, publishableKey, 1_500);
+    const otherId = await pay(secretKey, publishableKey, 1_500, '5555555555554444');
 
     await page
       .getByRole('navigation', { name: 'Main' })
@@ -150,8 +155,29 @@ describe('the merchant dashboard', () => {
       .click();
     await page.getByRole('heading', { name: 'Payments' }).waitFor();
     await page.getByRole('link', { name: paymentId }).waitFor();
-    await page.getByLabel('Status').selectOption('succeeded');
-    await page.waitForURL(/status=succeeded/);
+    // Found by the card's last 4; the filter is in the address.
+    await page.getByLabel('Card last 4').fill('4242');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/last4=4242/);
+    await page.getByRole('link', { name: otherId }).waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'Visa •••• 4242' }).waitFor();
+
+    // The filtered list as CSV: a real download, streamed by the API.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^payments-test-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = (await readFile(await download.path(), 'utf8')).trimEnd().split('\n');
+    expect(csv[0]).toBe(
+      'id,created_utc,amount,amount_received,currency,status,card_brand,card_last4,customer_email,description',
+    );
+    expect(csv.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${paymentId},[^,]+,42\\.00,42\\.00,EUR,succeeded,visa,4242,,Order 4200$`),
+      ),
+    ]);
+
     await page.getByRole('link', { name: paymentId }).click();
     await page.getByText('€42.00').first().waitFor();
 

@@ -51,14 +51,37 @@ export const audited = middleware(async (opts) => {
     : result.error.cause instanceof KassaApiError
       ? result.error.cause.code
       : result.error.code;
+  await recordAudit(ctx, principal, {
+    action: path,
+    outcome: result.ok ? 'success' : 'failure',
+    errorCode,
+    objectId: objectOf(result.ok ? result.data : undefined, input),
+  });
+  return result;
+});
+
+/**
+ * Writes one audit entry, in a statement of its own. If it cannot be written the failure is
+ * logged as an error and the caller goes on (the action it records has happened).
+ */
+export async function recordAudit(
+  ctx: Context,
+  principal: Principal,
+  what: {
+    action: string;
+    outcome: 'success' | 'failure';
+    errorCode: string | null;
+    objectId: string | null;
+  },
+): Promise<void> {
   const entry: Pick<AuditLogEntryRecord, (typeof COLUMNS)[number]> = {
     merchant_id: principal.merchantId,
     livemode: principal.livemode,
     actor: actorOf(principal),
-    action: path,
-    outcome: result.ok ? 'success' : 'failure',
-    error_code: errorCode,
-    object_id: objectOf(result.ok ? result.data : undefined, input),
+    action: what.action,
+    outcome: what.outcome,
+    error_code: what.errorCode,
+    object_id: what.objectId,
     origin: ctx.clientIp ?? null,
     request_id: ctx.requestId,
   };
@@ -67,6 +90,7 @@ export const audited = middleware(async (opts) => {
       INSERT,
       COLUMNS.map((column) => entry[column]),
     )
-    .catch((err: unknown) => ctx.log.error({ err, path }, 'audit log entry not written'));
-  return result;
-});
+    .catch((err: unknown) =>
+      ctx.log.error({ err, action: what.action }, 'audit log entry not written'),
+    );
+}

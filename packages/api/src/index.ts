@@ -1,6 +1,7 @@
 // @kassa/api: the tRPC router tree and its procedure chains, hosted by apps/api (Fastify) and
 // called by the SDK, the checkout and the dashboard (whose tRPC client takes AppRouter's type).
 
+export { recordAudit } from './audit.ts';
 export { sessionToken } from './auth/dashboard-session.ts';
 export { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './auth/passwords.ts';
 export {
@@ -18,10 +19,18 @@ export {
   SESSION_IDLE_MS,
   SESSION_LIFETIME_MS,
 } from './auth/sign-in.ts';
+export {
+  type DashboardPayment,
+  type DashboardPaymentsInput,
+  dashboardPaymentsInput,
+  listDashboardPayments,
+} from './dashboard/payments.ts';
+export { PAYMENTS_CSV_COLUMNS, paymentsCsv } from './dashboard/payments-csv.ts';
 export { type Context, contextFactory, type RequestInfo, toTrpcError } from './init.ts';
 export {
   checkoutProcedure,
   type DashboardPrincipal,
+  dashboardPrincipalFor,
   dashboardProcedure,
   dashboardProcedureWith,
   merchantProcedure,

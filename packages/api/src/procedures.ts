@@ -135,8 +135,11 @@ export const merchantProcedure = publicProcedure.use(requireSecretKey).use(audit
 /** Procedures the hosted checkout calls from the shopper's browser. */
 export const checkoutProcedure = publicProcedure.use(requireClientSecret);
 
-/** A signed-in dashboard user, before a merchant is chosen. */
-const requireSession = middleware(async ({ ctx, next }) => {
+/**
+ * The signed-in dashboard user of a request, and their session: the next-auth cookie, decrypted,
+ * naming a live session (sign-in.ts). Throws 401 otherwise.
+ */
+export async function sessionOf(ctx: Context): Promise<{ user: SessionUser; sessionId: string }> {
   const cookie = ctx.headers.cookie;
   const token = sessionToken(Array.isArray(cookie) ? cookie.join('; ') : cookie);
   if (!token) {
@@ -156,7 +159,13 @@ const requireSession = middleware(async ({ ctx, next }) => {
       'The dashboard session is invalid or has expired. Sign in again.',
     );
   }
-  return next({ ctx: { ...ctx, user, sessionId: claims.sessionId } });
+  return { user, sessionId: claims.sessionId };
+}
+
+/** A signed-in dashboard user, before a merchant is chosen. */
+const requireSession = middleware(async ({ ctx, next }) => {
+  const { user, sessionId } = await sessionOf(ctx);
+  return next({ ctx: { ...ctx, user, sessionId } });
 });
 
 /** A dashboard user acting for one merchant, in one mode, with their role there. */
@@ -236,13 +245,31 @@ export const dashboardProcedure = sessionProcedure
  */
 export function dashboardProcedureWith(permission: Permission) {
   return dashboardProcedure.meta({ permission }).use(({ ctx, next }) => {
-    if (!may(ctx.principal.role, permission)) {
-      throw new KassaApiError({
-        type: 'permission_error',
-        code: 'role_insufficient',
-        message: `Your role (${ctx.principal.role}) cannot do this; it needs ${rolesWith(permission).join(' or ')}.`,
-      });
-    }
+    requirePermission(ctx.principal, permission);
     return next();
   });
+}
+
+function requirePermission(principal: DashboardPrincipal, permission: Permission) {
+  if (!may(principal.role, permission)) {
+    throw new KassaApiError({
+      type: 'permission_error',
+      code: 'role_insufficient',
+      message: `Your role (${principal.role}) cannot do this; it needs ${rolesWith(permission).join(' or ')}.`,
+    });
+  }
+}
+
+/**
+ * The dashboard chain outside tRPC, for the API's plain HTTP routes (the CSV exports): the same
+ * session, membership and permission checks as dashboardProcedureWith(permission).
+ */
+export async function dashboardPrincipalFor(
+  ctx: Context,
+  permission: Permission,
+): Promise<DashboardPrincipal> {
+  const { user } = await sessionOf(ctx);
+  const principal = membershipPrincipal({ ...ctx, user });
+  requirePermission(principal, permission);
+  return principal;
 }

@@ -87,9 +87,13 @@ for (const transport of transports) {
         return {
           received,
           subscribed,
-          async until(predicate: () => boolean, what: string, timeoutMs = 60_000) {
+          async until(
+            predicate: () => boolean | Promise<boolean>,
+            what: string,
+            timeoutMs = 60_000,
+          ) {
             const deadline = Date.now() + timeoutMs;
-            while (!predicate()) {
+            while (!(await predicate())) {
               if (Date.now() > deadline)
                 throw new Error(`timed out waiting for ${what}; got ${received.length} events`);
               await sleep(20);
@@ -290,6 +294,11 @@ for (const transport of transports) {
         await consumer.until(
           () => consumer.received.some((e) => e.id === poison[0]),
           'the dead letter, retried',
+        );
+        // The handler has run; the letter is marked delivered just after it.
+        await consumer.until(
+          async () => (await listDeadLetters(db.current.pool, { group }))[0]?.status !== 'retrying',
+          'the retried letter marked',
         );
         expect(await listDeadLetters(db.current.pool, { group })).toMatchObject([
           { event_id: poison[0], status: 'delivered' },

@@ -11,6 +11,7 @@ export * from './context.ts';
 export * from './errors.ts';
 export * from './events/store.ts';
 export * from './idempotency.ts';
+export * from './lists.ts';
 export * from './payment-methods/store.ts';
 export * from './payment-methods/tokenize.ts';
 export * from './payments/attempts.ts';

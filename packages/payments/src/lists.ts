@@ -11,8 +11,8 @@ export interface PageRequest {
  * One page of a merchant's objects, newest first, by keyset on (created_at, id), so pages stay
  * stable while new objects arrive. `starting_after` gives the page after an object,
  * `ending_before` the one before it; `hasMore` says whether another page exists that way.
- * `filters` are SQL conditions with `?` for their value; `cursor` loads the cursor object
- * (scoped to the merchant: another merchant's id is a 404).
+ * `filters` are SQL conditions with `?` for their one value (each `?` is that value); `cursor`
+ * loads the cursor object (scoped to the merchant: another merchant's id is a 404).
  */
 export async function keysetPage<Row extends { id: string; created_at: Date }>(
   db: Queryable,
@@ -28,7 +28,7 @@ export async function keysetPage<Row extends { id: string; created_at: Date }>(
   const values: unknown[] = [];
   const add = (sql: string, value: unknown) => {
     values.push(value);
-    where.push(sql.replace('?', `$${values.length}`));
+    where.push(sql.replaceAll('?', `$${values.length}`));
   };
   for (const [sql, value] of options.filters) add(sql, value);
   const { page } = options;

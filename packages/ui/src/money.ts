@@ -1,22 +1,11 @@
 import { exponentOf } from '@kassa/contracts/currency-exponents';
+import { minorToDecimal } from '@kassa/contracts/decimal';
 /** The currency's ISO 4217 exponent; a currency Kassa does not accept throws (never a guessed 2). */
 export function currencyExponent(currency: string): number {
   return exponentOf(currency);
 }
 
-/**
- * An integer amount of minor units as the decimal string it stands for ("5390", EUR → "53.90"),
- * by string arithmetic: amounts never pass through a float, even for display.
- */
-export function minorToDecimal(amount: number | bigint, currency: string): string {
-  const exponent = currencyExponent(currency);
-  const value = BigInt(amount);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
-  const major = exponent === 0 ? digits : digits.slice(0, -exponent);
-  const minor = exponent === 0 ? '' : `.${digits.slice(-exponent)}`;
-  return `${negative ? '-' : ''}${major}${minor}`;
-}
+export { minorToDecimal };
 
 /**
  * Formats an amount for the shopper with Intl, in the currency's own exponent: 5390 EUR →

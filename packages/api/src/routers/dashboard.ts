@@ -1,14 +1,12 @@
 import {
   createRefundInput,
   listEventsInput,
-  listPaymentIntentsInput,
   listRefundsInput,
   retrievePaymentIntentInput,
 } from '@kassa/contracts';
 import {
   createRefundStep,
   listEvents,
-  listPaymentIntents,
   listRefunds,
   loadPaymentIntent,
   paymentIntentView,
@@ -18,6 +16,7 @@ import {
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { revokeSessions } from '../auth/sign-in.ts';
+import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
@@ -58,9 +57,12 @@ export const dashboardRouter = router({
       ),
     })),
   paymentIntents: router({
+    /** The merchant API's list, with the dashboard's filters and each payment's card. */
     list: dashboardProcedureWith('payments.read')
-      .input(listPaymentIntentsInput)
-      .query(({ ctx, input }) => listPaymentIntents(ctx.db.pool, ctx, input)),
+      .input(dashboardPaymentsInput)
+      .query(({ ctx, input }) =>
+        listDashboardPayments(ctx.db.pool, ctx.principal, input, ctx.services.clientSecretKey),
+      ),
     retrieve: dashboardProcedureWith('payments.read')
       .input(retrievePaymentIntentInput)
       .query(async ({ ctx, input }) =>
