@@ -148,6 +148,97 @@ describe('the dashboard payments list', () => {
   });
 });
 
+describe('the dashboard payment page', () => {
+  it('shows card, fee and net, the timeline, the ledger entries; a refund shows in all of them', async () => {
+    const call = dashboardCaller(base, owner.cookie, shop.merchantId);
+    const refund = await call<{ id: string }>(
+      'refunds.create',
+      { payment_intent: ids.visa, amount: 300 },
+      { idempotencyKey: 'detail-refund' },
+    );
+    expect(refund.status).toBe(200);
+    const detail = await call<{
+      card: Record<string, unknown>;
+      fee: number;
+      net: number;
+      refunded: number;
+      three_d_secure: string;
+      timeline: Array<{ type: string; object: string }>;
+      ledger: Array<{ code: string; reference: string; legs: Array<Record<string, unknown>> }>;
+      webhook_deliveries: unknown[];
+    }>('paymentIntents.detail', { id: ids.visa }, { query: true });
+    expect(detail.status).toBe(200);
+    const body = detail.body;
+    expect(body.card).toMatchObject({ brand: 'visa', last4: '4242', funding: 'credit' });
+    expect(body.card).not.toHaveProperty('number');
+    // 2.9% of €10.00 (29) + €0.25: the fee; what is left after it and the refund: the net.
+    expect(body).toMatchObject({ fee: 54, refunded: 300, net: 1_000 - 54 - 300 });
+    expect(body.three_d_secure).toBe('not_requested');
+    expect(body.timeline.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'payment_intent.created',
+        'payment_intent.succeeded',
+        'refund.created',
+      ]),
+    );
+    expect(body.timeline.find((e) => e.type === 'refund.created')?.object).toBe(refund.body.id);
+    const sale = body.ledger.find((e) => e.reference === ids.visa && e.legs.length === 3);
+    expect(sale?.legs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ account: 'acquirer_receivable', side: 'debit', amount: 1_000 }),
+        expect.objectContaining({ account: 'merchant_pending', side: 'credit', amount: 946 }),
+        expect.objectContaining({
+          account: 'platform_fees',
+          owner: 'platform',
+          side: 'credit',
+          amount: 54,
+        }),
+      ]),
+    );
+    expect(body.ledger.some((e) => e.reference === refund.body.id)).toBe(true);
+    expect(body.webhook_deliveries).toEqual([]);
+
+    // Another merchant's payment is a 404, like one that does not exist.
+    const theirs = await call('paymentIntents.detail', { id: ids.theirs }, { query: true });
+    expect(theirs.status).toBe(404);
+  });
+
+  it('captures part of an authorization and cancels another from the dashboard', async () => {
+    const call = dashboardCaller(base, owner.cookie, shop.merchantId);
+    const manual = async () => {
+      const created = await client(base, shop.secretKey)<{ id: string; client_secret: string }>(
+        'paymentIntents.create',
+        { amount: 5_000, currency: 'eur', capture_method: 'manual' },
+      );
+      await client(base, shop.publishableKey)('checkout.paymentIntents.confirm', {
+        client_secret: created.body.client_secret,
+        payment_method_data: {
+          type: 'card',
+          card: {
+            number: '4000056655665556',
+            cvc: '123',
+            ...expiryYearsFrom(systemClock.now(), 4),
+          },
+        },
+      });
+      return created.body.id;
+    };
+    const [toCapture, toCancel] = [await manual(), await manual()];
+    const captured = await call<{ status: string; amount_received: number }>(
+      'paymentIntents.capture',
+      { id: toCapture, amount_to_capture: 3_000 },
+      { idempotencyKey: 'capture-part' },
+    );
+    expect(captured.body).toMatchObject({ status: 'succeeded', amount_received: 3_000 });
+    const canceled = await call<{ status: string }>(
+      'paymentIntents.cancel',
+      { id: toCancel },
+      { idempotencyKey: 'cancel-one' },
+    );
+    expect(canceled.body.status).toBe('canceled');
+  });
+});
+
 /** The JSON error of a refused export. */
 const errorOf = async (response: Response) =>
   ((await response.json()) as { error: { code: string; param?: string } }).error;

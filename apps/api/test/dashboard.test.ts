@@ -276,8 +276,36 @@ describe('dashboard sessions', () => {
         })
       ).apiKey.id,
     });
+    const authorized = async () => {
+      const call = client(base, shop.secretKey);
+      const created = await call<{ id: string; client_secret: string }>('paymentIntents.create', {
+        amount: 900,
+        currency: 'eur',
+        capture_method: 'manual',
+      });
+      const confirmed = await client(base, shop.publishableKey)<{ status: string }>(
+        'checkout.paymentIntents.confirm',
+        {
+          client_secret: created.body.client_secret,
+          payment_method_data: {
+            type: 'card',
+            card: {
+              number: '4242424242424242',
+              exp_month: 12,
+              exp_year: new Date().getUTCFullYear() + 5,
+              cvc: '123',
+            },
+          },
+        },
+      );
+      expect(confirmed.body.status).toBe('requires_capture');
+      return { id: created.body.id };
+    };
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
+      ['paymentIntents.detail', 'payments.read', { id: paymentId }, true],
+      ['paymentIntents.capture', 'payments.manage', authorized, false],
+      ['paymentIntents.cancel', 'payments.manage', authorized, false],
       ['apiKeys.list', 'developers.read', {}, true],
       ['apiKeys.create', 'keys.manage', { name: 'matrix' }, false],
       ['apiKeys.roll', 'keys.manage', freshKey, false],

@@ -11,6 +11,7 @@ export type MembershipRole = (typeof ROLES)[number];
 export const PERMISSIONS = {
   'payments.read': 'See payments and refunds',
   'payments.refund': 'Refund payments',
+  'payments.manage': 'Capture and cancel payments',
   'balance.read': 'See balances',
   'events.read': 'See the event log',
   'audit.read': 'See the audit log',
@@ -23,6 +24,7 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
   owner: new Set([
     'payments.read',
     'payments.refund',
+    'payments.manage',
     'balance.read',
     'events.read',
     'audit.read',
@@ -32,6 +34,7 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
   admin: new Set([
     'payments.read',
     'payments.refund',
+    'payments.manage',
     'balance.read',
     'events.read',
     'audit.read',
@@ -41,12 +44,13 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
   developer: new Set([
     'payments.read',
     'payments.refund',
+    'payments.manage',
     'balance.read',
     'events.read',
     'developers.read',
     'keys.manage',
   ]),
-  support: new Set(['payments.read', 'payments.refund', 'events.read']),
+  support: new Set(['payments.read', 'payments.refund', 'payments.manage', 'events.read']),
   analyst: new Set(['payments.read', 'balance.read', 'events.read']),
 };
 

@@ -1,10 +1,14 @@
 import {
+  cancelPaymentIntentInput,
+  capturePaymentIntentInput,
   createRefundInput,
   listEventsInput,
   listRefundsInput,
   retrievePaymentIntentInput,
 } from '@kassa/contracts';
 import {
+  cancelStep,
+  captureStep,
   createRefundStep,
   listEvents,
   listRefunds,
@@ -16,6 +20,7 @@ import {
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { revokeSessions } from '../auth/sign-in.ts';
+import { paymentDetail } from '../dashboard/payment-detail.ts';
 import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
@@ -70,6 +75,22 @@ export const dashboardRouter = router({
           await loadPaymentIntent(ctx.db.pool, ctx.principal, input.id),
           ctx.services.clientSecretKey,
         ),
+      ),
+    /** The payment page: card, fee and net, 3-D Secure, timeline, ledger entries, deliveries. */
+    detail: dashboardProcedureWith('payments.read')
+      .input(retrievePaymentIntentInput)
+      .query(({ ctx, input }) =>
+        paymentDetail(ctx.db.pool, ctx.principal, input.id, ctx.services.clientSecretKey),
+      ),
+    capture: dashboardProcedureWith('payments.manage')
+      .input(capturePaymentIntentInput)
+      .mutation(({ ctx, input }) =>
+        runAcquirerMutation(ctx, 'paymentIntents.capture', input, captureStep(ctx, input)),
+      ),
+    cancel: dashboardProcedureWith('payments.manage')
+      .input(cancelPaymentIntentInput)
+      .mutation(({ ctx, input }) =>
+        runAcquirerMutation(ctx, 'paymentIntents.cancel', input, cancelStep(ctx, input)),
       ),
   }),
   refunds: router({
