@@ -186,7 +186,12 @@ describe('the dashboard payment page', () => {
     expect(sale?.legs).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ account: 'acquirer_receivable', side: 'debit', amount: 1_000 }),
-        expect.objectContaining({ account: 'merchant_pending', side: 'credit', amount: 946 }),
+        expect.objectContaining({
+          account: 'merchant_pending',
+          owner: 'merchant',
+          side: 'credit',
+          amount: 946,
+        }),
         expect.objectContaining({
           account: 'platform_fees',
           owner: 'platform',

@@ -1,6 +1,6 @@
 'use client';
 
-import { Money, StatusBadge } from '@kassa/ui';
+import { Money, StatusBadge, TableScroll } from '@kassa/ui';
 import Link from 'next/link';
 
 export interface PaymentRow {
@@ -39,7 +39,7 @@ export const formatDate = (seconds: number) =>
 
 export function PaymentsTable(props: { payments: PaymentRow[]; caption: string }) {
   return (
-    <div className="table-scroll">
+    <TableScroll label={props.caption}>
       <table className="data-table">
         <caption className="visually-hidden">{props.caption}</caption>
         <thead>
@@ -77,6 +77,6 @@ export function PaymentsTable(props: { payments: PaymentRow[]; caption: string }
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -1,10 +1,13 @@
+import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
 import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
-import { client, TEST_SESSION_SECRET, useApiProcess } from '@kassa/testing';
+import { client, startWebhooksWorker, TEST_SESSION_SECRET, useApiProcess } from '@kassa/testing';
 import {
   axeViolations,
   launchChromium,
@@ -26,6 +29,7 @@ const [dashboardPort, apiPort] = [await freePort(), await freePort()];
 const { db, env } = useApiProcess({ port: apiPort });
 let dashboard: Awaited<ReturnType<typeof startNextApp>>;
 let browser: Browser;
+let worker: Awaited<ReturnType<typeof startWebhooksWorker>>;
 const contexts: BrowserContext[] = [];
 const PASSWORD = 'correct horse battery staple';
 
@@ -43,8 +47,10 @@ beforeAll(async () => {
     }),
     launchChromium(),
   ]);
+  worker = await startWebhooksWorker(db.current);
 }, 180_000);
 afterAll(async () => {
+  await worker?.stop();
   for (const context of contexts) await context.close();
   await browser?.close();
   await dashboard?.stop();
@@ -76,6 +82,41 @@ async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * The merchant's webhook receiver: a real HTTP server that verifies each delivery's signature with
+ * the SDK (constructEvent) and the endpoint's secret, answering 200 only when it is right.
+ */
+async function startReceiver() {
+  const verified: string[] = [];
+  let secret = '';
+  const kassa = new Kassa('sk_test_webhooks_only', { baseUrl: env.base });
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    try {
+      const event = await kassa.webhooks.constructEvent(
+        Buffer.concat(chunks),
+        request.headers['kassa-signature'] as string | undefined,
+        secret,
+      );
+      verified.push(event.type);
+      response.writeHead(200).end();
+    } catch {
+      response.writeHead(400).end();
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
+    verified,
+    useSecret: (value: string) => {
+      secret = value;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** The merchant the signed-in user owns (from the API, as the page's own session call sees it). */
@@ -146,6 +187,14 @@ describe('the merchant dashboard', () => {
     // Listed by their first characters only.
     await page.getByRole('cell', { name: `${secretKey.slice(0, 14)}…` }).waitFor();
     expect(await page.content()).not.toContain(secretKey);
+    // The merchant's server subscribes to payment events with the SDK and the new secret key.
+    const receiver = await startReceiver();
+    const endpoint = await new Kassa(secretKey, { baseUrl: env.base }).webhookEndpoints.create({
+      url: receiver.url,
+      enabled_events: ['payment_intent.succeeded'],
+    });
+    receiver.useSecret(endpoint.secret as string);
+
     const paymentId = await pay(secretKey, publishableKey, 4_200);
     const otherId = await pay(secretKey, publishableKey, 1_500, '5555555555554444');
 
@@ -187,6 +236,30 @@ describe('the merchant dashboard', () => {
     await page.getByRole('button', { name: 'Confirm refund' }).dblclick();
     await page.getByRole('status').getByText('Refunded €12.50').waitFor();
     await page.getByRole('listitem').filter({ hasText: '€12.50' }).waitFor();
+
+    // The payment's page: its card, fee and net, the refund in the timeline and the ledger, and
+    // the signed delivery of payment_intent.succeeded that the receiver verified.
+    await page.getByRole('heading', { name: 'Card' }).waitFor();
+    await page.getByText('Visa •••• 4242').first().waitFor();
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline.getByText('refund.created').waitFor();
+    await timeline.getByText('payment_intent.succeeded').waitFor();
+    const ledger = page.getByRole('region', { name: 'Ledger entries' });
+    await ledger.getByText('Platform: platform fees').first().waitFor();
+    await ledger
+      .getByText(/^refund/)
+      .first()
+      .waitFor();
+    const webhooks = page.getByRole('region', { name: 'Webhook deliveries' });
+    for (;;) {
+      // The worker delivers on its own time: look again until the delivery shows.
+      if ((await webhooks.getByText('HTTP 200').count()) > 0) break;
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    expect(receiver.verified).toContain('payment_intent.succeeded');
+    await webhooks.getByText(receiver.url).waitFor();
+    await receiver.stop();
 
     const { rows } = await db.current.pool.query(
       'SELECT amount, reason FROM refunds WHERE payment_intent_id = $1',

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@kassa/db/testing';
-import { TEST_SECRET_KEY, useApiProcess } from '@kassa/testing';
+import { startWebhooksWorker, useApiProcess } from '@kassa/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kassa } from '../src/index.ts';
 
@@ -15,9 +15,6 @@ import { Kassa } from '../src/index.ts';
 const { db, env, browser } = useApiProcess();
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const receiverPath = fileURLToPath(new URL('../examples/webhook-receiver.ts', import.meta.url));
-const workerPath = fileURLToPath(
-  new URL('../../../apps/workers/src/webhooks/main.ts', import.meta.url),
-);
 const stops: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
@@ -51,26 +48,8 @@ describe('webhooks signed by the platform', () => {
     });
     const received = await startExampleReceiver(endpoint.secret as string, port);
 
-    const worker = spawn(process.execPath, ['--import', tsx, workerPath], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        DATABASE_URL: db.current.url,
-        KASSA_SECRET_KEY: TEST_SECRET_KEY,
-        WEBHOOK_RETRY_BASE_MS: '100',
-        WEBHOOK_MAX_ATTEMPTS: '2',
-        WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    stops.push(async () => {
-      const exited = once(worker, 'exit');
-      worker.kill('SIGTERM');
-      await exited;
-    });
-    const workerLog = createInterface({ input: worker.stdout as NodeJS.ReadableStream });
-    for await (const line of workerLog) if (line.includes('webhooks worker started')) break;
-    worker.stdout?.resume(); // keep draining its logs
+    const worker = await startWebhooksWorker(db.current);
+    stops.push(() => worker.stop());
 
     const payment = await kassa.paymentIntents.create({ amount: 4_200, currency: 'eur' });
     await browser('checkout.paymentIntents.confirm', {

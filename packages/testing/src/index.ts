@@ -8,3 +8,4 @@ export * from './client.ts';
 export * from './constants.ts';
 export * from './database.ts';
 export * from './merchant.ts';
+export * from './webhooks-worker.ts';

@@ -81,3 +81,16 @@ export function ErrorState(props: { title?: string; message: string; requestId?:
     </div>
   );
 }
+
+/**
+ * A wide table's horizontal scroller: on a phone the table scrolls inside it, not the page. It
+ * can take the focus, so a keyboard can scroll it too (WCAG 2.1.1; axe: scrollable-region-focusable).
+ */
+export function TableScroll(props: { label: string; children: ReactNode }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable to scroll by keyboard.
+    <section className="table-scroll" aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </section>
+  );
+}

@@ -12,5 +12,6 @@ export {
   LoadingState,
   Money,
   StatusBadge,
+  TableScroll,
 } from './components.tsx';
 export { currencyExponent, decimalToMinor, formatMoney, minorToDecimal } from './money.ts';

@@ -48,19 +48,22 @@ export async function paymentDetail(
     ),
     // The journal's entries name what they book (data.reference): the payment or a refund.
     db.query<{
+      posting_id: string;
       entry_id: string;
       code: string;
       reference: string;
       created_at: Date;
       account: string;
-      owner: string;
+      owner: 'merchant' | 'platform';
       side: 'debit' | 'credit';
       kind: string;
       amount: string;
       currency: string;
     }>(
-      `SELECT e.id AS entry_id, e.code, le.data->>'reference' AS reference, e.created_at,
-              a.code AS account, a.owner, p.side, p.kind, p.amount::text AS amount, p.currency
+      `SELECT p.id::text AS posting_id, e.id AS entry_id, e.code, le.data->>'reference' AS reference, e.created_at,
+              a.code AS account,
+              CASE WHEN a.owner IN ('platform', 'platform:test') THEN 'platform' ELSE 'merchant' END AS owner,
+              p.side, p.kind, p.amount::text AS amount, p.currency
          FROM ledger_events le
          JOIN ledger_entries e ON e.event_seq = le.seq
          JOIN ledger_postings p ON p.event_seq = le.seq
@@ -97,6 +100,7 @@ export async function paymentDetail(
       reference: string;
       created: number;
       legs: Array<{
+        id: string;
         account: string;
         owner: 'merchant' | 'platform';
         side: string;
@@ -115,8 +119,10 @@ export async function paymentDetail(
       legs: [],
     };
     entry.legs.push({
+      id: p.posting_id,
       account: p.account,
-      owner: p.owner === principal.merchantId ? 'merchant' : 'platform',
+      // The platform's books are `platform` and `platform:test` (the ledger's test book).
+      owner: p.owner,
       side: p.side,
       kind: p.kind,
       amount: Number(p.amount),

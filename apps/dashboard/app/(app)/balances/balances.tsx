@@ -1,6 +1,6 @@
 'use client';
 
-import { EmptyState, ErrorState, LoadingState, Money } from '@kassa/ui';
+import { EmptyState, ErrorState, LoadingState, Money, TableScroll } from '@kassa/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useCan } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
@@ -31,7 +31,7 @@ export function Balances() {
       ) : balance.data.available.length === 0 && balance.data.pending.length === 0 ? (
         <EmptyState title="No balance yet">Captured payments show here.</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="Balances per currency">
           <table className="data-table">
             <caption className="visually-hidden">Balances per currency</caption>
             <thead>
@@ -75,7 +75,7 @@ export function Balances() {
                 ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </>
   );

@@ -1,6 +1,6 @@
 'use client';
 
-import { EmptyState, ErrorState, LoadingState } from '@kassa/ui';
+import { EmptyState, ErrorState, LoadingState, TableScroll } from '@kassa/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { formatDate } from '../../../components/payments-table.tsx';
@@ -225,7 +225,7 @@ export function ApiKeys() {
       ) : keys.data.data.length === 0 ? (
         <EmptyState title={`No ${scope.mode} keys yet`}>Create one below.</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="API keys">
           <table className="data-table">
             <caption className="visually-hidden">API keys</caption>
             <thead>
@@ -273,7 +273,7 @@ export function ApiKeys() {
               })}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {canManage && <CreateKey onRevealed={setRevealed} />}
     </>
