@@ -1,3 +1,4 @@
+import { securityHeaders } from '@kassa/ui/security-headers';
 import { type NextRequest, NextResponse } from 'next/server';
 
 /**
@@ -7,35 +8,16 @@ import { type NextRequest, NextResponse } from 'next/server';
  */
 export function proxy(request: NextRequest) {
   const nonce = btoa(crypto.randomUUID());
-  const development = process.env.NODE_ENV === 'development';
-  const policy = [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
-    `style-src 'self' 'unsafe-inline'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  const { policy, headers } = securityHeaders({
+    nonce,
+    development: process.env.NODE_ENV === 'development',
+    referrerPolicy: 'same-origin',
+    https: request.nextUrl.protocol === 'https:',
+  });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('x-nonce', nonce);
   requestHeaders.set('content-security-policy', policy);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
-  const headers: Record<string, string> = {
-    'content-security-policy': policy,
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
-    'cross-origin-opener-policy': 'same-origin',
-    'cache-control': 'no-store',
-  };
-  if (request.nextUrl.protocol === 'https:') {
-    headers['strict-transport-security'] = 'max-age=63072000; includeSubDomains';
-  }
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;
 }

@@ -1,5 +1,4 @@
 import { PAYMENTS_CSV_COLUMNS } from '@kassa/api';
-import { expiryYearsFrom, systemClock } from '@kassa/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +8,7 @@ import {
   newMerchant,
   startAcquirer,
   startApi,
+  testCard,
   useApiDatabase,
 } from './support.ts';
 
@@ -52,8 +52,7 @@ async function pay(
       {
         client_secret: created.body.client_secret,
         payment_method_data: {
-          type: 'card',
-          card: { number: card.number, cvc: '123', ...expiryYearsFrom(systemClock.now(), 4) },
+          ...testCard(card.number),
           ...(card.email && { billing_details: { email: card.email } }),
         },
       },
@@ -217,14 +216,7 @@ describe('the dashboard payment page', () => {
       );
       await client(base, shop.publishableKey)('checkout.paymentIntents.confirm', {
         client_secret: created.body.client_secret,
-        payment_method_data: {
-          type: 'card',
-          card: {
-            number: '4000056655665556',
-            cvc: '123',
-            ...expiryYearsFrom(systemClock.now(), 4),
-          },
-        },
+        payment_method_data: testCard('4000056655665556'),
       });
       return created.body.id;
     };

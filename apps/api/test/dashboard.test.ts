@@ -12,6 +12,7 @@ import {
   startAcquirer,
   startApi,
   TEST_SESSION_SECRET,
+  testCard,
   useApiDatabase,
 } from './support.ts';
 
@@ -74,15 +75,7 @@ beforeAll(async () => {
           { query: true },
         )
       ).body.client_secret,
-      payment_method_data: {
-        type: 'card',
-        card: {
-          number: '4242424242424242',
-          exp_month: 12,
-          exp_year: new Date().getUTCFullYear() + 5,
-          cvc: '123',
-        },
-      },
+      payment_method_data: testCard(),
     },
   );
   expect(confirmed.body.status).toBe('succeeded');
@@ -287,15 +280,7 @@ describe('dashboard sessions', () => {
         'checkout.paymentIntents.confirm',
         {
           client_secret: created.body.client_secret,
-          payment_method_data: {
-            type: 'card',
-            card: {
-              number: '4242424242424242',
-              exp_month: 12,
-              exp_year: new Date().getUTCFullYear() + 5,
-              cvc: '123',
-            },
-          },
+          payment_method_data: testCard(),
         },
       );
       expect(confirmed.body.status).toBe('requires_capture');

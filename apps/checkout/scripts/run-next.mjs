@@ -1,21 +1,7 @@
-// Runs `next <args>` as a child and ties its life to ours: SIGTERM/SIGINT are passed on, and
-// under `kassa dev` (an IPC channel to the supervisor) a supervisor that goes away, even by
-// SIGKILL, stops Next too. Next's own CLI does not watch that channel.
-import { spawn } from 'node:child_process';
+// `next <args>` for the checkout, stopped with its parent (see @kassa/tooling/run-next.mjs).
 import { createRequire } from 'node:module';
+import { runNext } from '@kassa/tooling/run-next.mjs';
 
-const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
 // The pay page's form script is bundled outside Next (see build-client.mjs).
 if (['dev', 'build'].includes(process.argv[2] ?? '')) await import('./build-client.mjs');
-const child = spawn(process.execPath, [next, ...process.argv.slice(2)], { stdio: 'inherit' });
-const stop = () => {
-  if (child.exitCode === null) child.kill('SIGTERM');
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-if (process.send) {
-  if (!process.connected) stop();
-  process.channel?.unref();
-  process.once('disconnect', stop);
-}
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+runNext(createRequire(import.meta.url).resolve('next/dist/bin/next'), process.argv.slice(2));
