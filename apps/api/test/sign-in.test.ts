@@ -2,6 +2,7 @@ import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SESSION_IDLE_MS, verifyPassword } from
 import { ManualClock } from '@kassa/contracts';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startApi, TEST_SESSION_SECRET, useApiDatabase } from './support.ts';
 
@@ -219,5 +220,111 @@ describe('sessions', () => {
     const b = (await signUp()).body;
     const swapped = await cookieOf({ ...a, session: b.session });
     expect((await whoAmI(swapped)).error).toMatchObject({ code: 'session_invalid' });
+  });
+});
+
+describe('two-factor authentication', () => {
+  /** The code an authenticator app shows for `secret` at the API's clock. */
+  const codeAt = (secret: string, at = clock.now()) =>
+    new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({
+      timestamp: at.getTime(),
+    });
+
+  it('turns on with a first code, then sign-in needs a code; each code and recovery code works once', async () => {
+    await signUp({ email: 'twofactor@example.com' });
+    const right = { email: 'twofactor@example.com', password: 'correct horse battery' };
+    const first = await call<Issued>('auth.signIn', right);
+    const cookie = await cookieOf(first.body);
+    const headers = { cookie };
+
+    const begun = await call<{ secret: string; uri: string }>(
+      'dashboard.twoFactor.begin',
+      {},
+      { headers },
+    );
+    expect(begun.body.uri).toMatch(/^otpauth:\/\/totp\/Kassa:twofactor%40example\.com\?/);
+    expect(
+      (await call('dashboard.twoFactor.enable', { code: '000000' }, { headers })).error,
+    ).toMatchObject({
+      code: 'two_factor_invalid',
+    });
+    const enabled = await call<{ recovery_codes: string[] }>(
+      'dashboard.twoFactor.enable',
+      { code: codeAt(begun.body.secret) },
+      { headers },
+    );
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.recovery_codes).toHaveLength(10);
+    expect(new Set(enabled.body.recovery_codes).size).toBe(10);
+    const { rows } = await db.current.pool.query(
+      'SELECT totp_secret, code_hash FROM users u JOIN recovery_codes r ON r.user_id = u.id WHERE u.id = $1',
+      [first.body.user],
+    );
+    // Neither the secret nor a recovery code is stored as it is.
+    expect(rows).toHaveLength(10);
+    for (const row of rows) {
+      expect(row.totp_secret.toString('latin1')).not.toContain(begun.body.secret);
+      expect(enabled.body.recovery_codes).not.toContain(row.code_hash);
+    }
+
+    const noCode = await call('auth.signIn', right);
+    expect(noCode.status).toBe(401);
+    expect(noCode.error).toMatchObject({ code: 'two_factor_required', param: 'code' });
+    // The code that turned it on was used: not again, even within its 30 seconds.
+    const replayed = await call('auth.signIn', { ...right, code: codeAt(begun.body.secret) });
+    expect(replayed.error).toMatchObject({ code: 'two_factor_invalid' });
+
+    clock.advance(30_000);
+    const code = codeAt(begun.body.secret);
+    // Two sign-ins with the same code at once: one gets in.
+    const both = await Promise.all(
+      [1, 2].map(() => call<Issued>('auth.signIn', { ...right, code })),
+    );
+    expect(both.map((b) => b.status).sort()).toEqual([200, 401]);
+
+    const recovery = enabled.body.recovery_codes[0] as string;
+    const withRecovery = await call<Issued>('auth.signIn', {
+      ...right,
+      code: recovery.toUpperCase(),
+    });
+    expect(withRecovery.status).toBe(200);
+    expect((await call('auth.signIn', { ...right, code: recovery })).error).toMatchObject({
+      code: 'two_factor_invalid',
+    });
+    const status = await call<{ enabled: boolean; recovery_codes_left: number }>(
+      'dashboard.twoFactor.status',
+      {},
+      { query: true, headers: { cookie: await cookieOf(withRecovery.body) } },
+    );
+    expect(status.body).toMatchObject({ enabled: true, recovery_codes_left: 9 });
+
+    // Turning it off takes a current code too.
+    clock.advance(30_000);
+    const later = { cookie: await cookieOf(withRecovery.body) };
+    expect(
+      (await call('dashboard.twoFactor.disable', { code: '123456' }, { headers: later })).status,
+    ).toBe(401);
+    const off = await call(
+      'dashboard.twoFactor.disable',
+      { code: codeAt(begun.body.secret) },
+      { headers: later },
+    );
+    expect(off.body).toEqual({ enabled: false });
+    expect((await call('auth.signIn', right)).status).toBe(200);
+  });
+
+  it('counts wrong codes towards the lockout', async () => {
+    await signUp({ email: 'guesser@example.com' });
+    const right = { email: 'guesser@example.com', password: 'correct horse battery' };
+    const first = await call<Issued>('auth.signIn', right);
+    const headers = { cookie: await cookieOf(first.body) };
+    const begun = await call<{ secret: string }>('dashboard.twoFactor.begin', {}, { headers });
+    await call('dashboard.twoFactor.enable', { code: codeAt(begun.body.secret) }, { headers });
+    for (let i = 0; i < MAX_FAILED_SIGN_INS; i += 1) {
+      expect((await call('auth.signIn', { ...right, code: 'aaaaa-bbbbb' })).status).toBe(401);
+    }
+    clock.advance(30_000);
+    const locked = await call('auth.signIn', { ...right, code: codeAt(begun.body.secret) });
+    expect(locked.error).toMatchObject({ code: 'account_locked' });
   });
 });

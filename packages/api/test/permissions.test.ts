@@ -11,7 +11,9 @@ import {
 } from '../src/index.ts';
 
 /** About the signed-in user themselves, not any merchant: no permission. */
-const SESSION_PROCEDURES = ['dashboard.session', 'dashboard.signOut'];
+const userProcedure = (path: string) =>
+  ['dashboard.session', 'dashboard.signOut'].includes(path) ||
+  path.startsWith('dashboard.twoFactor.');
 
 /** Every dashboard procedure and the permission its meta declares (none: undefined). */
 function dashboardProcedures(): Array<[string, Permission | undefined]> {
@@ -20,7 +22,7 @@ function dashboardProcedures(): Array<[string, Permission | undefined]> {
     { _def: { meta?: { permission?: Permission } } }
   >;
   return Object.entries(procedures)
-    .filter(([path]) => path.startsWith('dashboard.') && !SESSION_PROCEDURES.includes(path))
+    .filter(([path]) => path.startsWith('dashboard.') && !userProcedure(path))
     .map(([path, procedure]) => [path, procedure._def.meta?.permission]);
 }
 

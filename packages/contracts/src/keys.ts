@@ -8,7 +8,12 @@ import { createHash, hkdfSync } from 'node:crypto';
  * HKDF's `info`: part of the derivation, so renaming one changes its key. Add a purpose here
  * rather than reusing another's key.
  */
-export const keyPurposes = ['client_secret', 'webhook_secret', 'request_hash'] as const;
+export const keyPurposes = [
+  'client_secret',
+  'webhook_secret',
+  'request_hash',
+  'two_factor',
+] as const;
 export type KeyPurpose = (typeof keyPurposes)[number];
 
 /** HKDF's salt, fixed and public (RFC 5869 §3.1: a salt need not be secret). */
@@ -38,7 +43,7 @@ export function deriveKey(root: string | Buffer, purpose: KeyPurpose, length = 3
  * SHA-256("<label>:" + root). Only for accepting what an older version issued, while upgrading
  * (KASSA_ACCEPT_PRE_HKDF_KEYS); nothing is ever issued under it.
  */
-const PRE_HKDF_LABELS: Record<KeyPurpose, string> = {
+const PRE_HKDF_LABELS: Partial<Record<KeyPurpose, string>> = {
   client_secret: 'client-secret',
   request_hash: 'request-hash',
   webhook_secret: 'webhook-secret',
@@ -74,6 +79,7 @@ export function earlierKey(
     );
   }
   if (earlier.previousRoot) return deriveKey(earlier.previousRoot, purpose);
-  if (earlier.acceptPreHkdf) return preHkdfKey(root, purpose);
+  // A purpose younger than HKDF (two_factor) never had a key of the old kind.
+  if (earlier.acceptPreHkdf && PRE_HKDF_LABELS[purpose]) return preHkdfKey(root, purpose);
   return undefined;
 }

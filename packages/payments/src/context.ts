@@ -65,6 +65,13 @@ export interface PaymentsServices {
    */
   requestHashKey: Buffer;
   /**
+   * Key of the dashboard's second factors (deriveKey(KASSA_SECRET_KEY, 'two_factor')): it
+   * encrypts each user's TOTP secret (AES-256-GCM) and keys the HMAC of their recovery codes.
+   */
+  twoFactorKey: Buffer;
+  /** The same key under KASSA_SECRET_KEY_PREVIOUS while the root is rotated: still read. */
+  previousTwoFactorKey?: Buffer;
+  /**
    * The same key under KASSA_SECRET_KEY_PREVIOUS while the root is rotated: a retry of a request
    * first made before the rotation still matches its Idempotency-Key's record.
    */

@@ -9,6 +9,8 @@ export type RootSecretKeys = Pick<
   | 'requestHashKey'
   | 'previousRequestHashKey'
   | 'webhookSigner'
+  | 'twoFactorKey'
+  | 'previousTwoFactorKey'
 >;
 
 /**
@@ -28,6 +30,7 @@ export function keysOfRootSecret(
   const earlier: EarlierKeys = { previousRoot, acceptPreHkdf: options.acceptPreHkdf };
   const previousClientSecretKey = earlierKey(root, 'client_secret', earlier);
   const previousRequestHashKey = earlierKey(root, 'request_hash', earlier);
+  const previousTwoFactorKey = earlierKey(root, 'two_factor', earlier);
   return {
     clientSecretKey: deriveKey(root, 'client_secret'),
     requestHashKey: deriveKey(root, 'request_hash'),
@@ -36,6 +39,8 @@ export function keysOfRootSecret(
       earlierKey(root, 'webhook_secret', earlier),
     ),
     ...(previousClientSecretKey && { previousClientSecretKey }),
+    twoFactorKey: deriveKey(root, 'two_factor'),
     ...(previousRequestHashKey && { previousRequestHashKey }),
+    ...(previousTwoFactorKey && { previousTwoFactorKey }),
   };
 }

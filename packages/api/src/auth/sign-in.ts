@@ -11,6 +11,7 @@ import {
   PASSWORD_MIN_LENGTH,
   verifyPassword,
 } from './passwords.ts';
+import { hasSecondFactor, type TwoFactorKeys, verifySecondFactor } from './two-factor.ts';
 
 /**
  * Dashboard sign-up, sign-in and sessions. The dashboard's server (next-auth's credentials
@@ -40,7 +41,12 @@ const password = z
   .max(PASSWORD_MAX_LENGTH);
 
 export const signInInput = z
-  .object({ email, password: z.string().max(PASSWORD_MAX_LENGTH) })
+  .object({
+    email,
+    password: z.string().max(PASSWORD_MAX_LENGTH),
+    /** The second factor, for a user who has one: 6 digits, or a recovery code. */
+    code: z.string().trim().max(32).optional(),
+  })
   .strict();
 export const signUpInput = z
   .object({
@@ -94,6 +100,7 @@ export async function signIn(
   pool: pg.Pool,
   input: z.output<typeof signInInput>,
   origin: SessionOrigin,
+  keys: TwoFactorKeys,
 ): Promise<IssuedSession> {
   const { rows } = await pool.query<{
     id: string;
@@ -112,17 +119,34 @@ export async function signIn(
     });
   }
   const right = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
+  // One atomic step, so concurrent wrong guesses each count.
+  const countFailure = (userId: string) =>
+    pool.query(
+      `UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
+              locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+        WHERE id = $1`,
+      [userId, MAX_FAILED_SIGN_INS, new Date(origin.now.getTime() + LOCKOUT_MS)],
+    );
   if (!user?.password_hash || !right) {
-    if (user) {
-      // One atomic step, so concurrent wrong guesses each count.
-      await pool.query(
-        `UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
-                locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-          WHERE id = $1`,
-        [user.id, MAX_FAILED_SIGN_INS, new Date(origin.now.getTime() + LOCKOUT_MS)],
-      );
-    }
+    if (user) await countFailure(user.id);
     throw credentialsInvalid();
+  }
+  if (await hasSecondFactor(pool, user.id)) {
+    if (!input.code) {
+      throw new KassaApiError({
+        type: 'authentication_error',
+        code: 'two_factor_required',
+        message: 'Enter the code from your authenticator app, or a recovery code.',
+        param: 'code',
+      });
+    }
+    try {
+      await verifySecondFactor(pool, user.id, input.code, origin.now, keys);
+    } catch (error) {
+      // A wrong code counts like a wrong password: the lockout stops guessing codes too.
+      await countFailure(user.id);
+      throw error;
+    }
   }
   const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
   await pool.query(

@@ -21,5 +21,5 @@ export const authRouter = router({
     .mutation(({ ctx, input }) => signUp(ctx.db.pool, input, origin(ctx))),
   signIn: publicProcedure
     .input(signInInput)
-    .mutation(({ ctx, input }) => signIn(ctx.db.pool, input, origin(ctx))),
+    .mutation(({ ctx, input }) => signIn(ctx.db.pool, input, origin(ctx), ctx.services)),
 });

@@ -20,6 +20,12 @@ import {
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { revokeSessions } from '../auth/sign-in.ts';
+import {
+  beginTwoFactor,
+  disableTwoFactor,
+  enableTwoFactor,
+  twoFactorStatus,
+} from '../auth/two-factor.ts';
 import { paymentDetail } from '../dashboard/payment-detail.ts';
 import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
 import { router } from '../init.ts';
@@ -27,6 +33,7 @@ import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
 
 const noInput = z.object({}).strict().optional();
+const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).strict();
 
 /**
  * What the dashboard calls with its user's session cookie, for the merchant in `Kassa-Merchant`.
@@ -61,6 +68,37 @@ export const dashboardRouter = router({
         input?.everywhere ?? false,
       ),
     })),
+  /** The signed-in user's second factor (TOTP and recovery codes): their own, any merchant. */
+  twoFactor: router({
+    status: sessionProcedure
+      .input(noInput)
+      .query(({ ctx }) => twoFactorStatus(ctx.db.pool, ctx.user.id)),
+    begin: sessionProcedure
+      .input(noInput)
+      .mutation(({ ctx }) => beginTwoFactor(ctx.db.pool, ctx.user.id, ctx.services)),
+    enable: sessionProcedure
+      .input(twoFactorCode)
+      .mutation(({ ctx, input }) =>
+        enableTwoFactor(
+          ctx.db.pool,
+          ctx.user.id,
+          input.code,
+          ctx.services.clock.now(),
+          ctx.services,
+        ),
+      ),
+    disable: sessionProcedure
+      .input(twoFactorCode)
+      .mutation(({ ctx, input }) =>
+        disableTwoFactor(
+          ctx.db.pool,
+          ctx.user.id,
+          input.code,
+          ctx.services.clock.now(),
+          ctx.services,
+        ),
+      ),
+  }),
   paymentIntents: router({
     /** The merchant API's list, with the dashboard's filters and each payment's card. */
     list: dashboardProcedureWith('payments.read')
