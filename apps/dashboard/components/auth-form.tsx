@@ -15,6 +15,8 @@ const MESSAGES: Record<string, string> = {
   'parameter_invalid:name': 'Enter your name.',
   'parameter_invalid:business_name': 'Enter the name of your business.',
   session_ended: 'Your session ended. Sign in again.',
+  two_factor_required: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
+  two_factor_invalid: 'That code is not right, or was used already. Wait for the next one.',
   api_unavailable: 'Kassa cannot be reached just now. Try again in a moment.',
 };
 
@@ -26,6 +28,8 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
   const params = useSearchParams();
   const [error, setError] = useState<string | undefined>(params.get('error') ?? undefined);
   const [busy, setBusy] = useState(false);
+  // Once the API asks for a second factor, the form asks for it too (and keeps asking).
+  const [needsCode, setNeedsCode] = useState(false);
   const signingUp = props.intent === 'sign-up';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -49,7 +53,9 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
       return;
     }
     setBusy(false);
-    setError(result?.error ?? 'api_unavailable');
+    const code = result?.error ?? 'api_unavailable';
+    if (code === 'two_factor_required' || code === 'two_factor_invalid') setNeedsCode(true);
+    setError(code);
   }
 
   return (
@@ -90,6 +96,21 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
         <p id="password-hint" className="hint">
           At least 12 characters.
         </p>
+      )}
+      {needsCode && (
+        <>
+          <label htmlFor="code">Authentication code</label>
+          <input
+            id="code"
+            name="code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            maxLength={32}
+            // biome-ignore lint/a11y/noAutofocus: the one field left to fill, just asked for.
+            autoFocus
+          />
+        </>
       )}
       <button type="submit" className="button primary" disabled={busy}>
         {busy ? 'One moment…' : signingUp ? 'Create account' : 'Sign in'}

@@ -15,6 +15,7 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/payments', label: 'Payments' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
   { href: '/developers', label: 'Developers', needs: 'developers.read' },
+  { href: '/account', label: 'Account' },
 ];
 
 /** The cookies the server reads the merchant and mode from (lib/session.ts). */

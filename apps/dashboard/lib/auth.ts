@@ -64,6 +64,7 @@ export function authOptions(): NextAuthOptions {
         credentials: {
           email: { label: 'Email', type: 'email' },
           password: { label: 'Password', type: 'password' },
+          code: { label: 'Authentication code', type: 'text' },
           intent: { type: 'hidden' },
           name: { type: 'text' },
           business_name: { type: 'text' },
@@ -83,7 +84,11 @@ export function authOptions(): NextAuthOptions {
                   },
                   request.headers ?? {},
                 )
-              : await openSession('auth.signIn', { email, password }, request.headers ?? {});
+              : await openSession(
+                  'auth.signIn',
+                  { email, password, ...(credentials.code && { code: credentials.code }) },
+                  request.headers ?? {},
+                );
           return { id: issued.user, email, sid: issued.session } as User;
         },
       }),

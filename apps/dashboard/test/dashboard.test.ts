@@ -16,6 +16,7 @@ import {
   type Viewport,
   viewports,
 } from '@kassa/testing/browser';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -32,6 +33,9 @@ let browser: Browser;
 let worker: Awaited<ReturnType<typeof startWebhooksWorker>>;
 const contexts: BrowserContext[] = [];
 const PASSWORD = 'correct horse battery staple';
+const OWNER = 'owner@shop.example';
+/** The owner's recovery codes, from turning on two-factor: each later sign-in spends one. */
+const recoveryCodes: string[] = [];
 
 beforeAll(async () => {
   [dashboard, browser] = await Promise.all([
@@ -82,6 +86,11 @@ async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  if (email === OWNER && password === PASSWORD && recoveryCodes.length > 0) {
+    // Two-factor is on: the form asks for a code; a recovery code stands in for the app.
+    await page.getByLabel('Authentication code').fill(recoveryCodes.shift() as string);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
 }
 
 /**
@@ -160,9 +169,36 @@ async function pay(
 describe('the merchant dashboard', () => {
   it('signs up, finds a payment, refunds part of it once despite a double click, and sees the refund', async () => {
     const { page, violations } = await newTab();
-    const email = 'owner@shop.example';
+    const email = OWNER;
     await signUp(page, email, 'Espresso & Co');
     await page.getByText('Test mode: you are looking at test data').waitFor();
+
+    // Two-factor on, with the key the page shows, as an authenticator app would read it.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Account' })
+      .click();
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    const key = ((await page.locator('.setup-key').textContent()) ?? '').replaceAll(' ', '');
+    const totp = new TOTP({ secret: Secret.fromBase32(key), digits: 6, period: 30 });
+    await page.getByLabel('Code from the app').fill(totp.generate());
+    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    const codes = page.getByRole('region', { name: 'Your recovery codes' });
+    await codes.getByRole('listitem').first().waitFor();
+    recoveryCodes.push(...(await codes.getByRole('listitem').allTextContents()));
+    expect(recoveryCodes).toHaveLength(10);
+    await codes.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByText('Two-factor authentication is on').waitFor();
+    // From now on a password alone does not sign in.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('Enter the 6-digit code').waitFor();
+    await page.getByLabel('Authentication code').fill(recoveryCodes.shift() as string);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
 
     // The Developers page issues the keys the merchant's server and pages use, each shown once.
     await page
@@ -271,11 +307,11 @@ describe('the merchant dashboard', () => {
 
   it('refuses a wrong password in words, and keeps an analyst from refunding (server and page)', async () => {
     const { page } = await newTab();
-    await signIn(page, 'owner@shop.example', 'not the password at all');
+    await signIn(page, OWNER, 'not the password at all');
     await page.getByRole('alert').getByText('The email or password is not right.').waitFor();
 
     // An analyst of the same merchant, with a password the owner's invitation will set later.
-    const merchantId = await merchantOf('owner@shop.example');
+    const merchantId = await merchantOf(OWNER);
     const { hashPassword } = await import('@kassa/api');
     const analystId = newId('user');
     await db.current.pool.query(
@@ -313,8 +349,8 @@ describe('the merchant dashboard', () => {
   it('signing out everywhere ends the sessions of other browsers on their next request', async () => {
     const first = await newTab();
     const second = await newTab();
-    await signIn(first.page, 'owner@shop.example');
-    await signIn(second.page, 'owner@shop.example');
+    await signIn(first.page, OWNER);
+    await signIn(second.page, OWNER);
     await second.page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     await first.page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     await first.page.getByRole('button', { name: 'Sign out everywhere' }).click();
@@ -324,7 +360,7 @@ describe('the merchant dashboard', () => {
   });
 
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = ['/', '/payments', '/balances', '/developers'];
+    const pages = ['/', '/payments', '/balances', '/developers', '/account'];
     for (const viewport of ['desktop', 'mobile'] as const) {
       const { page } = await newTab(viewport, { bypassCSP: true });
       await page.goto(`${dashboard.url}/sign-in`);
@@ -333,7 +369,7 @@ describe('the merchant dashboard', () => {
       await page.goto(`${dashboard.url}/sign-up`);
       await screenshot(page, screenshotDir, `sign-up-${viewport}`);
       expect(await axeViolations(page), `sign-up ${viewport}`).toEqual([]);
-      await signIn(page, 'owner@shop.example');
+      await signIn(page, OWNER);
       await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
       const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
       for (const path of [...pages, `/payments/${paymentId}`]) {
@@ -360,7 +396,7 @@ describe('the merchant dashboard', () => {
 
   it('reports the first-load JavaScript of the payments page (gzipped)', async () => {
     const { page } = await newTab();
-    await signIn(page, 'owner@shop.example');
+    await signIn(page, OWNER);
     await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     // A fresh context with the same session: nothing cached, every script counted.
     const state = await page.context().storageState();

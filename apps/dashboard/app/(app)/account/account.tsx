@@ -1,0 +1,150 @@
+'use client';
+
+import { ErrorState, LoadingState } from '@kassa/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { formatDate } from '../../../components/payments-table.tsx';
+import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
+
+/** The base32 secret in groups of four, as people type it into an app. */
+const grouped = (secret: string) => secret.match(/.{1,4}/g)?.join(' ') ?? secret;
+
+function RecoveryCodes(props: { codes: string[]; onDone: () => void }) {
+  const headingId = useId();
+  return (
+    <section className="reveal" aria-labelledby={headingId}>
+      <h3 id={headingId}>Your recovery codes</h3>
+      <p>
+        Each one signs you in once if you lose your phone. Keep them somewhere safe.{' '}
+        <strong>They will not be shown again.</strong>
+      </p>
+      <ul className="recovery-codes mono">
+        {props.codes.map((code) => (
+          <li key={code}>{code}</li>
+        ))}
+      </ul>
+      <button type="button" className="button primary" onClick={props.onDone}>
+        I have saved them
+      </button>
+    </section>
+  );
+}
+
+/** Two-factor authentication: set up with an authenticator app, or turn off. */
+function TwoFactor() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const codeId = useId();
+  const status = useQuery(trpc.dashboard.twoFactor.status.queryOptions({}));
+  const [problem, setProblem] = useState<string>();
+  const [codes, setCodes] = useState<string[]>();
+  const onError = (error: unknown) =>
+    setProblem(kassaError(error)?.message ?? 'That did not work.');
+  const refresh = () =>
+    queryClient.invalidateQueries(trpc.dashboard.twoFactor.status.queryFilter());
+  const begin = useMutation(trpc.dashboard.twoFactor.begin.mutationOptions({ onError }));
+  const enable = useMutation(
+    trpc.dashboard.twoFactor.enable.mutationOptions({
+      onSuccess: (result) => {
+        setCodes(result.recovery_codes);
+        begin.reset();
+        void refresh();
+      },
+      onError,
+    }),
+  );
+  const disable = useMutation(
+    trpc.dashboard.twoFactor.disable.mutationOptions({ onSuccess: () => void refresh(), onError }),
+  );
+  const submit = (action: 'enable' | 'disable') => (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setProblem(undefined);
+    const code = String(new FormData(event.currentTarget).get('code') ?? '').trim();
+    (action === 'enable' ? enable : disable).mutate({ code });
+  };
+
+  if (status.isPending) return <LoadingState label="Loading two-factor status…" />;
+  if (status.isError) {
+    return <ErrorState message={kassaError(status.error)?.message ?? status.error.message} />;
+  }
+  return (
+    <>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      {codes && <RecoveryCodes codes={codes} onDone={() => setCodes(undefined)} />}
+      {status.data.enabled ? (
+        <>
+          <p>
+            <strong>Two-factor authentication is on</strong>
+            {status.data.enabled_at && ` since ${formatDate(status.data.enabled_at)}`}.{' '}
+            {status.data.recovery_codes_left} recovery codes left.
+          </p>
+          <form className="inline-form" onSubmit={submit('disable')}>
+            <label htmlFor={codeId}>Code to turn it off</label>
+            <input id={codeId} name="code" autoComplete="one-time-code" required maxLength={32} />
+            <button type="submit" className="button" disabled={disable.isPending}>
+              Turn off two-factor
+            </button>
+          </form>
+        </>
+      ) : begin.data ? (
+        <div className="setup">
+          <p>
+            Add this key to your authenticator app (1Password, Google Authenticator, Authy…), then
+            enter the 6-digit code it shows.
+          </p>
+          <p>
+            Key: <span className="mono setup-key">{grouped(begin.data.secret)}</span>
+          </p>
+          <p>
+            <a href={begin.data.uri}>Open in an authenticator app on this device</a>
+          </p>
+          <form className="inline-form" onSubmit={submit('enable')}>
+            <label htmlFor={codeId}>Code from the app</label>
+            <input
+              id={codeId}
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              maxLength={6}
+            />
+            <button type="submit" className="button primary" disabled={enable.isPending}>
+              Turn on two-factor
+            </button>
+          </form>
+        </div>
+      ) : (
+        <>
+          <p>
+            Two-factor authentication is off. With it on, signing in also takes a code from an app
+            on your phone (PCI DSS 8.4 asks for it for everyone who can see payment data).
+          </p>
+          <button
+            type="button"
+            className="button primary"
+            disabled={begin.isPending}
+            onClick={() => begin.mutate({})}
+          >
+            Set up two-factor
+          </button>
+        </>
+      )}
+    </>
+  );
+}
+
+export function Account() {
+  return (
+    <>
+      <h1>Account</h1>
+      <section aria-labelledby="two-factor-heading">
+        <h2 id="two-factor-heading">Two-factor authentication</h2>
+        <TwoFactor />
+      </section>
+    </>
+  );
+}
