@@ -36,7 +36,7 @@ afterAll(async () => {
 
 async function member(email: string, merchantId: string, role: 'owner' | 'analyst') {
   const user = await dashboardUser(db.current, email, [[merchantId, role]]);
-  return { id: user.id, call: dashboardCaller(base, user.cookie, merchantId) };
+  return { id: user.id, cookie: user.cookie, call: dashboardCaller(base, user.cookie, merchantId) };
 }
 
 const entriesOf = (merchantId: string) =>
@@ -127,6 +127,61 @@ describe('the audit log', () => {
     ]);
     expect(page.body.has_more).toBe(true);
     expect((await analyst.call('auditLog.list', {}, { query: true })).status).toBe(403);
+
+    // Filtered by outcome, action (or its start), actor and object.
+    const actions = async (filters: Record<string, unknown>) =>
+      (
+        await owner.call<{ data: Array<{ action: string; outcome: string }> }>(
+          'auditLog.list',
+          filters,
+          { query: true },
+        )
+      ).body.data.map((e) => `${e.action} ${e.outcome}`);
+    expect(await actions({ outcome: 'failure' })).toEqual([
+      'dashboard.refunds.create failure',
+      'refunds.create failure',
+    ]);
+    expect(await actions({ action: 'dashboard.*' })).toEqual([
+      'dashboard.refunds.create success',
+      'dashboard.refunds.create failure',
+    ]);
+    expect(await actions({ actor: `user:${owner.id}` })).toEqual([
+      'dashboard.refunds.create success',
+    ]);
+    expect(await actions({ object_id: refunded.body.id })).toEqual([
+      'dashboard.refunds.create success',
+    ]);
+    expect(
+      (await owner.call('auditLog.list', { actor: 'somebody' }, { query: true })).error,
+    ).toMatchObject({
+      param: 'actor',
+    });
+
+    // Exported as CSV with the same filters; the export itself is an entry, and analysts may not.
+    const csv = await fetch(
+      `${base}/dashboard/exports/audit-log.csv?${new URLSearchParams({
+        merchant: shop.merchantId,
+        input: JSON.stringify({ outcome: 'failure' }),
+      })}`,
+      { headers: { cookie: owner.cookie } },
+    );
+    expect(csv.status).toBe(200);
+    const lines = (await csv.text()).trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'id,created_utc,actor,action,outcome,error_code,object_id,origin,request_id',
+    );
+    expect(lines.slice(1).map((line) => line.split(',').slice(3, 6).join(' '))).toEqual([
+      'dashboard.refunds.create failure role_insufficient',
+      'refunds.create failure amount_too_large',
+    ]);
+    expect(await actions({ action: 'dashboard.auditLog.export' })).toEqual([
+      'dashboard.auditLog.export success',
+    ]);
+    const notAllowed = await fetch(
+      `${base}/dashboard/exports/audit-log.csv?merchant=${shop.merchantId}`,
+      { headers: { cookie: analyst.cookie } },
+    );
+    expect(notAllowed.status).toBe(403);
     // Another merchant's log holds none of it.
     await client(base, other.secretKey)('paymentIntents.create', { amount: 100, currency: 'eur' });
     expect((await entriesOf(other.merchantId)).map((e) => e.action)).toEqual([

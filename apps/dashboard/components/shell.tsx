@@ -15,6 +15,7 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/payments', label: 'Payments' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
   { href: '/developers', label: 'Developers', needs: 'developers.read' },
+  { href: '/audit-log', label: 'Audit log', needs: 'audit.read' },
   { href: '/account', label: 'Account' },
 ];
 

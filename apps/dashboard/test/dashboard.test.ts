@@ -302,6 +302,20 @@ describe('the merchant dashboard', () => {
       [paymentId],
     );
     expect(rows).toEqual([{ amount: '1250', reason: 'requested_by_customer' }]);
+
+    // The audit log shows who did it: the refund, the keys, the payments the API key made.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Audit log' })
+      .click();
+    await page.getByLabel('Action').fill('dashboard.*');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/action=dashboard/);
+    await page.getByRole('cell', { name: 'dashboard.refunds.create' }).first().waitFor();
+    expect(await page.getByRole('cell', { name: 'dashboard.apiKeys.create' }).count()).toBe(2);
+    expect(
+      await page.getByRole('cell', { name: 'paymentIntents.create', exact: true }).count(),
+    ).toBe(0);
     expect(violations).toEqual([]);
   });
 
@@ -360,7 +374,7 @@ describe('the merchant dashboard', () => {
   });
 
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = ['/', '/payments', '/balances', '/developers', '/account'];
+    const pages = ['/', '/payments', '/balances', '/developers', '/audit-log', '/account'];
     for (const viewport of ['desktop', 'mobile'] as const) {
       const { page } = await newTab(viewport, { bypassCSP: true });
       await page.goto(`${dashboard.url}/sign-in`);

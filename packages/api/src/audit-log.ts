@@ -1,7 +1,29 @@
+import { createdRangeSchema } from '@kassa/contracts';
 import { type AuditLogEntryRecord, query } from '@kassa/db';
 import type { Principal } from '@kassa/payments';
+import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import { z } from 'zod';
+
+const filters = {
+  /** success or failure. */
+  outcome: z.enum(['success', 'failure']).optional(),
+  /** The procedure, e.g. `dashboard.refunds.create`; a trailing `*` takes every one it starts. */
+  action: z
+    .string()
+    .regex(/^[A-Za-z.]{1,100}\*?$/, { error: 'must be a procedure name, or its start and *' })
+    .optional(),
+  /** `user:usr_…` or `key:key_…`. */
+  actor: z
+    .string()
+    .regex(/^(user|key):[A-Za-z0-9_]{1,64}$/, { error: 'must be user:usr_… or key:key_…' })
+    .optional(),
+  object_id: z
+    .string()
+    .regex(/^[a-z]{1,5}_[A-Za-z0-9]{1,64}$/)
+    .optional(),
+  created: createdRangeSchema.optional(),
+};
 
 export const listAuditLogInput = z
   .object({
@@ -11,27 +33,53 @@ export const listAuditLogInput = z
       .string()
       .regex(/^\d{1,19}$/)
       .optional(),
+    ...filters,
   })
   .strict()
   .default({ limit: 20 });
 
+export type AuditLogInput = z.output<typeof listAuditLogInput>;
+
+/** The filters as SQL after `merchant_id = $1 AND livemode = $2`, with their values. */
+function whereOf(input: AuditLogInput): { sql: string; values: unknown[] } {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    parts.push(sql.replaceAll('?', `$${values.length + 2}`));
+  };
+  if (input.starting_after) add('id < ?::bigint', input.starting_after);
+  if (input.outcome) add('outcome = ?', input.outcome);
+  if (input.action?.endsWith('*')) add("action LIKE ? || '%'", input.action.slice(0, -1));
+  else if (input.action) add('action = ?', input.action);
+  if (input.actor) add('actor = ?', input.actor);
+  if (input.object_id) add('object_id = ?', input.object_id);
+  const created = input.created ?? {};
+  if (created.gt !== undefined) add('created_at > to_timestamp(?)', created.gt);
+  if (created.gte !== undefined) add('created_at >= to_timestamp(?)', created.gte);
+  if (created.lt !== undefined) add('created_at < to_timestamp(?)', created.lt);
+  if (created.lte !== undefined) add('created_at <= to_timestamp(?)', created.lte);
+  return { sql: parts.map((p) => ` AND ${p}`).join(''), values };
+}
+
 type Entry = Omit<AuditLogEntryRecord, 'id'> & { id: bigint };
 
-/** The merchant's audit log in the principal's mode, newest first, a page at a time. */
+/** The merchant's audit log in the principal's mode, newest first, filtered, a page at a time. */
 export async function listAuditLog(
   pool: pg.Pool,
   principal: Principal,
   input: z.output<typeof listAuditLogInput>,
 ) {
+  const where = whereOf(input);
   const rows = await query<Entry>(
     pool,
     `SELECT id, merchant_id, livemode, actor, action, outcome, error_code, object_id,
             host(origin) AS origin, request_id, created_at
        FROM audit_log
-      WHERE merchant_id = $1 AND livemode = $2 AND ($3::bigint IS NULL OR id < $3::bigint)
+      WHERE merchant_id = $1 AND livemode = $2${where.sql}
       ORDER BY id DESC
-      LIMIT $4`,
-    [principal.merchantId, principal.livemode, input.starting_after ?? null, input.limit + 1],
+      LIMIT $${where.values.length + 3}`,
+    [principal.merchantId, principal.livemode, ...where.values, input.limit + 1],
   );
   return {
     object: 'list' as const,
@@ -50,4 +98,49 @@ export async function listAuditLog(
       created: Math.floor(row.created_at.getTime() / 1000),
     })),
   };
+}
+
+export const AUDIT_LOG_CSV_COLUMNS = [
+  'id',
+  'created_utc',
+  'actor',
+  'action',
+  'outcome',
+  'error_code',
+  'object_id',
+  'origin',
+  'request_id',
+] as const;
+
+/** The filtered audit log as CSV, newest first, read 100 entries at a time (never all at once). */
+export async function* auditLogCsv(
+  pool: pg.Pool,
+  principal: Principal,
+  input: AuditLogInput,
+): AsyncGenerator<string> {
+  yield stringify([[...AUDIT_LOG_CSV_COLUMNS]]);
+  let after: string | undefined;
+  for (;;) {
+    const page = await listAuditLog(pool, principal, {
+      ...input,
+      limit: 100,
+      ...(after && { starting_after: after }),
+    });
+    if (page.data.length === 0) return;
+    yield stringify(
+      page.data.map((e) => [
+        e.id,
+        new Date(e.created * 1000).toISOString(),
+        e.actor,
+        e.action,
+        e.outcome,
+        e.error_code ?? '',
+        e.object_id ?? '',
+        e.origin ?? '',
+        e.request_id,
+      ]),
+    );
+    if (!page.has_more) return;
+    after = page.data.at(-1)?.id;
+  }
 }

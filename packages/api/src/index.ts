@@ -2,6 +2,7 @@
 // called by the SDK, the checkout and the dashboard (whose tRPC client takes AppRouter's type).
 
 export { recordAudit } from './audit.ts';
+export { AUDIT_LOG_CSV_COLUMNS, auditLogCsv, listAuditLogInput } from './audit-log.ts';
 export { sessionToken } from './auth/dashboard-session.ts';
 export { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './auth/passwords.ts';
 export {
