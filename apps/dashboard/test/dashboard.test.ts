@@ -311,11 +311,13 @@ describe('the merchant dashboard', () => {
     await page.getByLabel('Action').fill('dashboard.*');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/action=dashboard/);
+    // The filtered page replaces the unfiltered one (shown meanwhile): the API's own calls go.
+    await page
+      .getByRole('cell', { name: 'paymentIntents.create', exact: true })
+      .first()
+      .waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'dashboard.refunds.create' }).first().waitFor();
     expect(await page.getByRole('cell', { name: 'dashboard.apiKeys.create' }).count()).toBe(2);
-    expect(
-      await page.getByRole('cell', { name: 'paymentIntents.create', exact: true }).count(),
-    ).toBe(0);
     expect(violations).toEqual([]);
   });
 
