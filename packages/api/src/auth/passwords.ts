@@ -2,10 +2,10 @@ import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:c
 
 /**
  * Dashboard passwords, hashed with scrypt from node:crypto (no native addon to build) at the
- * cost OWASP's password storage guidance gives for scrypt: N = 2^17, r = 8, p = 1 (128 MiB,
- * about a quarter of a second here). The hash is a PHC string that carries its parameters, so
- * raising the cost later still verifies the old hashes (and `needsRehash` says to upgrade them
- * at the next sign-in).
+ * cost OWASP's password storage guidance gives for scrypt: N = 2^17, r = 8, p = 1 (128 MiB of
+ * memory per hash). The hash is a PHC string that carries its parameters, so raising the cost
+ * later still verifies the old hashes (and `needsRehash` says to upgrade them at the next
+ * sign-in).
  */
 export interface ScryptCost {
   /** log2 of N, the CPU and memory cost. */
@@ -18,7 +18,7 @@ export const PASSWORD_COST: ScryptCost = { ln: 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
-/** Passwords are 10 to 200 characters (NIST SP 800-63B: at least 8; PCI DSS 8.3.6: 12 → 10+). */
+/** Passwords are 12 to 200 characters (PCI DSS 8.3.6: at least 12). */
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 200;
 
