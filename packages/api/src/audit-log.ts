@@ -1,9 +1,9 @@
 import { createdRangeSchema } from '@kassa/contracts';
 import { type AuditLogEntryRecord, query } from '@kassa/db';
 import type { Principal } from '@kassa/payments';
-import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import { z } from 'zod';
+import { pagedCsv } from './csv.ts';
 
 const filters = {
   /** success or failure. */
@@ -113,34 +113,29 @@ export const AUDIT_LOG_CSV_COLUMNS = [
 ] as const;
 
 /** The filtered audit log as CSV, newest first, read 100 entries at a time (never all at once). */
-export async function* auditLogCsv(
+export function auditLogCsv(
   pool: pg.Pool,
   principal: Principal,
   input: AuditLogInput,
 ): AsyncGenerator<string> {
-  yield stringify([[...AUDIT_LOG_CSV_COLUMNS]]);
-  let after: string | undefined;
-  for (;;) {
-    const page = await listAuditLog(pool, principal, {
-      ...input,
-      limit: 100,
-      ...(after && { starting_after: after }),
-    });
-    if (page.data.length === 0) return;
-    yield stringify(
-      page.data.map((e) => [
-        e.id,
-        new Date(e.created * 1000).toISOString(),
-        e.actor,
-        e.action,
-        e.outcome,
-        e.error_code ?? '',
-        e.object_id ?? '',
-        e.origin ?? '',
-        e.request_id,
-      ]),
-    );
-    if (!page.has_more) return;
-    after = page.data.at(-1)?.id;
-  }
+  return pagedCsv(
+    AUDIT_LOG_CSV_COLUMNS,
+    (after) =>
+      listAuditLog(pool, principal, {
+        ...input,
+        limit: 100,
+        ...(after && { starting_after: after }),
+      }),
+    (e) => [
+      e.id,
+      new Date(e.created * 1000).toISOString(),
+      e.actor,
+      e.action,
+      e.outcome,
+      e.error_code ?? '',
+      e.object_id ?? '',
+      e.origin ?? '',
+      e.request_id,
+    ],
+  );
 }

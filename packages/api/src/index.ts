@@ -27,7 +27,13 @@ export {
   listDashboardPayments,
 } from './dashboard/payments.ts';
 export { PAYMENTS_CSV_COLUMNS, paymentsCsv } from './dashboard/payments-csv.ts';
-export { type Context, contextFactory, type RequestInfo, toTrpcError } from './init.ts';
+export {
+  type Context,
+  contextFactory,
+  type RequestInfo,
+  toTrpcError,
+  validationIssue,
+} from './init.ts';
 export {
   checkoutProcedure,
   type DashboardPrincipal,

@@ -51,7 +51,7 @@ export function contextFactory(services: PaymentsServices) {
 }
 
 /** The first issue of a failed input validation, as a dotted parameter name. */
-function validationIssue(cause: unknown): { param?: string; message: string } | undefined {
+export function validationIssue(cause: unknown): { param?: string; message: string } | undefined {
   const issues = (
     cause as { issues?: Array<{ path?: PropertyKey[]; message: string }> } | undefined
   )?.issues;

@@ -10,6 +10,7 @@ import {
   type Permission,
   paymentsCsv,
   recordAudit,
+  validationIssue,
 } from '@kassa/api';
 import { KassaApiError, type PaymentsServices } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
@@ -63,13 +64,13 @@ function inputOf<Schema extends z.ZodType>(schema: Schema, text: string | undefi
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    const param = issue?.path.map(String).join('.') || 'input';
+    // Named as the tRPC procedures name a bad parameter (the error formatter's validationIssue).
+    const issue = validationIssue(parsed.error);
     throw new KassaApiError({
       type: 'invalid_request_error',
       code: 'parameter_invalid',
-      message: `Invalid ${param}: ${issue?.message ?? 'not valid'}`,
-      param,
+      message: issue?.message ?? 'input is not valid.',
+      param: issue?.param ?? 'input',
     });
   }
   return parsed.data as z.output<Schema>;

@@ -11,7 +11,7 @@ import {
   PASSWORD_MIN_LENGTH,
   verifyPassword,
 } from './passwords.ts';
-import { hasSecondFactor, type TwoFactorKeys, verifySecondFactor } from './two-factor.ts';
+import { type TwoFactorKeys, verifySecondFactor } from './two-factor.ts';
 
 /**
  * Dashboard sign-up, sign-in and sessions. The dashboard's server (next-auth's credentials
@@ -106,8 +106,11 @@ export async function signIn(
     id: string;
     password_hash: string | null;
     locked: boolean;
+    two_factor: boolean;
   }>(
-    'SELECT id, password_hash, coalesce(locked_until > $2, false) AS locked FROM users WHERE email = $1',
+    `SELECT id, password_hash, coalesce(locked_until > $2, false) AS locked,
+            totp_secret IS NOT NULL AS two_factor
+       FROM users WHERE email = $1`,
     [input.email, origin.now],
   );
   const user = rows[0];
@@ -131,7 +134,7 @@ export async function signIn(
     if (user) await countFailure(user.id);
     throw credentialsInvalid();
   }
-  if (await hasSecondFactor(pool, user.id)) {
+  if (user.two_factor) {
     if (!input.code) {
       throw new KassaApiError({
         type: 'authentication_error',

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { withTransaction } from '@kassa/db';
 import { KassaApiError } from '@kassa/payments';
 import { Secret, TOTP } from 'otpauth';
 import type pg from 'pg';
@@ -87,7 +88,7 @@ interface FactorRow {
   totp_enabled_at: Date | null;
 }
 
-async function factorRow(db: pg.Pool | pg.PoolClient, userId: string): Promise<FactorRow> {
+async function factorRow(db: pg.Pool, userId: string): Promise<FactorRow> {
   const { rows } = await db.query<FactorRow>(
     'SELECT email, totp_secret, totp_pending_secret, totp_enabled_at FROM users WHERE id = $1',
     [userId],
@@ -163,29 +164,21 @@ export async function enableTwoFactor(
   const step = matchingStep(secret, row.email, code.trim(), now);
   if (step === undefined) throw invalidCode();
   const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const { rowCount } = await client.query(
+  await withTransaction(pool, async (tx) => {
+    const { rowCount } = await tx.query(
       `UPDATE users SET totp_secret = $2, totp_pending_secret = NULL, totp_enabled_at = $3,
               totp_last_step = $4
         WHERE id = $1 AND totp_pending_secret = $5`,
       [userId, encrypt(keys.twoFactorKey, secret), now, step, row.totp_pending_secret],
     );
     if (rowCount !== 1) throw invalidCode(); // another setup began meanwhile
-    await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
-    await client.query(
+    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+    await tx.query(
       `INSERT INTO recovery_codes (user_id, code_hash, created_at)
        SELECT $1, unnest($2::text[]), $3`,
       [userId, codes.map((c) => recoveryHash(keys, c)), now],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return { enabled: true, recovery_codes: codes };
 }
 
@@ -235,20 +228,13 @@ export async function disableTwoFactor(
   keys: TwoFactorKeys,
 ) {
   await verifySecondFactor(pool, userId, code, now, keys);
-  await pool.query(
-    `UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_enabled_at = NULL,
-            totp_last_step = NULL WHERE id = $1`,
-    [userId],
-  );
-  await pool.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+  await withTransaction(pool, async (tx) => {
+    await tx.query(
+      `UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_enabled_at = NULL,
+              totp_last_step = NULL WHERE id = $1`,
+      [userId],
+    );
+    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+  });
   return { enabled: false };
-}
-
-/** Whether the user must give a second factor to sign in. */
-export async function hasSecondFactor(pool: pg.Pool, userId: string): Promise<boolean> {
-  const { rows } = await pool.query(
-    'SELECT 1 FROM users WHERE id = $1 AND totp_secret IS NOT NULL',
-    [userId],
-  );
-  return rows.length > 0;
 }

@@ -1,7 +1,7 @@
 import { minorToDecimal } from '@kassa/contracts';
 import type { Queryable } from '@kassa/db';
 import type { Principal } from '@kassa/payments';
-import { stringify } from 'csv-stringify/sync';
+import { pagedCsv } from '../csv.ts';
 import { type DashboardPaymentsInput, listDashboardPayments } from './payments.ts';
 
 /** The columns of the payments export, in order. */
@@ -33,40 +33,33 @@ const neutral = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : v
  * the caller chunk by chunk, never built in memory. Amounts are decimals in the currency's
  * exponent; times are ISO 8601 UTC. Cards appear as brand and last 4 only.
  */
-export async function* paymentsCsv(
+export function paymentsCsv(
   db: Queryable,
   principal: Principal,
   filters: DashboardPaymentsInput,
   clientSecretKey: Buffer,
 ): AsyncGenerator<string> {
-  yield stringify([[...PAYMENTS_CSV_COLUMNS]]);
-  let after: string | undefined;
-  for (;;) {
-    const { starting_after: _, ending_before: __, ...rest } = filters;
-    const page = await listDashboardPayments(
-      db,
-      principal,
-      { ...rest, limit: BATCH, ...(after && { starting_after: after }) },
-      clientSecretKey,
-    );
-    if (page.data.length === 0) return;
-    yield stringify(
-      page.data.map((p) => {
-        return [
-          p.id,
-          new Date(p.created * 1000).toISOString(),
-          minorToDecimal(p.amount, p.currency),
-          minorToDecimal(p.amount_received, p.currency),
-          p.currency.toUpperCase(),
-          p.status,
-          p.card?.brand ?? '',
-          p.card?.last4 ?? '',
-          neutral(p.customer_email ?? ''),
-          neutral(p.description ?? ''),
-        ];
-      }),
-    );
-    if (!page.has_more) return;
-    after = page.data.at(-1)?.id;
-  }
+  const { starting_after: _, ending_before: __, ...rest } = filters;
+  return pagedCsv(
+    PAYMENTS_CSV_COLUMNS,
+    (after) =>
+      listDashboardPayments(
+        db,
+        principal,
+        { ...rest, limit: BATCH, ...(after && { starting_after: after }) },
+        clientSecretKey,
+      ),
+    (p) => [
+      p.id,
+      new Date(p.created * 1000).toISOString(),
+      minorToDecimal(p.amount, p.currency),
+      minorToDecimal(p.amount_received, p.currency),
+      p.currency.toUpperCase(),
+      p.status,
+      p.card?.brand ?? '',
+      p.card?.last4 ?? '',
+      neutral(p.customer_email ?? ''),
+      neutral(p.description ?? ''),
+    ],
+  );
 }
