@@ -1,3 +1,4 @@
+import { SmtpMailer } from '@kassa/api';
 import {
   apiVariables,
   eventBusSettings,
@@ -64,12 +65,19 @@ const app = await buildApiServer({
   }),
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
   checkoutUrl: config.CHECKOUT_URL,
+  dashboardUrl: config.DASHBOARD_URL,
+  ...(config.SMTP_URL && { mailer: new SmtpMailer(config.SMTP_URL, config.MAIL_FROM) }),
   background: true,
   bus,
   rateLimit: config.API_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
   cardTesting: cardTestingLimits(config),
 });
+if (!config.SMTP_URL && config.NODE_ENV === 'production') {
+  app.log.warn(
+    'SMTP_URL is not set: invitation and password reset emails are written to this log, not sent',
+  );
+}
 // After the last request: the pool first, then the embedded server if this process owns it.
 app.addHook('onClose', async () => {
   await bus.close();

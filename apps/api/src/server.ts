@@ -1,4 +1,11 @@
-import { type AppRouter, appRouter, contextFactory } from '@kassa/api';
+import {
+  type ApiServices,
+  type AppRouter,
+  appRouter,
+  contextFactory,
+  LogMailer,
+  type Mailer,
+} from '@kassa/api';
 import type { Config } from '@kassa/config';
 import { type Clock, systemClock } from '@kassa/contracts';
 import type { DatabaseClients, MigrationFile } from '@kassa/db';
@@ -44,6 +51,13 @@ export interface ApiServerOptions {
   publicUrl: string;
   /** Where the hosted checkout runs (CHECKOUT_URL): checkout sessions' `url` points there. */
   checkoutUrl?: string;
+  /** Where the dashboard runs (DASHBOARD_URL): the links of the emails it sends point there. */
+  dashboardUrl?: string;
+  /**
+   * Sends the dashboard's emails (SmtpMailer over SMTP_URL); by default each is written to the
+   * log (development). Closed with the server.
+   */
+  mailer?: Mailer;
   /** Run the sealer and the sweeps in this process (the API process does; most tests do not). */
   background?: boolean;
   /**
@@ -145,7 +159,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   registerHealthRoutes(app, options.db, options.migrations ?? (await readMigrations()));
 
-  const services: PaymentsServices = {
+  const services: ApiServices = {
     db: options.db,
     clock: options.clock ?? systemClock,
     ...keysOfRootSecret(options.secretKey, options.previousSecretKey, {
@@ -165,7 +179,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     checkoutUrl: (options.checkoutUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
     accounts: new AccountCache(),
     sessionSecret: options.sessionSecret,
+    mailer: options.mailer ?? new LogMailer(app.log),
+    dashboardUrl: (options.dashboardUrl ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
   };
+  app.addHook('onClose', async () => services.mailer.close?.());
   app.decorate('kassaServices', services);
   await registerCheckoutCors(app, services.checkoutUrl);
   await registerRateLimit(app, options.rateLimit ?? 200);
@@ -217,6 +234,6 @@ function isLevelAndStream(
 declare module 'fastify' {
   interface FastifyInstance {
     /** The API's services (database, vault, acquirer client…), for jobs and tests. */
-    kassaServices: PaymentsServices;
+    kassaServices: ApiServices;
   }
 }

@@ -1,4 +1,5 @@
 import { appRouter, type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
+import { newId } from '@kassa/contracts';
 import { issueApiKey } from '@kassa/db';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
@@ -286,6 +287,27 @@ describe('dashboard sessions', () => {
       expect(confirmed.body.status).toBe('requires_capture');
       return { id: created.body.id };
     };
+    let members = 0;
+    const freshMember = async () => {
+      members += 1;
+      const userId = await newUser(`matrix-member-${members}@example.com`, [
+        [shop.merchantId, 'analyst'],
+      ]);
+      const membership = await db.current.prisma.membership.findFirstOrThrow({
+        where: { userId, merchantId: shop.merchantId },
+      });
+      return { id: membership.id };
+    };
+    const freshInvitation = async () => {
+      members += 1;
+      const id = newId('invitation');
+      await db.current.pool.query(
+        `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, 'analyst', $4, now(), now() + interval '1 day')`,
+        [id, shop.merchantId, `matrix-invitee-${members}@example.com`, `hash-${id}`],
+      );
+      return { id };
+    };
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
       ['paymentIntents.detail', 'payments.read', { id: paymentId }, true],
@@ -301,6 +323,22 @@ describe('dashboard sessions', () => {
       ['balance.retrieve', 'balance.read', {}, true],
       ['auditLog.list', 'audit.read', {}, true],
       ['events.list', 'events.read', {}, true],
+      ['team.list', 'team.read', {}, true],
+      [
+        'team.invite',
+        'team.manage',
+        { email: 'matrix-invitee@example.com', role: 'analyst' },
+        false,
+      ],
+      ['team.revokeInvitation', 'team.manage', freshInvitation, false],
+      [
+        'team.updateRole',
+        'team.manage',
+        async () => ({ ...(await freshMember()), role: 'support' }),
+        false,
+      ],
+      ['team.remove', 'team.manage', freshMember, false],
+      ['team.requireTwoFactor', 'team.security', { required: false }, false],
     ];
     const outcomes: string[] = [];
     for (const role of ROLES) {

@@ -69,7 +69,12 @@ describe('sign-up', () => {
     }>('dashboard.session', {}, { query: true, headers: { cookie: await cookieOf(issued) } });
     expect(session.body.user.email).toBe('new.owner@example.com');
     expect(session.body.memberships).toEqual([
-      { merchant: issued.merchant, merchant_name: expect.stringMatching(/^Shop /), role: 'owner' },
+      {
+        merchant: issued.merchant,
+        merchant_name: expect.stringMatching(/^Shop /),
+        role: 'owner',
+        require_two_factor: false,
+      },
     ]);
 
     const { rows } = await db.current.pool.query('SELECT password_hash FROM users WHERE id = $1', [

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { MembershipRole } from '@kassa/api';
+import { type MembershipRole, SmtpMailer } from '@kassa/api';
 import { type Clock, newId } from '@kassa/contracts';
 import type { TestDatabase } from '@kassa/db/testing';
 import {
@@ -71,6 +71,8 @@ export async function startApi(
     cardTesting?: CardTestingLimits;
     /** The live connector (a second simulator in tests); without it live payments are refused. */
     liveAcquirer?: Partial<AcquirerClientOptions> & { url: string };
+    /** An SMTP server (startSmtpServer) the dashboard's emails go to; else they are logged. */
+    smtpUrl?: string;
   } = {},
 ): Promise<{ app: FastifyInstance; base: string; logs: string[] }> {
   const logs: string[] = [];
@@ -98,6 +100,10 @@ export async function startApi(
     acceptPreHkdfKeys: options.acceptPreHkdfKeys,
     trustProxy: options.trustProxy,
     cardTesting: options.cardTesting,
+    dashboardUrl: 'http://127.0.0.1:3001',
+    ...(options.smtpUrl && {
+      mailer: new SmtpMailer(options.smtpUrl, 'Kassa <no-reply@kassa.test>'),
+    }),
     ...(options.liveAcquirer && {
       liveAcquirer: testServices({ clock: options.clock, ...options.liveAcquirer }).acquirer,
     }),

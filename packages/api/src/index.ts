@@ -28,12 +28,14 @@ export {
 } from './dashboard/payments.ts';
 export { PAYMENTS_CSV_COLUMNS, paymentsCsv } from './dashboard/payments-csv.ts';
 export {
+  type ApiServices,
   type Context,
   contextFactory,
   type RequestInfo,
   toTrpcError,
   validationIssue,
 } from './init.ts';
+export { LogMailer, type Mailer, type MailMessage, SmtpMailer } from './mail.ts';
 export {
   checkoutProcedure,
   type DashboardPrincipal,

@@ -4,6 +4,15 @@ import type { DatabaseClients } from '@kassa/db';
 import { KassaApiError, type Logger, type PaymentsServices } from '@kassa/payments';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from './auth/permissions.ts';
+import type { Mailer } from './mail.ts';
+
+/** The payments domain's services, and what the dashboard's chain needs besides. */
+export interface ApiServices extends PaymentsServices {
+  /** Sends the dashboard's emails (invitations, password resets): SMTP, or the log in development. */
+  mailer: Mailer;
+  /** Where the dashboard runs (DASHBOARD_URL): the links in its emails point there. */
+  dashboardUrl: string;
+}
 
 /** What every procedure sees; the middleware chains add who is calling (the principal). */
 export interface Context {
@@ -11,7 +20,7 @@ export interface Context {
   log: Logger;
   headers: IncomingHttpHeaders;
   setHeader: (name: string, value: string) => void;
-  services: PaymentsServices;
+  services: ApiServices;
   db: DatabaseClients;
   /** The parts of the request the domain reads, adapted (see DomainContext). */
   idempotencyKey?: string | readonly string[];
@@ -35,7 +44,7 @@ export interface RequestInfo {
  * The tRPC context of a request: what the procedures read (headers for keys and cookies) and
  * what the domain's context needs, adapted from HTTP here so that the domain knows none of it.
  */
-export function contextFactory(services: PaymentsServices) {
+export function contextFactory(services: ApiServices) {
   return (request: RequestInfo): Context => {
     const traceparent = request.headers.traceparent;
     return {

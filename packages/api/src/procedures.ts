@@ -188,7 +188,7 @@ const header = (ctx: Context, name: string) => {
  * user may belong to several, and a custom header cannot be sent cross-site without a CORS
  * preflight the API never grants, which keeps cookie-authenticated mutations safe from CSRF.
  * `Kassa-Mode` is `test` (default) or `live`. A merchant the user does not belong to is a 403
- * whether it exists or not.
+ * whether it exists or not; a merchant that requires two-factor refuses members without it.
  */
 function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPrincipal {
   const { user } = ctx;
@@ -216,6 +216,14 @@ function membershipPrincipal(ctx: Context & { user: SessionUser }): DashboardPri
       type: 'permission_error',
       code: 'not_a_member',
       message: 'You are not a member of this merchant.',
+      param: 'Kassa-Merchant',
+    });
+  }
+  if (membership.requireTwoFactor && !user.twoFactor) {
+    throw new KassaApiError({
+      type: 'permission_error',
+      code: 'two_factor_setup_required',
+      message: `${membership.merchantName} requires two-factor authentication of its team: turn it on in your account first.`,
       param: 'Kassa-Merchant',
     });
   }

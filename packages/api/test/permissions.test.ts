@@ -45,7 +45,10 @@ it('the matrix keeps least privilege: only some roles refund, an analyst only re
     'payments.read',
     'balance.read',
     'events.read',
+    'team.read',
   ]);
+  expect(ROLES.filter((role) => may(role, 'team.manage'))).toEqual(['owner', 'admin']);
+  expect(ROLES.filter((role) => may(role, 'team.security'))).toEqual(['owner']);
 });
 
 /** A markdown table's rows as trimmed cells (the header and separator rows dropped). */

@@ -243,6 +243,20 @@ export const variables = {
     expected: 'an http:// or https:// URL, e.g. https://dashboard.example.com',
     example: '# DASHBOARD_URL=http://127.0.0.1:3001',
   }),
+  SMTP_URL: variable({
+    schema: z.url({ protocol: /^smtps?$/ }).optional(),
+    description:
+      'The SMTP server dashboard emails (team invitations, password resets) are sent through, as nodemailer reads it: `smtps://user:pass@host:465`, or `smtp://…:587` (STARTTLS when offered; add `?requireTLS=true` to insist). Unset: the API writes each email, links included, to its log instead (development only: the links are credentials). The API warns at start when unset in production.',
+    expected: 'an smtp:// or smtps:// URL',
+    example: '# SMTP_URL=smtps://kassa:password@smtp.example.com:465',
+    secret: true,
+  }),
+  MAIL_FROM: variable({
+    schema: z.string().min(3).max(200).default('Kassa <no-reply@kassa.localhost>'),
+    description: 'The From of the emails the dashboard sends.',
+    expected: 'an address, optionally with a name: `Kassa <no-reply@example.com>`',
+    example: '# MAIL_FROM=Kassa <no-reply@kassa.localhost>',
+  }),
   ACQUIRER_URL: variable({
     schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4100'),
     description:

@@ -22,6 +22,8 @@ export const idPrefixes = {
   webhookEndpoint: 'we',
   webhookDelivery: 'whd',
   checkoutSession: 'cs',
+  invitation: 'inv',
+  passwordReset: 'pwr',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

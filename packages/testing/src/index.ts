@@ -8,4 +8,5 @@ export * from './client.ts';
 export * from './constants.ts';
 export * from './database.ts';
 export * from './merchant.ts';
+export * from './smtp.ts';
 export * from './webhooks-worker.ts';

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import {
+  type ApiServices,
   auditLogCsv,
   type Context,
   contextFactory,
@@ -84,7 +85,7 @@ function inputOf<Schema extends z.ZodType>(schema: Schema, text: string | undefi
  * `?merchant=` (a download link cannot send the Kassa-Merchant header); the file goes only to the
  * user's own browser.
  */
-export function registerDashboardExports(app: FastifyInstance, services: PaymentsServices) {
+export function registerDashboardExports(app: FastifyInstance, services: ApiServices) {
   const createContext = contextFactory(services);
   for (const csv of EXPORTS) {
     app.get<{ Querystring: { input?: string; merchant?: string; mode?: string } }>(

@@ -66,7 +66,15 @@ export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
-  memberships: Array<{ merchantId: string; merchantName: string; role: MembershipRole }>;
+  /** Whether they have two-factor authentication on. */
+  twoFactor: boolean;
+  memberships: Array<{
+    merchantId: string;
+    merchantName: string;
+    role: MembershipRole;
+    /** The merchant's owner requires two-factor of every member. */
+    requireTwoFactor: boolean;
+  }>;
 }
 
 /** The user and every merchant they belong to (oldest membership first). */
@@ -78,11 +86,14 @@ export async function loadSessionUser(
     id: string;
     email: string;
     name: string | null;
+    two_factor: boolean;
     merchant_id: string | null;
     merchant_name: string | null;
     role: MembershipRole | null;
+    require_two_factor: boolean | null;
   }>(
-    `SELECT u.id, u.email, u.name, m.merchant_id, mc.name AS merchant_name, m.role
+    `SELECT u.id, u.email, u.name, u.totp_secret IS NOT NULL AS two_factor, m.merchant_id,
+            mc.name AS merchant_name, m.role, mc.require_two_factor
        FROM users u
        LEFT JOIN memberships m ON m.user_id = u.id
        LEFT JOIN merchants mc ON mc.id = m.merchant_id
@@ -96,9 +107,17 @@ export async function loadSessionUser(
     id: first.id,
     email: first.email,
     name: first.name,
+    twoFactor: first.two_factor,
     memberships: rows.flatMap((r) =>
       r.merchant_id && r.role
-        ? [{ merchantId: r.merchant_id, merchantName: r.merchant_name ?? '', role: r.role }]
+        ? [
+            {
+              merchantId: r.merchant_id,
+              merchantName: r.merchant_name ?? '',
+              role: r.role,
+              requireTwoFactor: r.require_two_factor === true,
+            },
+          ]
         : [],
     ),
   };

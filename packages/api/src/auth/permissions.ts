@@ -17,6 +17,9 @@ export const PERMISSIONS = {
   'audit.read': 'See the audit log',
   'developers.read': 'See API keys and webhook endpoints',
   'keys.manage': 'Create, roll and revoke API keys',
+  'team.read': 'See the team and its invitations',
+  'team.manage': 'Invite, change roles of and remove members',
+  'team.security': 'Require two-factor authentication of the team',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -30,6 +33,9 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'audit.read',
     'developers.read',
     'keys.manage',
+    'team.read',
+    'team.manage',
+    'team.security',
   ]),
   admin: new Set([
     'payments.read',
@@ -40,6 +46,8 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'audit.read',
     'developers.read',
     'keys.manage',
+    'team.read',
+    'team.manage',
   ]),
   developer: new Set([
     'payments.read',
@@ -49,9 +57,16 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'events.read',
     'developers.read',
     'keys.manage',
+    'team.read',
   ]),
-  support: new Set(['payments.read', 'payments.refund', 'payments.manage', 'events.read']),
-  analyst: new Set(['payments.read', 'balance.read', 'events.read']),
+  support: new Set([
+    'payments.read',
+    'payments.refund',
+    'payments.manage',
+    'events.read',
+    'team.read',
+  ]),
+  analyst: new Set(['payments.read', 'balance.read', 'events.read', 'team.read']),
 };
 
 export const may = (role: MembershipRole, permission: Permission): boolean =>

@@ -29,13 +29,13 @@ const TOUCH_EVERY_MS = 60 * 1000;
 export const MAX_FAILED_SIGN_INS = 10;
 export const LOCKOUT_MS = 30 * 60 * 1000;
 
-const email = z
+export const email = z
   .string()
   .trim()
   .max(254)
   .pipe(z.email({ error: 'must be an email address' }))
   .transform((value) => value.toLowerCase());
-const password = z
+export const newPassword = z
   .string()
   .min(PASSWORD_MIN_LENGTH, { error: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
   .max(PASSWORD_MAX_LENGTH);
@@ -51,7 +51,7 @@ export const signInInput = z
 export const signUpInput = z
   .object({
     email,
-    password,
+    password: newPassword,
     name: z.string().trim().min(1).max(100),
     business_name: z.string().trim().min(1).max(100),
   })
@@ -69,7 +69,7 @@ export interface IssuedSession {
   expires_at: number;
 }
 
-async function createSession(
+export async function createSession(
   db: pg.Pool | pg.PoolClient,
   userId: string,
   origin: SessionOrigin,

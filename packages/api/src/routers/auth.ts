@@ -1,3 +1,16 @@
+import { recordAudit } from '../audit.ts';
+import {
+  acceptInvitation,
+  acceptInvitationInput,
+  describeInvitation,
+  invitationInput,
+} from '../auth/invitations.ts';
+import {
+  requestPasswordReset,
+  requestPasswordResetInput,
+  resetPassword,
+  resetPasswordInput,
+} from '../auth/password-reset.ts';
 import { signIn, signInInput, signUp, signUpInput } from '../auth/sign-in.ts';
 import { type Context, publicProcedure, router } from '../init.ts';
 
@@ -14,6 +27,8 @@ const origin = (ctx: Context) => {
  * Sign-up and sign-in for the dashboard, called by the dashboard's server (next-auth's
  * credentials provider), which puts the session they open in its encrypted cookie. They answer
  * with ids only: the session id is no credential without the cookie's key (NEXTAUTH_SECRET).
+ * Besides: accepting an invitation (which signs in too) and resetting a password by an emailed
+ * link, both carrying a one-time token (auth/link-tokens.ts).
  */
 export const authRouter = router({
   signUp: publicProcedure
@@ -22,4 +37,35 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(signInInput)
     .mutation(({ ctx, input }) => signIn(ctx.db.pool, input, origin(ctx), ctx.services)),
+  /** The invitation a link names: merchant, email, role, whether its account exists. */
+  invitation: publicProcedure
+    .input(invitationInput)
+    .query(({ ctx, input }) =>
+      describeInvitation(ctx.db.pool, input.token, ctx.services.clock.now()),
+    ),
+  /** Joins the team the link invites to (creating the account, or with its password): signed in. */
+  acceptInvitation: publicProcedure
+    .input(acceptInvitationInput)
+    .mutation(async ({ ctx, input }) => {
+      const accepted = await acceptInvitation(ctx.db.pool, input, origin(ctx), ctx.services);
+      // A new member is access granted: the merchant's audit log records it (as the member).
+      await recordAudit(
+        ctx,
+        { merchantId: accepted.merchant, livemode: false, keyId: accepted.user, kind: 'dashboard' },
+        {
+          action: 'auth.acceptInvitation',
+          outcome: 'success',
+          errorCode: null,
+          objectId: accepted.invitation,
+        },
+      );
+      return accepted;
+    }),
+  /** Emails a reset link if the email has an account; the same answer either way. */
+  requestPasswordReset: publicProcedure
+    .input(requestPasswordResetInput)
+    .mutation(({ ctx, input }) => requestPasswordReset(ctx.services, input, origin(ctx), ctx.log)),
+  resetPassword: publicProcedure
+    .input(resetPasswordInput)
+    .mutation(({ ctx, input }) => resetPassword(ctx.services, input, ctx.services.clock.now())),
 });

@@ -31,6 +31,7 @@ import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/paym
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
+import { dashboardTeamRouter } from './dashboard-team.ts';
 
 const noInput = z.object({}).strict().optional();
 const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).strict();
@@ -44,11 +45,17 @@ const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).stric
 export const dashboardRouter = router({
   /** Who is signed in and which merchants they may act for. */
   session: sessionProcedure.input(noInput).query(({ ctx }) => ({
-    user: { id: ctx.user.id, email: ctx.user.email, name: ctx.user.name },
+    user: {
+      id: ctx.user.id,
+      email: ctx.user.email,
+      name: ctx.user.name,
+      two_factor: ctx.user.twoFactor,
+    },
     memberships: ctx.user.memberships.map((m) => ({
       merchant: m.merchantId,
       merchant_name: m.merchantName,
       role: m.role,
+      require_two_factor: m.requireTwoFactor,
     })),
   })),
   /** Ends this session, or (`everywhere`) every session of the user, on every device. */
@@ -147,6 +154,7 @@ export const dashboardRouter = router({
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
   }),
   apiKeys: dashboardApiKeysRouter,
+  team: dashboardTeamRouter,
   auditLog: router({
     list: dashboardProcedureWith('audit.read')
       .input(listAuditLogInput)
