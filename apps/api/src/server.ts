@@ -17,7 +17,6 @@ import {
   CONCURRENT_WAIT_MS,
   DEFAULT_CARD_TESTING_LIMITS,
   keysOfRootSecret,
-  type PaymentsServices,
 } from '@kassa/payments';
 import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
