@@ -18,9 +18,16 @@ const MESSAGES: Record<string, string> = {
   two_factor_required: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
   two_factor_invalid: 'That code is not right, or was used already. Wait for the next one.',
   api_unavailable: 'Kassa cannot be reached just now. Try again in a moment.',
+  invitation_invalid:
+    'This invitation link does not work: it was used or withdrawn, or it expired. Ask for a new one.',
+  'parameter_invalid:token': 'This link is not complete: open it from the email again.',
+  reset_link_invalid:
+    'This reset link does not work: it was used, or it expired. Ask for a new one.',
 };
 
-const message = (code: string) => MESSAGES[code] ?? 'That did not work. Try again.';
+/** The API's refusal code (or `parameter_invalid:<param>`), in words for the person at the form. */
+export const authMessage = (code: string) => MESSAGES[code] ?? 'That did not work. Try again.';
+const message = authMessage;
 
 /** Sign-in and sign-up: both end signed in through next-auth's credentials provider. */
 export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {

@@ -15,6 +15,7 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/payments', label: 'Payments' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
   { href: '/developers', label: 'Developers', needs: 'developers.read' },
+  { href: '/team', label: 'Team', needs: 'team.read' },
   { href: '/audit-log', label: 'Audit log', needs: 'audit.read' },
   { href: '/account', label: 'Account' },
 ];
@@ -56,7 +57,7 @@ function SignOutButtons() {
 
 export function Shell(props: {
   session: DashboardSession;
-  membership: { merchant: string; merchant_name: string; role: string };
+  membership: DashboardSession['memberships'][number];
   mode: 'test' | 'live';
   children: ReactNode;
 }) {
@@ -64,11 +65,15 @@ export function Shell(props: {
   const pathname = usePathname();
   const { membership, mode, session } = props;
   const scope = {
+    user: { id: session.user.id, email: session.user.email },
     merchant: membership.merchant,
     merchantName: membership.merchant_name,
     role: membership.role as MembershipRole,
     mode,
   };
+  // The API refuses this merchant's data until two-factor is on; the account page stays open.
+  const blocked =
+    membership.require_two_factor && !session.user.two_factor && !pathname.startsWith('/account');
   const switchTo = (name: string, value: string) => {
     remember(name, value);
     router.refresh();
@@ -135,7 +140,19 @@ export function Shell(props: {
               })}
             </ul>
           </nav>
-          <main className="content">{props.children}</main>
+          <main className="content">
+            {blocked ? (
+              <section className="notice" aria-labelledby="two-factor-required">
+                <h1 id="two-factor-required">Two-factor authentication required</h1>
+                <p>
+                  {scope.merchantName} requires two-factor authentication of everyone on its team.
+                  Turn it on in <Link href="/account">your account</Link> to continue.
+                </p>
+              </section>
+            ) : (
+              props.children
+            )}
+          </main>
         </div>
       </TrpcProviders>
     </ScopeContext.Provider>

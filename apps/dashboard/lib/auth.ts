@@ -17,7 +17,7 @@ export class SignInRefused extends Error {}
  * browser's address and user agent go along for the session's record.
  */
 async function openSession(
-  path: 'auth.signIn' | 'auth.signUp',
+  path: 'auth.signIn' | 'auth.signUp' | 'auth.acceptInvitation',
   input: Record<string, string>,
   headers: Record<string, string | string[] | undefined>,
 ): Promise<IssuedSession> {
@@ -68,27 +68,40 @@ export function authOptions(): NextAuthOptions {
           intent: { type: 'hidden' },
           name: { type: 'text' },
           business_name: { type: 'text' },
+          token: { type: 'hidden' },
         },
         async authorize(credentials, request) {
           if (!credentials) return null;
           const { email, password } = credentials;
+          const code: Record<string, string> = credentials.code ? { code: credentials.code } : {};
           const issued =
-            credentials.intent === 'sign-up'
+            credentials.intent === 'accept-invitation'
               ? await openSession(
-                  'auth.signUp',
+                  'auth.acceptInvitation',
                   {
-                    email,
+                    token: credentials.token,
                     password,
-                    name: credentials.name,
-                    business_name: credentials.business_name,
+                    ...(credentials.name && { name: credentials.name }),
+                    ...code,
                   },
                   request.headers ?? {},
                 )
-              : await openSession(
-                  'auth.signIn',
-                  { email, password, ...(credentials.code && { code: credentials.code }) },
-                  request.headers ?? {},
-                );
+              : credentials.intent === 'sign-up'
+                ? await openSession(
+                    'auth.signUp',
+                    {
+                      email,
+                      password,
+                      name: credentials.name,
+                      business_name: credentials.business_name,
+                    },
+                    request.headers ?? {},
+                  )
+                : await openSession(
+                    'auth.signIn',
+                    { email, password, ...code },
+                    request.headers ?? {},
+                  );
           return { id: issued.user, email, sid: issued.session } as User;
         },
       }),

@@ -5,6 +5,8 @@ import { may } from '@kassa/api/permissions';
 import { createContext, useContext } from 'react';
 
 export interface ScopeValue {
+  /** The signed-in user. */
+  user: { id: string; email: string };
   merchant: string;
   merchantName: string;
   role: MembershipRole;

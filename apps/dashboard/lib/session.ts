@@ -2,8 +2,14 @@ import { cookies, headers } from 'next/headers';
 import { apiUrl } from './api-url.ts';
 
 export interface DashboardSession {
-  user: { id: string; email: string; name: string | null };
-  memberships: Array<{ merchant: string; merchant_name: string; role: string }>;
+  user: { id: string; email: string; name: string | null; two_factor: boolean };
+  memberships: Array<{
+    merchant: string;
+    merchant_name: string;
+    role: string;
+    /** The merchant requires two-factor of its team. */
+    require_two_factor: boolean;
+  }>;
 }
 
 export const MERCHANT_COOKIE = 'kassa-dashboard-merchant';

@@ -4,10 +4,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
+import { expiryYearsFrom, systemClock } from '@kassa/contracts';
 import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
-import { client, startWebhooksWorker, TEST_SESSION_SECRET, useApiProcess } from '@kassa/testing';
+import {
+  client,
+  linkIn,
+  startSmtpServer,
+  startWebhooksWorker,
+  TEST_SESSION_SECRET,
+  useApiProcess,
+} from '@kassa/testing';
 import {
   axeViolations,
   launchChromium,
@@ -27,7 +34,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const appDir = join(import.meta.dirname, '..');
 const screenshotDir = join(appDir, 'test-results', 'screenshots');
 const [dashboardPort, apiPort] = [await freePort(), await freePort()];
-const { db, env } = useApiProcess({ port: apiPort });
+// The dashboard's emails (invitations, password resets) go over SMTP to a real SMTP server.
+const smtp = await startSmtpServer();
+const { db, env } = useApiProcess({
+  port: apiPort,
+  env: { SMTP_URL: smtp.url, DASHBOARD_URL: `http://127.0.0.1:${dashboardPort}` },
+});
 let dashboard: Awaited<ReturnType<typeof startNextApp>>;
 let browser: Browser;
 let worker: Awaited<ReturnType<typeof startWebhooksWorker>>;
@@ -58,6 +70,7 @@ afterAll(async () => {
   for (const context of contexts) await context.close();
   await browser?.close();
   await dashboard?.stop();
+  await smtp.close();
 });
 
 async function newTab(viewport: Viewport = 'desktop', options: { bypassCSP?: boolean } = {}) {
@@ -321,33 +334,49 @@ describe('the merchant dashboard', () => {
     expect(violations).toEqual([]);
   });
 
-  it('refuses a wrong password in words, and keeps an analyst from refunding (server and page)', async () => {
+  it('invites an analyst by email, who joins by the link and cannot refund (server and page); removed, they are out at once', async () => {
     const { page } = await newTab();
     await signIn(page, OWNER, 'not the password at all');
     await page.getByRole('alert').getByText('The email or password is not right.').waitFor();
-
-    // An analyst of the same merchant, with a password the owner's invitation will set later.
-    const merchantId = await merchantOf(OWNER);
-    const { hashPassword } = await import('@kassa/api');
-    const analystId = newId('user');
-    await db.current.pool.query(
-      `INSERT INTO users (id, email, password_hash, updated_at) VALUES ($1, $2, $3, now())`,
-      [analystId, 'analyst@shop.example', await hashPassword(PASSWORD)],
-    );
-    await db.current.pool.query(
-      `INSERT INTO memberships (id, merchant_id, user_id, role) VALUES ($1, $2, $3, 'analyst')`,
-      [newId('membership'), merchantId, analystId],
-    );
-    await signIn(page, 'analyst@shop.example');
+    await signIn(page, OWNER);
     await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
-    await page.getByText('analyst@shop.example · analyst').waitFor();
-    await page.getByRole('link', { name: /^pi_/ }).first().click();
-    await page.getByRole('heading', { name: 'Refunds' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Refund…' }).count()).toBe(0);
+    const merchantId = await merchantOf(OWNER);
+
+    // The owner invites from the Team page; the invitation arrives by email with its link.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Team' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await page.getByLabel('Email').fill('analyst@shop.example');
+    await page.getByLabel('Role').selectOption('analyst');
+    const arriving = smtp.next('analyst@shop.example');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('status').getByText('Invitation sent to analyst@shop.example').waitFor();
+    await page.getByRole('cell', { name: 'analyst@shop.example', exact: true }).waitFor();
+    const mail = await arriving;
+    expect(mail.subject).toBe('You are invited to join Espresso & Co on Kassa');
+    const link = linkIn(mail, `${dashboard.url}/invitation#`);
+
+    // The analyst opens the link in their own browser and makes their account.
+    const invitee = await newTab('desktop', { bypassCSP: true });
+    await invitee.page.goto(link);
+    await invitee.page.getByText('as analyst, with').waitFor();
+    await screenshot(invitee.page, screenshotDir, 'invitation-desktop');
+    expect(await axeViolations(invitee.page), 'invitation').toEqual([]);
+    await invitee.page.getByLabel('Your name').fill('Ana Lyst');
+    await invitee.page.getByLabel('Choose a password').fill(PASSWORD);
+    await invitee.page.getByRole('button', { name: 'Create account and join' }).click();
+    const analyst = invitee.page;
+    await analyst.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+    await analyst.getByText('analyst@shop.example · analyst').waitFor();
+    await analyst.getByRole('link', { name: /^pi_/ }).first().click();
+    await analyst.getByRole('heading', { name: 'Refunds' }).waitFor();
+    expect(await analyst.getByRole('button', { name: 'Refund…' }).count()).toBe(0);
 
     // The page hides the button; the API refuses the request anyway.
-    const paymentId = (await page.locator('dd.mono').first().textContent()) as string;
-    const refused = await page.evaluate(
+    const paymentId = (await analyst.locator('dd.mono').first().textContent()) as string;
+    const refused = await analyst.evaluate(
       async ([merchant, payment]) => {
         const response = await fetch('/api/trpc/dashboard.refunds.create', {
           method: 'POST',
@@ -360,6 +389,43 @@ describe('the merchant dashboard', () => {
     );
     expect(refused.status).toBe(403);
     expect(refused.body.error.data.code).toBe('role_insufficient');
+
+    // The owner sees them on the team, and removes them: their next page is the sign-in.
+    await page.reload();
+    await page.getByRole('button', { name: 'Remove Ana Lyst' }).click();
+    await page.getByRole('button', { name: 'Remove from team' }).click();
+    await page.getByRole('cell', { name: /analyst@shop\.example/ }).waitFor({ state: 'detached' });
+    await analyst.goto(`${dashboard.url}/payments`);
+    await analyst.waitForURL(/\/sign-in/);
+  });
+
+  it('resets a forgotten password by the emailed link', async () => {
+    const { page } = await newTab('desktop', { bypassCSP: true });
+    await page.goto(`${dashboard.url}/sign-in`);
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Email').fill('analyst@shop.example');
+    const arriving = smtp.next('analyst@shop.example');
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page
+      .getByRole('status')
+      .getByText('a link to choose a new password is on its way')
+      .waitFor();
+    const link = linkIn(await arriving, `${dashboard.url}/reset-password#`);
+    await page.goto(link);
+    await screenshot(page, screenshotDir, 'reset-password-desktop');
+    expect(await axeViolations(page), 'reset-password').toEqual([]);
+    await page.getByLabel('New password').fill('a new passphrase for ana');
+    await page.getByLabel('The same again').fill('a new passphrase for ana');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByRole('status').getByText('Your password is changed').waitFor();
+    // The link is spent; the new password signs in (to no merchant: the owner removed them).
+    await page.reload();
+    await page.getByLabel('New password').fill('another passphrase');
+    await page.getByLabel('The same again').fill('another passphrase');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByRole('alert').getByText('This reset link does not work').waitFor();
+    await signIn(page, 'analyst@shop.example', 'a new passphrase for ana');
+    await page.getByRole('heading', { level: 1, name: 'No merchant yet' }).waitFor();
   });
 
   it('signing out everywhere ends the sessions of other browsers on their next request', async () => {
@@ -376,15 +442,17 @@ describe('the merchant dashboard', () => {
   });
 
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = ['/', '/payments', '/balances', '/developers', '/audit-log', '/account'];
+    const pages = ['/', '/payments', '/balances', '/developers', '/team', '/audit-log', '/account'];
     for (const viewport of ['desktop', 'mobile'] as const) {
       const { page } = await newTab(viewport, { bypassCSP: true });
       await page.goto(`${dashboard.url}/sign-in`);
       await screenshot(page, screenshotDir, `sign-in-${viewport}`);
       expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
-      await page.goto(`${dashboard.url}/sign-up`);
-      await screenshot(page, screenshotDir, `sign-up-${viewport}`);
-      expect(await axeViolations(page), `sign-up ${viewport}`).toEqual([]);
+      for (const path of ['/sign-up', '/forgot-password']) {
+        await page.goto(`${dashboard.url}${path}`);
+        await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
+        expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
+      }
       await signIn(page, OWNER);
       await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
       const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();

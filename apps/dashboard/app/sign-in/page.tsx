@@ -14,6 +14,9 @@ export default function SignInPage() {
         <AuthForm intent="sign-in" />
       </Suspense>
       <p>
+        <Link href="/forgot-password">Forgot your password?</Link>
+      </p>
+      <p>
         New to Kassa? <Link href="/sign-up">Create an account</Link>
       </p>
     </main>

@@ -81,6 +81,7 @@ export async function describeInvitation(pool: pg.Pool, token: string, now: Date
   const row = await pendingInvitation(pool, token, now);
   return {
     object: 'invitation' as const,
+    merchant: row.merchant_id,
     merchant_name: row.merchant_name,
     email: row.email,
     role: row.role,

@@ -15,13 +15,22 @@ const REQUEST_HEADERS = [
 const RESPONSE_HEADERS = ['content-type', 'request-id', 'idempotent-replayed', 'kassa-version'];
 
 /**
+ * The public procedures the dashboard's own pages call without a session: an invitation's
+ * details, and asking for and using a password reset link. (Sign-in, sign-up and accepting an
+ * invitation open a session, so they go through next-auth on the server: lib/auth.ts.)
+ */
+const PUBLIC = new Set(['auth.invitation', 'auth.requestPasswordReset', 'auth.resetPassword']);
+
+/**
  * The dashboard's browser calls the API through this origin: the session cookie (set here by
  * next-auth) goes along, there is no cross-origin request to allow, and the API's own checks
- * (session, Kassa-Merchant, role) decide everything. Only `dashboard.*` procedures pass.
+ * (session, Kassa-Merchant, role) decide everything. Only `dashboard.*` procedures pass, and the
+ * few public ones above.
  */
 async function forward(request: Request, context: { params: Promise<{ path: string }> }) {
   const { path } = await context.params;
-  if (!path.split(',').every((name) => /^dashboard\.[A-Za-z.]+$/.test(name))) {
+  const allowed = (name: string) => /^dashboard\.[A-Za-z.]+$/.test(name) || PUBLIC.has(name);
+  if (!path.split(',').every(allowed)) {
     return Response.json({ error: 'not a dashboard procedure' }, { status: 404 });
   }
   const headers = new Headers();
