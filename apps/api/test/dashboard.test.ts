@@ -308,6 +308,31 @@ describe('dashboard sessions', () => {
       );
       return { id };
     };
+    const freshEndpoint = async () => ({
+      id: (
+        await client(base, shop.secretKey)<{ id: string }>('webhookEndpoints.create', {
+          url: 'https://hooks.example.com/kassa',
+          enabled_events: ['*'],
+        })
+      ).body.id,
+    });
+    const endpoint = await freshEndpoint();
+    const events = await client(base, shop.secretKey)<{ data: Array<{ id: string }> }>(
+      'events.list',
+      {},
+      { query: true },
+    );
+    const eventId = events.body.data[0]?.id as string;
+    const freshDelivery = async (event = newId('event')) => {
+      const id = newId('webhookDelivery');
+      await db.current.pool.query(
+        `INSERT INTO webhook_deliveries (id, endpoint_id, merchant_id, event_id, event_type, status, attempts, updated_at)
+         VALUES ($1, $2, $3, $4, 'payment_intent.created', 'dead', 3, now())`,
+        [id, endpoint.id, shop.merchantId, event],
+      );
+      return { id };
+    };
+    const delivery = await freshDelivery(eventId);
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
       ['paymentIntents.detail', 'payments.read', { id: paymentId }, true],
@@ -339,6 +364,32 @@ describe('dashboard sessions', () => {
       ],
       ['team.remove', 'team.manage', freshMember, false],
       ['team.requireTwoFactor', 'team.security', { required: false }, false],
+      ['webhookEndpoints.list', 'developers.read', {}, true],
+      ['webhookEndpoints.retrieve', 'developers.read', endpoint, true],
+      [
+        'webhookEndpoints.create',
+        'webhooks.manage',
+        { url: 'https://hooks.example.com/new', enabled_events: ['payment_intent.*'] },
+        false,
+      ],
+      [
+        'webhookEndpoints.update',
+        'webhooks.manage',
+        async () => ({ ...(await freshEndpoint()), description: 'matrix' }),
+        false,
+      ],
+      ['webhookEndpoints.rollSecret', 'webhooks.manage', freshEndpoint, false],
+      ['webhookEndpoints.del', 'webhooks.manage', freshEndpoint, false],
+      ['webhookDeliveries.list', 'developers.read', { endpoint: endpoint.id }, true],
+      ['webhookDeliveries.retrieve', 'developers.read', delivery, true],
+      ['webhookDeliveries.resend', 'webhooks.manage', () => freshDelivery(), false],
+      [
+        'webhookDeliveries.resendFailed',
+        'webhooks.manage',
+        { endpoint: endpoint.id, since: 0 },
+        false,
+      ],
+      ['events.retrieve', 'events.read', { id: eventId }, true],
     ];
     const outcomes: string[] = [];
     for (const role of ROLES) {

@@ -3,6 +3,7 @@
 import { useRouter, useSearchParams } from 'next/navigation';
 import { signIn } from 'next-auth/react';
 import { type FormEvent, useState } from 'react';
+import { useHydrated } from '../lib/hydrated.ts';
 
 /** The API's refusal codes, in words for the person at the form. */
 const MESSAGES: Record<string, string> = {
@@ -35,6 +36,7 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
   const params = useSearchParams();
   const [error, setError] = useState<string | undefined>(params.get('error') ?? undefined);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   // Once the API asks for a second factor, the form asks for it too (and keeps asking).
   const [needsCode, setNeedsCode] = useState(false);
   const signingUp = props.intent === 'sign-up';
@@ -119,7 +121,7 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
           />
         </>
       )}
-      <button type="submit" className="button primary" disabled={busy}>
+      <button type="submit" className="button primary" disabled={busy || !hydrated}>
         {busy ? 'One moment…' : signingUp ? 'Create account' : 'Sign in'}
       </button>
     </form>

@@ -3,6 +3,7 @@
 import { TRPCClientError } from '@trpc/client';
 import Link from 'next/link';
 import { type FormEvent, useEffect, useState } from 'react';
+import { useHydrated } from '../lib/hydrated.ts';
 import { publicApi, tokenFromFragment } from '../lib/public-api.ts';
 import { authMessage } from './auth-form.tsx';
 
@@ -17,6 +18,7 @@ const codeOf = (error: unknown) => {
 
 /** Asks for a reset link. The answer is the same whether the email has an account or not. */
 export function ForgotPasswordForm() {
+  const hydrated = useHydrated();
   const [sentTo, setSentTo] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -50,7 +52,7 @@ export function ForgotPasswordForm() {
       )}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required maxLength={254} />
-      <button type="submit" className="button primary" disabled={busy}>
+      <button type="submit" className="button primary" disabled={busy || !hydrated}>
         {busy ? 'One moment…' : 'Email me a link'}
       </button>
     </form>

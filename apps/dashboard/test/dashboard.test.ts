@@ -236,13 +236,18 @@ describe('the merchant dashboard', () => {
     // Listed by their first characters only.
     await page.getByRole('cell', { name: `${secretKey.slice(0, 14)}…` }).waitFor();
     expect(await page.content()).not.toContain(secretKey);
-    // The merchant's server subscribes to payment events with the SDK and the new secret key.
+    // The merchant subscribes its server to payment events on the same page; the signing
+    // secret is shown once.
     const receiver = await startReceiver();
-    const endpoint = await new Kassa(secretKey, { baseUrl: env.base }).webhookEndpoints.create({
-      url: receiver.url,
-      enabled_events: ['payment_intent.succeeded'],
-    });
-    receiver.useSecret(endpoint.secret as string);
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Events to send').selectOption(['payment_intent.succeeded']);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const shown = page.getByRole('region', { name: `Signing secret of ${receiver.url}` });
+    const signingSecret = await shown.getByLabel('Signing secret').inputValue();
+    expect(signingSecret).toMatch(/^whsec_/);
+    receiver.useSecret(signingSecret);
+    await shown.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('link', { name: receiver.url }).waitFor();
 
     const paymentId = await pay(secretKey, publishableKey, 4_200);
     const otherId = await pay(secretKey, publishableKey, 1_500, '5555555555554444');
@@ -309,6 +314,34 @@ describe('the merchant dashboard', () => {
     expect(receiver.verified).toContain('payment_intent.succeeded');
     await webhooks.getByText(receiver.url).waitFor();
     await receiver.stop();
+
+    // The endpoint's delivery log: the attempt's signed request and the receiver's answer.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Developers' })
+      .click();
+    await page.getByRole('link', { name: receiver.url }).click();
+    await page.getByRole('heading', { level: 1, name: receiver.url }).waitFor();
+    await page.getByRole('cell', { name: 'succeeded' }).first().waitFor();
+    await page
+      .getByRole('button', { name: /^Show delivery/ })
+      .first()
+      .click();
+    const request = page.getByRole('region', { name: 'Request of attempt 1' });
+    await request.getByText(/kassa-signature: t=\d+,v1=/).waitFor();
+    await request.getByText('"type": "payment_intent.succeeded"').waitFor();
+    await page
+      .getByRole('region', { name: 'Response of attempt 1' })
+      .getByText('HTTP 200')
+      .waitFor();
+    await screenshot(page, screenshotDir, 'webhook-endpoint-desktop');
+    // The event it carried, in the event explorer.
+    await page.getByRole('link', { name: /^evt_/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'payment_intent.succeeded' }).waitFor();
+    await page
+      .getByRole('region', { name: 'JSON' })
+      .getByText(new RegExp(`"id": "(${paymentId}|${otherId})"`))
+      .waitFor();
 
     const { rows } = await db.current.pool.query(
       'SELECT amount, reason FROM refunds WHERE payment_intent_id = $1',
@@ -403,6 +436,8 @@ describe('the merchant dashboard', () => {
     const { page } = await newTab('desktop', { bypassCSP: true });
     await page.goto(`${dashboard.url}/sign-in`);
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    // The sign-in page has an Email field too: fill the new page's, once it is there.
+    await page.getByRole('heading', { level: 1, name: 'Reset your password' }).waitFor();
     await page.getByLabel('Email').fill('analyst@shop.example');
     const arriving = smtp.next('analyst@shop.example');
     await page.getByRole('button', { name: 'Email me a link' }).click();
@@ -442,7 +477,16 @@ describe('the merchant dashboard', () => {
   });
 
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = ['/', '/payments', '/balances', '/developers', '/team', '/audit-log', '/account'];
+    const pages = [
+      '/',
+      '/payments',
+      '/balances',
+      '/developers',
+      '/developers/events',
+      '/team',
+      '/audit-log',
+      '/account',
+    ];
     for (const viewport of ['desktop', 'mobile'] as const) {
       const { page } = await newTab(viewport, { bypassCSP: true });
       await page.goto(`${dashboard.url}/sign-in`);

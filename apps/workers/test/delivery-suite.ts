@@ -80,6 +80,29 @@ export function webhookDeliverySuite(transport: BusTransport) {
       const [a, b, c] = receiver.received.map((d) => d.at) as [number, number, number];
       expect(b - a).toBeGreaterThanOrEqual(25);
       expect(c - b).toBeGreaterThanOrEqual(50);
+      // The delivery log: each attempt's request headers and the answer, as sent and received.
+      const { rows: attempts } = await db.current.pool.query(
+        `SELECT attempt, request_url, request_headers, response_status, response_headers,
+                response_body, error, succeeded, merchant_id
+           FROM webhook_delivery_attempts
+          WHERE delivery_id = (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)
+          ORDER BY attempt`,
+        [endpoint.id],
+      );
+      expect(
+        attempts.map((r) => [r.attempt, r.response_status, r.error, r.succeeded, r.response_body]),
+      ).toEqual([
+        [1, 503, 'HTTP 503', false, '{}'],
+        [2, 503, 'HTTP 503', false, '{}'],
+        [3, 200, null, true, '{}'],
+      ]);
+      for (const [i, row] of attempts.entries()) {
+        expect(row.request_url).toBe(receiver.url);
+        expect(row.request_headers['kassa-signature']).toBe(
+          receiver.received[i]?.headers['kassa-signature'],
+        );
+        expect(row.response_headers['content-type']).toBe('application/json');
+      }
     });
 
     it('dead-letters a delivery after the last attempt: errors, timeouts, redirects, refused connections', async () => {

@@ -1,25 +1,10 @@
 import { z } from 'zod';
+/** The event types a merchant sees (webhooks carry the same). */
+import { type EventType, eventTypes } from './event-types.ts';
 import { idSchema } from './ids.ts';
 import { listOf, oneCursorOnly, paginationShape } from './lists.ts';
 
-/** The event types a merchant sees (webhooks carry the same). */
-export const eventTypes = [
-  'payment_intent.created',
-  'payment_intent.updated',
-  'payment_intent.processing',
-  'payment_intent.requires_action',
-  'payment_intent.amount_capturable_updated',
-  'payment_intent.succeeded',
-  'payment_intent.payment_failed',
-  'payment_intent.canceled',
-  'charge.refunded',
-  'refund.created',
-  'refund.updated',
-  'refund.failed',
-  'checkout.session.completed',
-  'checkout.session.expired',
-] as const;
-export type EventType = (typeof eventTypes)[number];
+export { type EventType, eventTypes };
 
 export const eventId = idSchema('event');
 

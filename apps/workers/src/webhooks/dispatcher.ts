@@ -35,6 +35,7 @@ export interface DispatcherOptions {
 
 interface DueDelivery {
   id: string;
+  merchant_id: string;
   event_id: string;
   attempts: number;
   url: string;
@@ -44,6 +45,40 @@ interface DueDelivery {
 }
 
 type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+/** What one attempt sent and got back, for the delivery log (webhook_delivery_attempts). */
+interface Exchange {
+  startedAt: Date;
+  durationMs: number;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+}
+
+/** The most of an answer's body the log keeps. */
+export const RESPONSE_BODY_LIMIT = 4096;
+
+/** The first `limit` bytes of a body (as UTF-8 text), reading no further. */
+async function readPrefix(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<string | null> {
+  if (!body) return null;
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 
 /**
  * The wait before attempt `attempts + 1`: `base * 2^(attempts-1)` capped, then scaled by a random
@@ -149,7 +184,7 @@ export class WebhookDispatcher {
               next_attempt_at = now() + make_interval(secs => $2 / 1000.0), updated_at = now()
          FROM due, webhook_endpoints e
         WHERE d.id = due.id AND e.id = d.endpoint_id
-       RETURNING d.id, d.event_id, d.attempts, e.url, e.secret_salt, e.previous_secret_salt,
+       RETURNING d.id, d.merchant_id, d.event_id, d.attempts, e.url, e.secret_salt, e.previous_secret_salt,
                  e.previous_secret_expires_at`,
       [limit, leaseMs],
     );
@@ -157,34 +192,51 @@ export class WebhookDispatcher {
 
   private async attempt(delivery: DueDelivery): Promise<void> {
     const event = await findEventById(this.pool, delivery.event_id);
+    const exchange: Exchange = {
+      startedAt: new Date(),
+      durationMs: 0,
+      requestHeaders: {},
+      responseHeaders: null,
+      responseBody: null,
+    };
+    const started = performance.now();
     const outcome = event
-      ? await this.send(delivery, JSON.stringify(eventFromLog(event)))
+      ? await this.send(delivery, JSON.stringify(eventFromLog(event)), exchange)
       : ({ ok: false, status: null, error: 'event not found' } as const);
-    await this.record(delivery, outcome);
+    exchange.durationMs = Math.round(performance.now() - started);
+    await this.record(delivery, outcome, exchange);
   }
 
-  private async send(delivery: DueDelivery, body: string): Promise<Outcome> {
+  private async send(delivery: DueDelivery, body: string, exchange: Exchange): Promise<Outcome> {
     const secrets = this.signer.secretsOf({
       secretSalt: delivery.secret_salt,
       previousSecretSalt: delivery.previous_secret_salt,
       previousExpiresAt: delivery.previous_secret_expires_at,
     });
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Kassa-Webhooks/1.0',
+      'kassa-signature': signatureHeader(body, secrets),
+    };
+    exchange.requestHeaders = headers;
     try {
       const refused = this.destinations.refusalOf(new URL(delivery.url));
       if (refused) return { ok: false, status: null, error: refused.message };
+      const signal = AbortSignal.timeout(this.options.timeoutMs);
       const response = await fetch(delivery.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'Kassa-Webhooks/1.0',
-          'kassa-signature': signatureHeader(body, secrets),
-        },
+        headers,
         body,
         redirect: 'manual',
         dispatcher: this.destinations.agent,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal,
       });
-      await response.body?.cancel().catch(() => {});
+      exchange.responseHeaders = Object.fromEntries(response.headers);
+      // The first 4 KiB of the answer, for the log; a body that does not come in time is cut.
+      exchange.responseBody = await readPrefix(
+        response.body as ReadableStream<Uint8Array> | null,
+        RESPONSE_BODY_LIMIT,
+      ).catch(() => null);
       if (response.status >= 200 && response.status < 300)
         return { ok: true, status: response.status };
       return { ok: false, status: response.status, error: `HTTP ${response.status}` };
@@ -201,27 +253,48 @@ export class WebhookDispatcher {
     }
   }
 
-  private async record(delivery: DueDelivery, outcome: Outcome): Promise<void> {
+  /**
+   * The delivery's new state and the attempt's log row, in one statement: the row is written only
+   * when the update happens (the delivery was still pending, this attempt's to record).
+   */
+  private async record(delivery: DueDelivery, outcome: Outcome, exchange: Exchange): Promise<void> {
     const { log, maxAttempts, retryBaseMs, retryCapMs } = this.options;
+    const dead = !outcome.ok && delivery.attempts >= maxAttempts;
+    const delayMs = retryDelayMs(delivery.attempts, retryBaseMs, retryCapMs);
+    const status = outcome.ok ? 'succeeded' : dead ? 'dead' : 'pending';
+    const error = outcome.ok ? null : outcome.error;
+    await this.pool.query(
+      `WITH updated AS (
+         UPDATE webhook_deliveries SET status = $2,
+           next_attempt_at = CASE WHEN $2 = 'pending' THEN now() + make_interval(secs => $3 / 1000.0) END,
+           last_response_status = $4, last_error = $5, updated_at = now()
+         WHERE id = $1 AND status = 'pending'
+         RETURNING id)
+       INSERT INTO webhook_delivery_attempts
+         (delivery_id, merchant_id, attempt, started_at, duration_ms, request_url, request_headers,
+          response_status, response_headers, response_body, error, succeeded)
+       SELECT id, $6, $7, $8, $9, $10, $11, $4, $12, $13, $5, $14 FROM updated`,
+      [
+        delivery.id,
+        status,
+        delayMs,
+        outcome.status,
+        error,
+        delivery.merchant_id,
+        delivery.attempts,
+        exchange.startedAt,
+        exchange.durationMs,
+        delivery.url,
+        JSON.stringify(exchange.requestHeaders),
+        exchange.responseHeaders && JSON.stringify(exchange.responseHeaders),
+        exchange.responseBody?.replaceAll('\u0000', ''),
+        outcome.ok,
+      ],
+    );
     if (outcome.ok) {
-      await this.pool.query(
-        `UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL,
-           last_response_status = $2, last_error = NULL, updated_at = now()
-         WHERE id = $1 AND status = 'pending'`,
-        [delivery.id, outcome.status],
-      );
       log.debug({ delivery: delivery.id, attempts: delivery.attempts }, 'webhook delivered');
       return;
     }
-    const dead = delivery.attempts >= maxAttempts;
-    const delayMs = retryDelayMs(delivery.attempts, retryBaseMs, retryCapMs);
-    await this.pool.query(
-      `UPDATE webhook_deliveries SET status = $2,
-         next_attempt_at = CASE WHEN $2 = 'dead' THEN NULL ELSE now() + make_interval(secs => $3 / 1000.0) END,
-         last_response_status = $4, last_error = $5, updated_at = now()
-       WHERE id = $1 AND status = 'pending'`,
-      [delivery.id, dead ? 'dead' : 'pending', delayMs, outcome.status, outcome.error],
-    );
     const fields = { delivery: delivery.id, attempts: delivery.attempts, error: outcome.error };
     if (dead) log.warn(fields, 'webhook delivery dead-lettered');
     else log.info({ ...fields, retryInMs: delayMs }, 'webhook attempt failed');

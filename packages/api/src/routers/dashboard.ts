@@ -4,14 +4,17 @@ import {
   createRefundInput,
   listEventsInput,
   listRefundsInput,
+  retrieveEventInput,
   retrievePaymentIntentInput,
 } from '@kassa/contracts';
 import {
   cancelStep,
   captureStep,
   createRefundStep,
+  eventView,
   listEvents,
   listRefunds,
+  loadEvent,
   loadPaymentIntent,
   paymentIntentView,
   retrieveBalance,
@@ -32,6 +35,10 @@ import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
 import { dashboardTeamRouter } from './dashboard-team.ts';
+import {
+  dashboardWebhookDeliveriesRouter,
+  dashboardWebhookEndpointsRouter,
+} from './dashboard-webhooks.ts';
 
 const noInput = z.object({}).strict().optional();
 const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).strict();
@@ -155,12 +162,20 @@ export const dashboardRouter = router({
   }),
   apiKeys: dashboardApiKeysRouter,
   team: dashboardTeamRouter,
+  webhookEndpoints: dashboardWebhookEndpointsRouter,
+  webhookDeliveries: dashboardWebhookDeliveriesRouter,
   auditLog: router({
     list: dashboardProcedureWith('audit.read')
       .input(listAuditLogInput)
       .query(({ ctx, input }) => listAuditLog(ctx.db.pool, ctx.principal, input)),
   }),
   events: router({
+    /** One event, whole: the event explorer shows its JSON. */
+    retrieve: dashboardProcedureWith('events.read')
+      .input(retrieveEventInput)
+      .query(async ({ ctx, input }) =>
+        eventView(await loadEvent(ctx.db.pool, ctx.principal, input.id)),
+      ),
     list: dashboardProcedureWith('events.read')
       .input(listEventsInput)
       .query(({ ctx, input }) => listEvents(ctx.db.pool, ctx.principal, input)),

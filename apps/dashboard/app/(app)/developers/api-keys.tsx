@@ -2,18 +2,21 @@
 
 import { EmptyState, ErrorState, LoadingState, TableScroll } from '@kassa/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { formatDate } from '../../../components/payments-table.tsx';
 import { useCan, useScope } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
+import { WebhookEndpoints } from './webhook-endpoints.tsx';
 
-interface Revealed {
+export interface Revealed {
   title: string;
   secret: string;
+  /** What it is called on the page (default: Key). */
+  label?: string;
 }
 
-/** A new key, shown this once: only its hash is kept. */
-function RevealedKey(props: Revealed & { onDone: () => void }) {
+/** A new key or signing secret, shown this once: only its hash (or derivation) is kept. */
+export function RevealedKey(props: Revealed & { onDone: () => void; children?: ReactNode }) {
   const [copied, setCopied] = useState(false);
   const id = useId();
   const headingId = useId();
@@ -21,10 +24,10 @@ function RevealedKey(props: Revealed & { onDone: () => void }) {
     <section className="reveal" aria-labelledby={headingId}>
       <h2 id={headingId}>{props.title}</h2>
       <p>
-        Copy it now and keep it on your server. <strong>It will not be shown again</strong>: Kassa
-        keeps only its hash.
+        Copy it now and keep it on your server. <strong>It will not be shown again</strong>.
       </p>
-      <label htmlFor={id}>Key</label>
+      {props.children && <p>{props.children}</p>}
+      <label htmlFor={id}>{props.label ?? 'Key'}</label>
       <span className="inline">
         <input id={id} className="mono key-value" readOnly value={props.secret} />
         <button
@@ -209,6 +212,7 @@ export function ApiKeys() {
   return (
     <>
       <h1>Developers</h1>
+      <h2>API keys</h2>
       <p className="lede">
         API keys for {scope.mode} mode. Secret keys call the API from your server; publishable keys
         are for your pages. The SDK guide: packages/sdk/README.md.
@@ -276,6 +280,7 @@ export function ApiKeys() {
         </TableScroll>
       )}
       {canManage && <CreateKey onRevealed={setRevealed} />}
+      {canRead && <WebhookEndpoints onRevealed={setRevealed} />}
     </>
   );
 }
