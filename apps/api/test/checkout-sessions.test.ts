@@ -133,6 +133,7 @@ describe('checkout sessions', () => {
       id: session.id,
       status: 'open',
       merchant_name: 'Test merchant',
+      merchant_support: { email: null, phone: null, url: null },
       amount_total: 5_390,
       currency: 'eur',
       line_items: session.line_items,

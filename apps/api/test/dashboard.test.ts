@@ -390,6 +390,8 @@ describe('dashboard sessions', () => {
         false,
       ],
       ['events.retrieve', 'events.read', { id: eventId }, true],
+      ['settings.retrieve', 'settings.read', {}, true],
+      ['settings.update', 'settings.manage', { support_email: 'help@shop.example' }, false],
     ];
     const outcomes: string[] = [];
     for (const role of ROLES) {
@@ -434,5 +436,83 @@ describe('dashboard sessions', () => {
     expect((await call('refunds.create', { payment_intent: paymentId, amount: 1 })).status).toBe(
       403,
     );
+  });
+
+  describe('settings', () => {
+    it("changes the business profile and the checkout's public details; the hosted page shows them", async () => {
+      const owner = await newUser('settings-owner@example.com', [[shop.merchantId, 'owner']]);
+      const as = dashboard(await cookieOf(owner), shop.merchantId);
+      const bad = await as('settings.update', { support_url: 'http://plain.example.com' });
+      expect(bad.error).toMatchObject({ code: 'parameter_invalid', param: 'support_url' });
+      expect((await as('settings.update', { country: 'XX' })).error).toMatchObject({
+        param: 'country',
+      });
+      expect((await as('settings.update', { fee_rate_bps: 0 })).error).toMatchObject({
+        code: 'parameter_invalid',
+      });
+      const updated = await as<{
+        business: Record<string, unknown>;
+        checkout: Record<string, unknown>;
+        fee_plan: { rate_bps: number; fixed: Array<{ currency: string; amount: number }> };
+      }>('settings.update', {
+        website: 'https://shop.example',
+        country: 'de',
+        public_name: 'Espresso Shop',
+        support_email: 'help@shop.example',
+        support_phone: '+49 30 1234567',
+        support_url: 'https://shop.example/help',
+      });
+      expect(updated.status).toBe(200);
+      expect(updated.body.business).toMatchObject({
+        website: 'https://shop.example',
+        country: 'DE',
+      });
+      expect(updated.body.checkout).toMatchObject({ shown_name: 'Espresso Shop' });
+      expect(updated.body.fee_plan.rate_bps).toBe(290);
+      expect(updated.body.fee_plan.fixed).toContainEqual(
+        expect.objectContaining({ currency: 'eur', amount: 25 }),
+      );
+
+      // The hosted checkout shows the public name and the support details.
+      const session = await client(base, shop.secretKey)<{ id: string }>(
+        'checkoutSessions.create',
+        {
+          line_items: [{ name: 'Flat white', quantity: 1, unit_amount: 450 }],
+          currency: 'eur',
+          success_url: 'https://shop.example/thanks',
+          cancel_url: 'https://shop.example/cart',
+        },
+      );
+      const page = await client(base)<{ merchant_name: string; merchant_support: unknown }>(
+        'checkout.sessions.retrieve',
+        { id: session.body.id },
+        { query: true },
+      );
+      expect(page.body.merchant_name).toBe('Espresso Shop');
+      expect(page.body.merchant_support).toEqual({
+        email: 'help@shop.example',
+        phone: '+49 30 1234567',
+        url: 'https://shop.example/help',
+      });
+
+      // Cleared with '' or null: the checkout shows the business's own name again.
+      const cleared = await as<{ checkout: Record<string, unknown> }>('settings.update', {
+        public_name: '',
+        support_phone: null,
+      });
+      expect(cleared.body.checkout).toMatchObject({
+        public_name: null,
+        shown_name: 'Test merchant',
+        support_phone: null,
+        support_email: 'help@shop.example',
+      });
+      // An analyst reads them, and cannot change them.
+      const analyst = await newUser('settings-analyst@example.com', [[shop.merchantId, 'analyst']]);
+      const reader = dashboard(await cookieOf(analyst), shop.merchantId);
+      expect((await reader('settings.retrieve', {}, { query: true })).status).toBe(200);
+      expect((await reader('settings.update', { name: 'Mine now' })).error).toMatchObject({
+        code: 'role_insufficient',
+      });
+    });
   });
 });

@@ -251,6 +251,36 @@ describe('the hosted checkout', () => {
     expect((await kassa().checkoutSessions.retrieve(session.id)).status).toBe('open');
   });
 
+  it("shows the merchant's public name and support details, as its dashboard settings say", async () => {
+    const settings = (values: unknown[]) =>
+      db.current.pool.query(
+        `UPDATE merchants SET public_name = $2, support_email = $3, support_phone = $4,
+                support_url = $5 WHERE id = $1`,
+        [env.merchant.merchantId, ...values],
+      );
+    await settings(['Espresso Shop', 'help@shop.example', '+49 30 1234567', `${shop.url}/help`]);
+    try {
+      const session = await newSession();
+      const { page } = await openTab();
+      await page.goto(session.url as string);
+      await page.getByRole('link', { name: /Back to Espresso Shop/ }).waitFor();
+      const support = page.getByText('Questions about this order? Contact Espresso Shop');
+      await support.waitFor();
+      expect(await page.getByRole('link', { name: 'help@shop.example' }).getAttribute('href')).toBe(
+        'mailto:help@shop.example',
+      );
+      expect(await page.getByRole('link', { name: '+49 30 1234567' }).getAttribute('href')).toBe(
+        'tel:+49301234567',
+      );
+      expect(await page.getByRole('link', { name: 'Support page' }).getAttribute('href')).toBe(
+        `${shop.url}/help`,
+      );
+      await screenshot(page, 'support-details-desktop');
+    } finally {
+      await settings([null, null, null, null]);
+    }
+  });
+
   it('3-D Secure: the challenge; approve pays, fail shows an error and the form again', async () => {
     const session = await newSession();
     const { page } = await openTab();

@@ -17,6 +17,7 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/developers', label: 'Developers', needs: 'developers.read' },
   { href: '/team', label: 'Team', needs: 'team.read' },
   { href: '/audit-log', label: 'Audit log', needs: 'audit.read' },
+  { href: '/settings', label: 'Settings', needs: 'settings.read' },
   { href: '/account', label: 'Account' },
 ];
 

@@ -375,6 +375,23 @@ describe('the merchant dashboard', () => {
     await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     const merchantId = await merchantOf(OWNER);
 
+    // The business's details for shoppers, on the Settings page.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Settings' })
+      .click();
+    const shown = page.getByRole('form', { name: 'Shown on your checkout' });
+    await shown.getByLabel('Public business name').fill('Espresso Shop');
+    await shown.getByLabel('Support email').fill('help@shop.example');
+    await shown.getByRole('button', { name: 'Save' }).click();
+    await shown.getByRole('status').getByText('Saved.').waitFor();
+    await page.getByText('Shoppers see "Espresso Shop" on the hosted checkout').waitFor();
+    const { rows: saved } = await db.current.pool.query(
+      'SELECT public_name, support_email FROM merchants WHERE id = $1',
+      [merchantId],
+    );
+    expect(saved).toEqual([{ public_name: 'Espresso Shop', support_email: 'help@shop.example' }]);
+
     // The owner invites from the Team page; the invitation arrives by email with its link.
     await page
       .getByRole('navigation', { name: 'Main' })
@@ -485,6 +502,7 @@ describe('the merchant dashboard', () => {
       '/developers/events',
       '/team',
       '/audit-log',
+      '/settings',
       '/account',
     ];
     for (const viewport of ['desktop', 'mobile'] as const) {

@@ -46,7 +46,9 @@ it('the matrix keeps least privilege: only some roles refund, an analyst only re
     'balance.read',
     'events.read',
     'team.read',
+    'settings.read',
   ]);
+  expect(ROLES.filter((role) => may(role, 'settings.manage'))).toEqual(['owner', 'admin']);
   expect(ROLES.filter((role) => may(role, 'team.manage'))).toEqual(['owner', 'admin']);
   expect(ROLES.filter((role) => may(role, 'team.security'))).toEqual(['owner']);
 });

@@ -120,7 +120,14 @@ export const checkoutSessionListSchema = listOf(checkoutSessionSchema);
 export const checkoutPageSchema = z.object({
   id: z.string(),
   status: z.enum(checkoutSessionStatuses),
+  /** The merchant's public name (its settings), else its name. */
   merchant_name: z.string(),
+  /** How shoppers reach the merchant's support, as its settings say (each may be null). */
+  merchant_support: z.object({
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    url: z.string().nullable(),
+  }),
   amount_total: z.number().int(),
   currency: z.string(),
   line_items: z.array(lineItemSchema),

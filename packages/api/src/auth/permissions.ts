@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   'team.read': 'See the team and its invitations',
   'team.manage': 'Invite, change roles of and remove members',
   'team.security': 'Require two-factor authentication of the team',
+  'settings.read': 'See the settings and fee plan',
+  'settings.manage': "Change the business profile and the checkout's public details",
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -38,6 +40,8 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'team.read',
     'team.manage',
     'team.security',
+    'settings.read',
+    'settings.manage',
   ]),
   admin: new Set([
     'payments.read',
@@ -51,6 +55,8 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'webhooks.manage',
     'team.read',
     'team.manage',
+    'settings.read',
+    'settings.manage',
   ]),
   developer: new Set([
     'payments.read',
@@ -62,6 +68,7 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'keys.manage',
     'webhooks.manage',
     'team.read',
+    'settings.read',
   ]),
   support: new Set([
     'payments.read',
@@ -69,8 +76,9 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'payments.manage',
     'events.read',
     'team.read',
+    'settings.read',
   ]),
-  analyst: new Set(['payments.read', 'balance.read', 'events.read', 'team.read']),
+  analyst: new Set(['payments.read', 'balance.read', 'events.read', 'team.read', 'settings.read']),
 };
 
 export const may = (role: MembershipRole, permission: Permission): boolean =>

@@ -31,6 +31,7 @@ import {
 } from '../auth/two-factor.ts';
 import { paymentDetail } from '../dashboard/payment-detail.ts';
 import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
+import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashboard/settings.ts';
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
@@ -159,6 +160,17 @@ export const dashboardRouter = router({
     retrieve: dashboardProcedureWith('balance.read')
       .input(noInput)
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
+  }),
+  /** Business profile, the checkout's public name and support details, the fee plan (read only). */
+  settings: router({
+    retrieve: dashboardProcedureWith('settings.read')
+      .input(noInput)
+      .query(({ ctx }) => retrieveSettings(ctx.db.pool, ctx.principal)),
+    update: dashboardProcedureWith('settings.manage')
+      .input(updateSettingsInput)
+      .mutation(({ ctx, input }) =>
+        updateSettings(ctx.db.pool, ctx.principal, input, ctx.services.clock.now()),
+      ),
   }),
   apiKeys: dashboardApiKeysRouter,
   team: dashboardTeamRouter,

@@ -21,13 +21,17 @@ export async function checkoutPage(
   const [row] = await query<
     CheckoutSessionRow & {
       merchant_name: string;
+      support_email: string | null;
+      support_phone: string | null;
+      support_url: string | null;
       payment_status: string;
       past_expiry: boolean;
       in_progress: boolean;
     }
   >(
     db,
-    `SELECT s.*, m.name AS merchant_name, p.status AS payment_status, s.expires_at <= $2 AS past_expiry,
+    `SELECT s.*, coalesce(m.public_name, m.name) AS merchant_name, m.support_email, m.support_phone,
+            m.support_url, p.status AS payment_status, s.expires_at <= $2 AS past_expiry,
             EXISTS (SELECT 1 FROM payment_attempts a WHERE a.payment_intent_id = p.id
                      AND a.kind = 'authorize' AND a.status IN ('pending', 'requires_action')) AS in_progress
        FROM checkout_sessions s
@@ -43,6 +47,11 @@ export async function checkoutPage(
     id: row.id,
     status,
     merchant_name: row.merchant_name,
+    merchant_support: {
+      email: row.support_email,
+      phone: row.support_phone,
+      url: row.support_url,
+    },
     amount_total: Number(row.amount_total),
     currency: row.currency.toLowerCase(),
     line_items: row.line_items,

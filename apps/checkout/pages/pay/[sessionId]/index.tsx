@@ -85,6 +85,35 @@ function Summary({ session }: { session: CheckoutPage }) {
   );
 }
 
+/** How to reach the merchant, as its dashboard settings say; nothing when it gave none. */
+function Support({ session }: { session: CheckoutPage }) {
+  const { email, phone, url } = session.merchant_support;
+  if (!email && !phone && !url) return null;
+  return (
+    <p className="support">
+      Questions about this order? Contact {session.merchant_name}
+      {email && (
+        <>
+          {' '}
+          · <a href={`mailto:${email}`}>{email}</a>
+        </>
+      )}
+      {phone && (
+        <>
+          {' '}
+          · <a href={`tel:${phone.replace(/[^+\d]/g, '')}`}>{phone}</a>
+        </>
+      )}
+      {url && (
+        <>
+          {' '}
+          · <a href={url}>Support page</a>
+        </>
+      )}
+    </p>
+  );
+}
+
 function Field(props: { id: string; label: string; children: React.ReactNode }) {
   return (
     <div className="field">
@@ -191,6 +220,7 @@ export default function PayPage({ session, apiUrl, nonce, script: src, error }: 
           Your card details go directly to the payment service, encrypted in transit.
         </p>
       </form>
+      <Support session={session} />
       <script src={src} nonce={nonce} defer />
     </main>
   );
