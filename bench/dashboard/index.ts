@@ -8,7 +8,7 @@
 //
 //   pnpm bench:dashboard [--payments 100000] [--repeat 40]
 import { randomBytes } from 'node:crypto';
-import { listDashboardPayments } from '@kassa/api';
+import { homeSummary, listDashboardPayments } from '@kassa/api';
 import { benchDatabase, fmt, option, percentile } from '../lib.ts';
 
 const payments = option('payments', 100_000);
@@ -58,6 +58,61 @@ for (const [index, merchant] of merchants.entries()) {
             now() + interval '1 day', now() - make_interval(secs => g * 30), now()
        FROM generate_series(1, $3) g WHERE g % 3 = 0`,
     [merchant, index, payments],
+  );
+  // The ledger's side of each captured payment (a `sale` entry: the merchant's pending account
+  // credited A − F, the platform's fees F; the acquirer's leg is left out, this bench only reads)
+  // and one authorization attempt per payment (a tenth declined), for the home page's figures.
+  const owner = `${merchant}:test`;
+  for (const currency of ['EUR', 'USD']) {
+    await db.pool.query(
+      `INSERT INTO ledger_accounts (id, owner, code, currency, normal_balance, opened_event_seq, created_at)
+       VALUES ($1, $2, 'merchant_pending', $3, 'credit', 0, now())`,
+      [`acct_bench${index}${currency}`, owner, currency],
+    );
+  }
+  await db.pool.query(
+    `INSERT INTO ledger_entries (id, event_seq, code, created_at)
+     SELECT 'je_' || $1::text || lpad(g::text, 20, '0'),
+            -- Positions grow with time, as the log's do: g = 1 is the newest payment.
+            $1::int * 10000000::bigint + ($2::int - g), 'sale',
+            p.created_at
+       FROM generate_series(1, $2::int) g
+       JOIN payment_intents p ON p.id = 'pi_' || $1::text || lpad(g::text, 20, '0')
+      WHERE p.status = 'succeeded'`,
+    [String(index), payments],
+  );
+  await db.pool.query(
+    `INSERT INTO ledger_postings (entry_id, account_id, side, kind, amount, currency, event_seq)
+     SELECT e.id,
+            CASE WHEN leg = 1 THEN 'acct_bench' || $1::text || p.currency
+                 ELSE 'acct_benchfees' || p.currency END,
+            'credit', 'posted',
+            CASE WHEN leg = 1 THEN p.amount_received - (p.amount_received * 29 / 1000 + 25)
+                 ELSE p.amount_received * 29 / 1000 + 25 END,
+            p.currency, e.event_seq
+       FROM ledger_entries e
+       JOIN payment_intents p ON p.id = 'pi_' || substr(e.id, 4)
+       CROSS JOIN generate_series(1, 2) leg
+      WHERE e.id LIKE 'je_' || $1::text || '%'`,
+    [String(index)],
+  );
+  await db.pool.query(
+    `INSERT INTO payment_attempts (id, payment_intent_id, merchant_id, livemode, kind, status, amount,
+            currency, locked_until, failure, created_at, updated_at)
+     SELECT 'pa_' || $2 || lpad(g::text, 20, '0'), 'pi_' || $2 || lpad(g::text, 20, '0'), $1, false,
+            'authorize', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'succeeded' END, 100, 'EUR', now(),
+            CASE WHEN g % 10 = 0 THEN jsonb_build_object('code', 'card_declined', 'decline_code',
+              (ARRAY['insufficient_funds', 'generic_decline', 'expired_card'])[1 + g % 3]) END,
+            now() - make_interval(secs => g * 30), now()
+       FROM generate_series(1, $3) g`,
+    [merchant, index, payments],
+  );
+}
+for (const currency of ['EUR', 'USD']) {
+  await db.pool.query(
+    `INSERT INTO ledger_accounts (id, owner, code, currency, normal_balance, opened_event_seq, created_at)
+     VALUES ($1, 'platform:test', 'platform_fees', $2, 'credit', 0, now())`,
+    [`acct_benchfees${currency}`, currency],
   );
 }
 await db.pool.query('VACUUM ANALYZE');
@@ -150,6 +205,28 @@ row(
     db.pool.query('SELECT count(*) FROM payment_intents WHERE merchant_id = $1', [
       principal.merchantId,
     ]),
+  ),
+);
+// The home page's summary (dashboard.home.summary): the ledger's legs and the authorization
+// attempts of each period, beside the plain sum of the payments' received amounts over 90 days.
+const home = { ...principal, userId: 'usr_bench', role: 'owner' as const };
+for (const period of ['7d', '30d', '90d'] as const) {
+  let captured = 0;
+  const result = await measure(async () => {
+    const summary = await homeSummary(db.pool, home, { period }, new Date());
+    captured = summary.totals.reduce((sum, t) => sum + t.count, 0);
+  });
+  row(`home summary, ${period}`, result, `${fmt(captured)} captures`);
+}
+row(
+  'baseline: sum(amount_received), 90 days',
+  await measure(() =>
+    db.pool.query(
+      `SELECT currency, sum(amount_received) FROM payment_intents
+        WHERE merchant_id = $1 AND livemode = false AND created_at >= now() - interval '90 days'
+        GROUP BY currency`,
+      [principal.merchantId],
+    ),
   ),
 );
 console.log(

@@ -391,6 +391,7 @@ describe('dashboard sessions', () => {
       ],
       ['events.retrieve', 'events.read', { id: eventId }, true],
       ['settings.retrieve', 'settings.read', {}, true],
+      ['home.summary', 'balance.read', { period: '7d' }, true],
       ['settings.update', 'settings.manage', { support_email: 'help@shop.example' }, false],
     ];
     const outcomes: string[] = [];

@@ -364,6 +364,15 @@ describe('the merchant dashboard', () => {
       .waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'dashboard.refunds.create' }).first().waitFor();
     expect(await page.getByRole('cell', { name: 'dashboard.apiKeys.create' }).count()).toBe(2);
+
+    // Home: the period's volume from the ledger (42.00 + 15.00 captured, 1.47 + 0.69 in fees,
+    // 12.50 refunded: 42.34 net), the authorization rate, and the chart.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+    const period = page.getByRole('table', { name: 'Last 30 days' });
+    await period.getByRole('cell', { name: '€57.00' }).waitFor();
+    await period.getByRole('cell', { name: '€42.34' }).waitFor();
+    await page.getByText('2 approved, 0 declined').waitFor();
+    await page.locator('.recharts-surface').waitFor();
     expect(violations).toEqual([]);
   });
 

@@ -37,13 +37,13 @@ describe('schema drift', () => {
   it('reports a schema change that has no migration', async () => {
     const schema = (await readFile(schemaPath, 'utf8')).replace(
       '  name        String\n',
-      '  name        String\n  country     String?\n',
+      '  name        String\n  nickname    String?\n',
     );
-    expect(schema).toContain('country');
+    expect(schema).toContain('nickname');
 
     const diff = await diffDatabaseToSchema(db.current.url, { schema });
 
     expect(diff.inSync).toBe(false);
-    expect(diff.sql).toContain('ALTER TABLE "merchants" ADD COLUMN     "country" TEXT');
+    expect(diff.sql).toContain('ALTER TABLE "merchants" ADD COLUMN     "nickname" TEXT');
   });
 });

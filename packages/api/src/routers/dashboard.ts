@@ -29,6 +29,7 @@ import {
   enableTwoFactor,
   twoFactorStatus,
 } from '../auth/two-factor.ts';
+import { homeSummary, homeSummaryInput } from '../dashboard/home.ts';
 import { paymentDetail } from '../dashboard/payment-detail.ts';
 import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
 import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashboard/settings.ts';
@@ -154,6 +155,14 @@ export const dashboardRouter = router({
       .input(createRefundInput)
       .mutation(({ ctx, input }) =>
         runAcquirerMutation(ctx, 'refunds.create', input, createRefundStep(ctx, input)),
+      ),
+  }),
+  /** The home page: volume, net and count, a daily series, authorization rate, declines, attention. */
+  home: router({
+    summary: dashboardProcedureWith('balance.read')
+      .input(homeSummaryInput)
+      .query(({ ctx, input }) =>
+        homeSummary(ctx.db.pool, ctx.principal, input, ctx.services.clock.now()),
       ),
   }),
   balance: router({
