@@ -367,7 +367,10 @@ describe('the merchant dashboard', () => {
 
     // Home: the period's volume from the ledger (42.00 + 15.00 captured, 1.47 + 0.69 in fees,
     // 12.50 refunded: 42.34 net), the authorization rate, and the chart.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Home' })
+      .click();
     const period = page.getByRole('table', { name: 'Last 30 days' });
     await period.getByRole('cell', { name: '€57.00' }).waitFor();
     await period.getByRole('cell', { name: '€42.34' }).waitFor();
