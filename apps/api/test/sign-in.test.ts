@@ -180,6 +180,58 @@ describe('sessions', () => {
     expect((await whoAmI(cookieB)).status).toBe(200);
   });
 
+  it('lists the live sessions of the user, and ends one of them; never another user’s', async () => {
+    const first = (await signUp()).body;
+    const email = (
+      await db.current.pool.query('SELECT email FROM users WHERE id = $1', [first.user])
+    ).rows[0].email as string;
+    const second = (
+      await call<Issued>(
+        'auth.signIn',
+        { email, password: 'correct horse battery' },
+        { headers: { 'user-agent': 'Phone browser/1.0' } },
+      )
+    ).body;
+    const [cookieA, cookieB] = [await cookieOf(first), await cookieOf(second)];
+    const listed = await call<{
+      data: Array<{ id: string; current: boolean; user_agent: string | null; ip: string | null }>;
+    }>('dashboard.sessions.list', {}, { query: true, headers: { cookie: cookieA } });
+    expect(listed.body.data.map((s) => [s.id, s.current]).sort()).toEqual(
+      [
+        [first.session, true],
+        [second.session, false],
+      ].sort(),
+    );
+    expect(listed.body.data.find((s) => s.id === second.session)).toMatchObject({
+      user_agent: 'Phone browser/1.0',
+      ip: '127.0.0.1',
+    });
+    // Someone else's session is not found, and stays live.
+    const stranger = (await signUp()).body;
+    const theirs = await call(
+      'dashboard.sessions.revoke',
+      { id: stranger.session },
+      { headers: { cookie: cookieA } },
+    );
+    expect(theirs.status).toBe(404);
+    expect((await whoAmI(await cookieOf(stranger))).status).toBe(200);
+
+    const ended = await call(
+      'dashboard.sessions.revoke',
+      { id: second.session },
+      { headers: { cookie: cookieA } },
+    );
+    expect(ended.body).toEqual({ id: second.session, object: 'dashboard_session', revoked: true });
+    expect((await whoAmI(cookieB)).error).toMatchObject({ code: 'session_invalid' });
+    expect((await whoAmI(cookieA)).status).toBe(200);
+    const after = await call<{ data: unknown[] }>(
+      'dashboard.sessions.list',
+      {},
+      { query: true, headers: { cookie: cookieA } },
+    );
+    expect(after.body.data).toHaveLength(1);
+  });
+
   it('signing out everywhere ends every session of the user at once', async () => {
     const first = (await signUp()).body;
     const email = (

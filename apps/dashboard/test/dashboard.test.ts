@@ -499,6 +499,27 @@ describe('the merchant dashboard', () => {
     await signIn(second.page, OWNER);
     await second.page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     await first.page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+    // The Account page lists both sessions; ending the other one signs that browser out.
+    await first.page.goto(`${dashboard.url}/account`);
+    const sessions = first.page.getByRole('table', { name: 'Your sessions' });
+    await sessions.getByRole('cell', { name: 'This browser' }).waitFor();
+    const others = sessions.getByRole('button', { name: /^Sign out the session/ });
+    expect(await others.count()).toBeGreaterThanOrEqual(1);
+    const before = await others.count();
+    await others.first().click();
+    await first.page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('button').length > 0 &&
+        [...document.querySelectorAll('button')].filter((b) =>
+          b.textContent?.startsWith('Sign out the session'),
+        ).length ===
+          n - 1,
+      before,
+    );
+    await second.page.goto(`${dashboard.url}/payments`);
+    await second.page.waitForURL(/\/sign-in/);
+    await signIn(second.page, OWNER);
+    await second.page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
     await first.page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await first.page.waitForURL(/\/sign-in/);
     await second.page.goto(`${dashboard.url}/payments`);

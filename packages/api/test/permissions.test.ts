@@ -13,7 +13,8 @@ import {
 /** About the signed-in user themselves, not any merchant: no permission. */
 const userProcedure = (path: string) =>
   ['dashboard.session', 'dashboard.signOut'].includes(path) ||
-  path.startsWith('dashboard.twoFactor.');
+  path.startsWith('dashboard.twoFactor.') ||
+  path.startsWith('dashboard.sessions.');
 
 /** Every dashboard procedure and the permission its meta declares (none: undefined). */
 function dashboardProcedures(): Array<[string, Permission | undefined]> {

@@ -34,20 +34,20 @@ describe('kassa db new', () => {
   it('writes the SQL for a schema change as a new Prisma-layout migration that then applies', async () => {
     const schema = (await readFile(schemaPath, 'utf8')).replace(
       '  name        String\n',
-      '  name        String\n  country     String?\n',
+      '  name        String\n  nickname    String?\n',
     );
-    const created = await createMigration(testServerUrl('postgres'), 'Add merchant country!', {
+    const created = await createMigration(testServerUrl('postgres'), 'Add merchant nickname!', {
       migrationsDir: dir,
       schema,
       now: new Date('2026-12-01T10:20:30Z'),
     });
 
-    expect(created?.folder).toBe('20261201102030_add_merchant_country');
+    expect(created?.folder).toBe('20261201102030_add_merchant_nickname');
     const sql = await readFile(
-      join(dir, '20261201102030_add_merchant_country', 'migration.sql'),
+      join(dir, '20261201102030_add_merchant_nickname', 'migration.sql'),
       'utf8',
     );
-    expect(sql).toContain('ALTER TABLE "merchants" ADD COLUMN     "country" TEXT;');
+    expect(sql).toContain('ALTER TABLE "merchants" ADD COLUMN     "nickname" TEXT;');
 
     const db = await createTestDatabase({ migrated: false });
     try {

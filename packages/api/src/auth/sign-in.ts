@@ -242,3 +242,80 @@ export async function revokeSessions(
   );
   return rowCount ?? 0;
 }
+
+/** A live session of the user, as their account page lists it. */
+export interface SessionView {
+  id: string;
+  object: 'dashboard_session';
+  created: number;
+  last_active: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  /** The session making this request. */
+  current: boolean;
+}
+
+/** The user's live sessions (not revoked, not expired, not idle), most recently active first. */
+export async function listSessions(
+  pool: pg.Pool,
+  userId: string,
+  currentId: string,
+  now: Date,
+): Promise<{ object: 'list'; data: SessionView[]; has_more: false }> {
+  const { rows } = await pool.query<{
+    id: string;
+    created_at: Date;
+    last_seen_at: Date;
+    expires_at: Date;
+    ip: string | null;
+    user_agent: string | null;
+  }>(
+    `SELECT id, created_at, last_seen_at, expires_at, host(ip) AS ip, user_agent
+       FROM dashboard_sessions
+      WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        AND last_seen_at > $2::timestamptz - make_interval(secs => $3)
+      ORDER BY last_seen_at DESC, id
+      LIMIT 100`,
+    [userId, now, SESSION_IDLE_MS / 1000],
+  );
+  const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+  return {
+    object: 'list',
+    data: rows.map((row) => ({
+      id: row.id,
+      object: 'dashboard_session',
+      created: seconds(row.created_at),
+      last_active: seconds(row.last_seen_at),
+      expires_at: seconds(row.expires_at),
+      ip: row.ip,
+      user_agent: row.user_agent,
+      current: row.id === currentId,
+    })),
+    has_more: false,
+  };
+}
+
+/** Ends one of the user's own sessions (another user's, or an unknown one, is a 404). */
+export async function revokeSession(
+  pool: pg.Pool,
+  userId: string,
+  sessionId: string,
+  now: Date,
+): Promise<{ id: string; object: 'dashboard_session'; revoked: true }> {
+  const { rowCount } = await pool.query(
+    `UPDATE dashboard_sessions SET revoked_at = $3
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+    [sessionId, userId, now],
+  );
+  if (rowCount === 0) {
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message: `No such session: '${sessionId}'`,
+      param: 'id',
+      status: 404,
+    });
+  }
+  return { id: sessionId, object: 'dashboard_session', revoked: true };
+}

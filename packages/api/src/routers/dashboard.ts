@@ -2,6 +2,7 @@ import {
   cancelPaymentIntentInput,
   capturePaymentIntentInput,
   createRefundInput,
+  idSchema,
   listEventsInput,
   listRefundsInput,
   retrieveEventInput,
@@ -22,7 +23,7 @@ import {
 } from '@kassa/payments';
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
-import { revokeSessions } from '../auth/sign-in.ts';
+import { listSessions, revokeSession, revokeSessions } from '../auth/sign-in.ts';
 import {
   beginTwoFactor,
   disableTwoFactor,
@@ -84,6 +85,19 @@ export const dashboardRouter = router({
         input?.everywhere ?? false,
       ),
     })),
+  /** The signed-in user's own sessions, on every device: listed, and ended one by one. */
+  sessions: router({
+    list: sessionProcedure
+      .input(noInput)
+      .query(({ ctx }) =>
+        listSessions(ctx.db.pool, ctx.user.id, ctx.sessionId, ctx.services.clock.now()),
+      ),
+    revoke: sessionProcedure
+      .input(z.object({ id: idSchema('dashboardSession') }).strict())
+      .mutation(({ ctx, input }) =>
+        revokeSession(ctx.db.pool, ctx.user.id, input.id, ctx.services.clock.now()),
+      ),
+  }),
   /** The signed-in user's second factor (TOTP and recovery codes): their own, any merchant. */
   twoFactor: router({
     status: sessionProcedure

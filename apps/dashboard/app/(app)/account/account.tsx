@@ -1,6 +1,6 @@
 'use client';
 
-import { ErrorState, LoadingState } from '@kassa/ui';
+import { ErrorState, LoadingState, TableScroll } from '@kassa/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { formatDate } from '../../../components/payments-table.tsx';
@@ -137,6 +137,72 @@ function TwoFactor() {
   );
 }
 
+/** The user's live sessions on every device; any but this one can be ended here. */
+function Sessions() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [problem, setProblem] = useState<string>();
+  const sessions = useQuery(trpc.dashboard.sessions.list.queryOptions({}));
+  const revoke = useMutation(
+    trpc.dashboard.sessions.revoke.mutationOptions({
+      onSuccess: () =>
+        void queryClient.invalidateQueries(trpc.dashboard.sessions.list.queryFilter()),
+      onError: (error) => setProblem(kassaError(error)?.message ?? 'That did not work.'),
+    }),
+  );
+  if (sessions.isPending) return <LoadingState label="Loading your sessions…" />;
+  if (sessions.isError) {
+    return <ErrorState message={kassaError(sessions.error)?.message ?? sessions.error.message} />;
+  }
+  return (
+    <>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      <TableScroll label="Your sessions">
+        <table className="data-table">
+          <caption className="visually-hidden">Your sessions</caption>
+          <thead>
+            <tr>
+              <th scope="col">Browser</th>
+              <th scope="col">Address</th>
+              <th scope="col">Signed in (UTC)</th>
+              <th scope="col">Last active (UTC)</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data.data.map((session) => (
+              <tr key={session.id}>
+                <td className="user-agent">{session.user_agent ?? 'Unknown'}</td>
+                <td className="mono">{session.ip ?? '—'}</td>
+                <td>{formatDate(session.created)}</td>
+                <td>{formatDate(session.last_active)}</td>
+                <td>
+                  {session.current ? (
+                    'This browser'
+                  ) : (
+                    <button
+                      type="button"
+                      className="button"
+                      disabled={revoke.isPending}
+                      onClick={() => revoke.mutate({ id: session.id })}
+                    >
+                      Sign out<span className="visually-hidden"> the session {session.id}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </>
+  );
+}
+
 export function Account() {
   return (
     <>
@@ -144,6 +210,13 @@ export function Account() {
       <section aria-labelledby="two-factor-heading">
         <h2 id="two-factor-heading">Two-factor authentication</h2>
         <TwoFactor />
+      </section>
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Where you are signed in</h2>
+        <p className="hint">
+          Sessions end after 15 minutes without a request, and 12 hours after signing in.
+        </p>
+        <Sessions />
       </section>
     </>
   );
