@@ -70,6 +70,7 @@ const app = await buildApiServer({
   background: true,
   bus,
   rateLimit: config.API_RATE_LIMIT,
+  authPerMinute: config.API_AUTH_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
   cardTesting: cardTestingLimits(config),
 });

@@ -66,6 +66,8 @@ export interface ApiServerOptions {
   bus?: EventBus;
   /** Requests per second per API key (API_RATE_LIMIT); default 200. */
   rateLimit?: number;
+  /** auth.* calls (sign-in, sign-up, invitations, resets) per minute per client address; default 30. */
+  authPerMinute?: number;
   /** 3-D Secure returns per minute per client address; default 30. */
   threeDSecurePerMinute?: number;
   /**
@@ -184,7 +186,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.addHook('onClose', async () => services.mailer.close?.());
   app.decorate('kassaServices', services);
   await registerCheckoutCors(app, services.checkoutUrl);
-  await registerRateLimit(app, options.rateLimit ?? 200);
+  await registerRateLimit(app, options.rateLimit ?? 200, options.authPerMinute ?? 30);
   registerThreeDSecureReturn(app, services, { perMinute: options.threeDSecurePerMinute ?? 30 });
   registerDashboardExports(app, services);
   if (options.background) {

@@ -43,4 +43,29 @@ describe('rate limiting', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect((await callA('paymentIntents.list', {}, { query: true })).status).toBe(200);
   });
+
+  it('limits the sign-in procedures per client address per minute, whatever the account', async () => {
+    const api = await startApi(db.current, {}, { authPerMinute: 4 });
+    try {
+      const call = client(api.base);
+      const results = [];
+      for (const email of [
+        'a@x.example',
+        'b@x.example',
+        'c@x.example',
+        'd@x.example',
+        'e@x.example',
+      ])
+        results.push(await call('auth.requestPasswordReset', { email }));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 429]);
+      expect(results[4]?.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit' });
+      expect(Number(results[4]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // In a batch too; other procedures are not counted against it.
+      const batched = await fetch(`${api.base}/trpc/auth.invitation,dashboard.session?batch=1`);
+      expect(batched.status).toBe(429);
+      expect((await call('dashboard.session', {}, { query: true })).status).toBe(401);
+    } finally {
+      await api.app.close();
+    }
+  });
 });

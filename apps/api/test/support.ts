@@ -58,6 +58,8 @@ export async function startApi(
   options: {
     background?: boolean;
     rateLimit?: number;
+    /** auth.* calls per minute per client address (API_AUTH_RATE_LIMIT); unlimited by default. */
+    authPerMinute?: number;
     checkoutUrl?: string;
     port?: number;
     clock?: Clock;
@@ -91,6 +93,7 @@ export async function startApi(
     logger: { level: 'trace', stream },
     background: options.background,
     rateLimit: options.rateLimit ?? 100_000,
+    authPerMinute: options.authPerMinute ?? 100_000,
     checkoutUrl: options.checkoutUrl,
     clock: options.clock,
     idempotencyWaitMs: options.idempotencyWaitMs,

@@ -363,6 +363,13 @@ export const variables = {
     expected: 'a number from 0 to 1',
     example: '# ACQUIRER_LOST_RESPONSE_RATE=0',
   }),
+  API_AUTH_RATE_LIMIT: variable({
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    description:
+      "Calls a minute of the dashboard's sign-in procedures (auth.*: sign-in, sign-up, invitations, password reset) per client address, beside API_RATE_LIMIT. Behind the dashboard the address is the browser's only when API_TRUST_PROXY trusts the dashboard's X-Forwarded-For.",
+    expected: 'an integer from 1 to 1000000',
+    example: '# API_AUTH_RATE_LIMIT=30',
+  }),
   API_RATE_LIMIT: variable({
     schema: z.coerce.number().int().min(1).max(1_000_000).default(200),
     description:

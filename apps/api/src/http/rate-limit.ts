@@ -22,7 +22,15 @@ const UNLIMITED = new Set(['/healthz', '/readyz']);
  * process: behind a load balancer with N replicas a key gets up to N times the limit (a shared
  * store such as Redis would make it exact; Kassa does not require one).
  */
-export async function registerRateLimit(app: FastifyInstance, perSecond: number): Promise<void> {
+/** tRPC calls of the dashboard's public sign-in procedures (alone or in a batch). */
+const AUTH_CALL = /^\/trpc\/(?:[^?]*,)?auth\./;
+
+export async function registerRateLimit(
+  app: FastifyInstance,
+  perSecond: number,
+  /** auth.* calls (sign-in, sign-up, invitations, password reset) per minute per client address. */
+  authPerMinute = 30,
+): Promise<void> {
   await app.register(rateLimit, {
     global: true,
     max: perSecond,
@@ -40,6 +48,22 @@ export async function registerRateLimit(app: FastifyInstance, perSecond: number)
     },
     errorResponseBuilder: (_request, context) =>
       new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  // Credentials are guessed across accounts too, which the per-account lockout cannot see: each
+  // client address gets `authPerMinute` auth.* calls a minute, besides the limit above. Behind the
+  // dashboard, the address is the browser's only when API_TRUST_PROXY trusts the dashboard's
+  // X-Forwarded-For; otherwise every sign-in through one dashboard server shares its bucket.
+  const authLimit = app.createRateLimit({
+    max: authPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `auth:${request.ip}`,
+  });
+  app.addHook('onRequest', async (request) => {
+    if (!AUTH_CALL.test(request.url)) return;
+    const limited = await authLimit(request);
+    if (!limited.isAllowed && limited.isExceeded) {
+      throw new RateLimited(Math.max(1, Math.ceil(limited.ttl / 1000)));
+    }
   });
   app.setErrorHandler((error, request, reply) => {
     if (!(error instanceof RateLimited)) throw error;
