@@ -168,9 +168,14 @@ describe('the audit log', () => {
     expect(csv.status).toBe(200);
     const lines = (await csv.text()).trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'id,created_utc,actor,action,outcome,error_code,object_id,origin,request_id',
+      'id,created_utc,actor,actor_name,action,outcome,error_code,object_id,origin,request_id',
     );
-    expect(lines.slice(1).map((line) => line.split(',').slice(3, 6).join(' '))).toEqual([
+    // Who, by name: the user's email, the key's first characters.
+    expect(lines.slice(1).map((line) => line.split(',')[3])).toEqual([
+      expect.stringMatching(/^[^@\s]+@[^@\s]+$/),
+      expect.stringMatching(/^(.+ \()?sk_test_\w+…\)?$/),
+    ]);
+    expect(lines.slice(1).map((line) => line.split(',').slice(4, 7).join(' '))).toEqual([
       'dashboard.refunds.create failure role_insufficient',
       'refunds.create failure amount_too_large',
     ]);

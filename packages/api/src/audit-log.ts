@@ -62,7 +62,7 @@ function whereOf(input: AuditLogInput): { sql: string; values: unknown[] } {
   return { sql: parts.map((p) => ` AND ${p}`).join(''), values };
 }
 
-type Entry = Omit<AuditLogEntryRecord, 'id'> & { id: bigint };
+type Entry = Omit<AuditLogEntryRecord, 'id'> & { id: bigint; actor_name: string | null };
 
 /** The merchant's audit log in the principal's mode, newest first, filtered, a page at a time. */
 export async function listAuditLog(
@@ -73,12 +73,18 @@ export async function listAuditLog(
   const where = whereOf(input);
   const rows = await query<Entry>(
     pool,
-    `SELECT id, merchant_id, livemode, actor, action, outcome, error_code, object_id,
-            host(origin) AS origin, request_id, created_at
-       FROM audit_log
-      WHERE merchant_id = $1 AND livemode = $2${where.sql}
-      ORDER BY id DESC
-      LIMIT $${where.values.length + 3}`,
+    `SELECT l.id, l.merchant_id, l.livemode, l.actor, l.action, l.outcome, l.error_code,
+            l.object_id, host(l.origin) AS origin, l.request_id, l.created_at,
+            -- Who that is today: the user's email, or the key's name and first characters.
+            coalesce(u.email, k.name || ' (' || k.prefix || '…)', k.prefix || '…') AS actor_name
+       FROM (SELECT * FROM audit_log
+              WHERE merchant_id = $1 AND livemode = $2${where.sql}
+              ORDER BY id DESC
+              LIMIT $${where.values.length + 3}) l
+       LEFT JOIN users u ON l.actor LIKE 'user:%' AND u.id = substr(l.actor, 6)
+       LEFT JOIN api_keys k ON l.actor LIKE 'key:%' AND k.id = substr(l.actor, 5)
+        AND k.merchant_id = l.merchant_id
+      ORDER BY l.id DESC`,
     [principal.merchantId, principal.livemode, ...where.values, input.limit + 1],
   );
   return {
@@ -88,6 +94,8 @@ export async function listAuditLog(
       object: 'audit_log_entry' as const,
       id: row.id.toString(),
       actor: row.actor,
+      /** The actor's email (a user) or name and first characters (a key); null once deleted. */
+      actor_name: row.actor_name,
       action: row.action,
       outcome: row.outcome,
       error_code: row.error_code,
@@ -104,6 +112,7 @@ export const AUDIT_LOG_CSV_COLUMNS = [
   'id',
   'created_utc',
   'actor',
+  'actor_name',
   'action',
   'outcome',
   'error_code',
@@ -130,6 +139,7 @@ export function auditLogCsv(
       e.id,
       new Date(e.created * 1000).toISOString(),
       e.actor,
+      e.actor_name ?? '',
       e.action,
       e.outcome,
       e.error_code ?? '',

@@ -138,7 +138,10 @@ export function AuditLog() {
                 {log.data.data.map((entry) => (
                   <tr key={entry.id}>
                     <td>{formatDate(entry.created)}</td>
-                    <td className="mono">{entry.actor}</td>
+                    <td>
+                      {entry.actor_name && <span className="member-name">{entry.actor_name}</span>}
+                      <span className="mono">{entry.actor}</span>
+                    </td>
                     <td className="mono">{entry.action}</td>
                     <td>
                       <StatusBadge status={entry.outcome === 'success' ? 'succeeded' : 'failed'} />
