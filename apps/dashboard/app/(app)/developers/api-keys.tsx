@@ -3,6 +3,7 @@
 import { EmptyState, ErrorState, LoadingState, TableScroll } from '@kassa/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { Confirm } from '../../../components/confirm.tsx';
 import { formatDate } from '../../../components/payments-table.tsx';
 import { useCan, useScope } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
@@ -90,8 +91,14 @@ function KeyActions(props: {
   );
   if (asking === 'roll') {
     return (
-      <fieldset className="confirm">
-        <legend>Roll {props.name}?</legend>
+      <Confirm
+        legend={`Roll ${props.name}?`}
+        action="Roll key"
+        pending={roll.isPending}
+        onConfirm={() => roll.mutate({ id: props.id, expires_in_hours: expiry })}
+        onBack={() => setAsking(undefined)}
+        problem={problem}
+      >
         <label htmlFor={selectId}>The old key stops working</label>
         <select
           id={selectId}
@@ -104,38 +111,19 @@ function KeyActions(props: {
             </option>
           ))}
         </select>
-        <button
-          type="button"
-          className="button danger"
-          disabled={roll.isPending}
-          onClick={() => roll.mutate({ id: props.id, expires_in_hours: expiry })}
-        >
-          Roll key
-        </button>
-        <button type="button" className="button" onClick={() => setAsking(undefined)}>
-          Back
-        </button>
-        {problem && <p className="form-error">{problem}</p>}
-      </fieldset>
+      </Confirm>
     );
   }
   if (asking === 'revoke') {
     return (
-      <fieldset className="confirm">
-        <legend>Revoke {props.name}? Requests with it fail at once.</legend>
-        <button
-          type="button"
-          className="button danger"
-          disabled={revoke.isPending}
-          onClick={() => revoke.mutate({ id: props.id })}
-        >
-          Revoke key
-        </button>
-        <button type="button" className="button" onClick={() => setAsking(undefined)}>
-          Back
-        </button>
-        {problem && <p className="form-error">{problem}</p>}
-      </fieldset>
+      <Confirm
+        legend={`Revoke ${props.name}? Requests with it fail at once.`}
+        action="Revoke key"
+        pending={revoke.isPending}
+        onConfirm={() => revoke.mutate({ id: props.id })}
+        onBack={() => setAsking(undefined)}
+        problem={problem}
+      />
     );
   }
   return (

@@ -4,6 +4,7 @@ import { type MembershipRole, ROLES } from '@kassa/api/permissions';
 import { EmptyState, ErrorState, LoadingState, TableScroll } from '@kassa/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
+import { Confirm } from '../../../components/confirm.tsx';
 import { formatDate } from '../../../components/payments-table.tsx';
 import { useCan, useScope } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
@@ -112,8 +113,16 @@ function MemberActions(props: { id: string; label: string; role: MembershipRole 
   if (props.role === 'owner' && myRole !== 'owner') return null;
   if (asking === 'role') {
     return (
-      <fieldset className="confirm">
-        <legend>New role for {props.label}</legend>
+      <Confirm
+        legend={`New role for ${props.label}`}
+        action="Change role"
+        danger={false}
+        pending={update.isPending}
+        disabled={role === props.role}
+        onConfirm={() => update.mutate({ id: props.id, role })}
+        onBack={() => setAsking(undefined)}
+        problem={problem}
+      >
         <label htmlFor={selectId} className="visually-hidden">
           Role
         </label>
@@ -128,38 +137,19 @@ function MemberActions(props: { id: string; label: string; role: MembershipRole 
             </option>
           ))}
         </select>
-        <button
-          type="button"
-          className="button primary"
-          disabled={update.isPending || role === props.role}
-          onClick={() => update.mutate({ id: props.id, role })}
-        >
-          Change role
-        </button>
-        <button type="button" className="button" onClick={() => setAsking(undefined)}>
-          Back
-        </button>
-        {problem && <p className="form-error">{problem}</p>}
-      </fieldset>
+      </Confirm>
     );
   }
   if (asking === 'remove') {
     return (
-      <fieldset className="confirm">
-        <legend>Remove {props.label}? They are signed out everywhere at once.</legend>
-        <button
-          type="button"
-          className="button danger"
-          disabled={remove.isPending}
-          onClick={() => remove.mutate({ id: props.id })}
-        >
-          Remove from team
-        </button>
-        <button type="button" className="button" onClick={() => setAsking(undefined)}>
-          Back
-        </button>
-        {problem && <p className="form-error">{problem}</p>}
-      </fieldset>
+      <Confirm
+        legend={`Remove ${props.label}? They are signed out everywhere at once.`}
+        action="Remove from team"
+        pending={remove.isPending}
+        onConfirm={() => remove.mutate({ id: props.id })}
+        onBack={() => setAsking(undefined)}
+        problem={problem}
+      />
     );
   }
   return (

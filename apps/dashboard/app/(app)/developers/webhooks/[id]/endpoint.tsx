@@ -5,6 +5,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useId, useState } from 'react';
+import { Confirm } from '../../../../../components/confirm.tsx';
 import { formatDate } from '../../../../../components/payments-table.tsx';
 import { useCan } from '../../../../../lib/scope.tsx';
 import { kassaError, useTRPC, useTRPCClient } from '../../../../../lib/trpc.tsx';
@@ -195,20 +196,13 @@ function EndpointActions(props: { id: string; disabled: boolean }) {
           Roll secret
         </button>
         {asking === 'delete' ? (
-          <fieldset className="confirm">
-            <legend>Delete this endpoint? Nothing more is sent to it.</legend>
-            <button
-              type="button"
-              className="button danger"
-              disabled={remove.isPending}
-              onClick={() => remove.mutate()}
-            >
-              Delete endpoint
-            </button>
-            <button type="button" className="button" onClick={() => setAsking(undefined)}>
-              Back
-            </button>
-          </fieldset>
+          <Confirm
+            legend="Delete this endpoint? Nothing more is sent to it."
+            action="Delete endpoint"
+            pending={remove.isPending}
+            onConfirm={() => remove.mutate()}
+            onBack={() => setAsking(undefined)}
+          />
         ) : (
           <button type="button" className="button" onClick={() => setAsking('delete')}>
             Delete…
