@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { expiryYearsFrom, systemClock } from '@kassa/contracts';
+import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
 import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
 import {
@@ -543,15 +544,39 @@ describe('the merchant dashboard', () => {
       await page.goto(`${dashboard.url}/sign-in`);
       await screenshot(page, screenshotDir, `sign-in-${viewport}`);
       expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
-      for (const path of ['/sign-up', '/forgot-password']) {
-        await page.goto(`${dashboard.url}${path}`);
+      // The emailed links' pages, with tokens made here (only their SHA-256 is stored).
+      const token = `${viewport === 'desktop' ? 'D' : 'M'}${'x'.repeat(42)}`;
+      const hash = createHash('sha256').update(token).digest('hex');
+      await db.current.pool.query(
+        `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, 'support', $4, now(), now() + interval '1 day')`,
+        [newId('invitation'), await merchantOf(OWNER), `shot-${viewport}@shop.example`, hash],
+      );
+      await db.current.pool.query(
+        `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at)
+         SELECT $1, id, $2, now(), now() + interval '1 hour' FROM users WHERE email = $3`,
+        [newId('passwordReset'), hash, OWNER],
+      );
+      for (const path of ['/sign-up', '/forgot-password', '/invitation', '/reset-password']) {
+        await page.goto(`${dashboard.url}${path}#${token}`);
+        if (path === '/invitation') await page.getByText('as support, with').waitFor();
         await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
         expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
       }
       await signIn(page, OWNER);
       await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
       const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
-      for (const path of [...pages, `/payments/${paymentId}`]) {
+      const { rows: ids } = await db.current.pool.query<{ endpoint: string; event: string }>(
+        `SELECT w.id AS endpoint, d.event_id AS event FROM webhook_endpoints w
+           JOIN webhook_deliveries d ON d.endpoint_id = w.id LIMIT 1`,
+      );
+      const { endpoint, event } = ids[0] as { endpoint: string; event: string };
+      for (const path of [
+        ...pages,
+        `/payments/${paymentId}`,
+        `/developers/webhooks/${endpoint}`,
+        `/developers/events/${event}`,
+      ]) {
         await page.goto(`${dashboard.url}${path}`);
         await page.waitForFunction(() => !document.querySelector('.kassa-state-loading'));
         const name =
@@ -560,7 +585,9 @@ describe('the merchant dashboard', () => {
             : path
                 .slice(1)
                 .replaceAll('/', '-')
-                .replace(/pi_\w+/, 'detail');
+                .replace(/pi_\w+/, 'detail')
+                .replace(/we_\w+/, 'endpoint')
+                .replace(/evt_\w+/, 'event');
         await screenshot(page, screenshotDir, `${name}-${viewport}`);
         expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
         if (viewport === 'mobile') {
@@ -571,6 +598,50 @@ describe('the merchant dashboard', () => {
         }
       }
     }
+  });
+
+  it('can be used with the keyboard alone: sign in, go to the payments, open one', async () => {
+    const { page } = await newTab();
+    /** Presses Tab until the focused element is the one described (at most 40 times). */
+    const tabTo = async (
+      what: string,
+      matches: (el: { tag: string; text: string; id: string }) => boolean,
+    ) => {
+      for (let i = 0; i < 40; i += 1) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return { tag: el?.tagName ?? '', text: el?.textContent?.trim() ?? '', id: el?.id ?? '' };
+        });
+        if (matches(focused)) {
+          // Where the focus is can be seen: an outline or a ring.
+          const visible = await page.evaluate(() => {
+            const style = getComputedStyle(document.activeElement as Element);
+            return style.outlineStyle !== 'none' || style.boxShadow !== 'none';
+          });
+          expect(visible, `${what} shows focus`).toBe(true);
+          return;
+        }
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+    await page.goto(`${dashboard.url}/sign-in`);
+    await tabTo('the email field', (el) => el.id === 'email');
+    await page.keyboard.type(OWNER);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Authentication code').waitFor();
+    // The code field takes the focus when it appears.
+    await page.keyboard.type(recoveryCodes.shift() as string);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+    await tabTo('the Payments link', (el) => el.tag === 'A' && el.text === 'Payments');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Payments' }).waitFor();
+    await tabTo('a payment', (el) => el.tag === 'A' && el.text.startsWith('pi_'));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Card' }).waitFor();
   });
 
   it('reports the first-load JavaScript of the payments page (gzipped)', async () => {
