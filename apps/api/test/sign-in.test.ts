@@ -280,6 +280,51 @@ describe('sessions', () => {
   });
 });
 
+describe('sign-in activity', () => {
+  it('records every attempt, refused ones too, never the password; the user sees their own', async () => {
+    const issued = (await signUp({ email: 'activity@example.com' })).body;
+    const headers = { 'user-agent': 'Activity test/1.0' };
+    await call(
+      'auth.signIn',
+      { email: 'activity@example.com', password: 'not the right one' },
+      { headers },
+    );
+    await call(
+      'auth.signIn',
+      { email: 'Activity@Example.com', password: 'correct horse battery' },
+      { headers },
+    );
+    const activity = await call<{
+      data: Array<{ action: string; outcome: string; error_code: string | null; origin: string }>;
+    }>(
+      'dashboard.authEvents.list',
+      {},
+      { query: true, headers: { cookie: await cookieOf(issued) } },
+    );
+    expect(activity.body.data.map((e) => [e.action, e.outcome, e.error_code])).toEqual([
+      ['auth.signIn', 'success', null],
+      ['auth.signIn', 'failure', 'credentials_invalid'],
+      ['auth.signUp', 'success', null],
+    ]);
+    expect(activity.body.data[0]?.origin).toBe('127.0.0.1');
+    const { rows } = await db.current.pool.query('SELECT * FROM auth_events');
+    expect(JSON.stringify(rows)).not.toMatch(/correct horse|not the right one/);
+    // Another user sees none of it.
+    const other = (await signUp()).body;
+    const theirs = await call<{ data: unknown[] }>(
+      'dashboard.authEvents.list',
+      {},
+      { query: true, headers: { cookie: await cookieOf(other) } },
+    );
+    expect(theirs.body.data).toHaveLength(1);
+    // Append-only, like the audit log.
+    await expect(db.current.pool.query('DELETE FROM auth_events')).rejects.toThrow(/append-only/);
+    await expect(
+      db.current.pool.query(`UPDATE auth_events SET outcome = 'success'`),
+    ).rejects.toThrow(/append-only/);
+  });
+});
+
 describe('two-factor authentication', () => {
   /** The code an authenticator app shows for `secret` at the API's clock. */
   const codeAt = (secret: string, at = clock.now()) =>

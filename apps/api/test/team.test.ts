@@ -403,7 +403,7 @@ describe('password reset', () => {
       param: 'password',
     });
     const reset = await call('auth.resetPassword', { token, password: 'a brand new passphrase' });
-    expect(reset.body).toEqual({ object: 'password_reset', sessions_ended: 1 });
+    expect(reset.body).toEqual({ object: 'password_reset', user: owner.user, sessions_ended: 1 });
     expect((await owner.as('paymentIntents.list', {}, { query: true })).status).toBe(401);
     expect(
       (await call('auth.signIn', { email: owner.email, password: PASSWORD })).error,

@@ -14,7 +14,8 @@ import {
 const userProcedure = (path: string) =>
   ['dashboard.session', 'dashboard.signOut'].includes(path) ||
   path.startsWith('dashboard.twoFactor.') ||
-  path.startsWith('dashboard.sessions.');
+  path.startsWith('dashboard.sessions.') ||
+  path.startsWith('dashboard.authEvents.');
 
 /** Every dashboard procedure and the permission its meta declares (none: undefined). */
 function dashboardProcedures(): Array<[string, Permission | undefined]> {

@@ -87,7 +87,7 @@ export async function resetPassword(
   services: ApiServices,
   input: z.output<typeof resetPasswordInput>,
   now: Date,
-): Promise<{ object: 'password_reset'; sessions_ended: number }> {
+): Promise<{ object: 'password_reset'; user: string; sessions_ended: number }> {
   const passwordHash = await hashPassword(input.password);
   return withTransaction(services.db.pool, async (tx) => {
     const { rows } = await tx.query<{ user_id: string }>(
@@ -112,6 +112,10 @@ export async function resetPassword(
       'UPDATE dashboard_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
       [reset.user_id, now],
     );
-    return { object: 'password_reset' as const, sessions_ended: rowCount ?? 0 };
+    return {
+      object: 'password_reset' as const,
+      user: reset.user_id,
+      sessions_ended: rowCount ?? 0,
+    };
   });
 }

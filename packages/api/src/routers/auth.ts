@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit.ts';
+import { authEvents } from '../auth/auth-events.ts';
 import {
   acceptInvitation,
   acceptInvitationInput,
@@ -30,11 +31,14 @@ const origin = (ctx: Context) => {
  * Besides: accepting an invitation (which signs in too) and resetting a password by an emailed
  * link, both carrying a one-time token (auth/link-tokens.ts).
  */
+/** Every call is recorded in auth_events (auth/auth-events.ts), refused ones included. */
+const recordedProcedure = publicProcedure.use(authEvents);
+
 export const authRouter = router({
-  signUp: publicProcedure
+  signUp: recordedProcedure
     .input(signUpInput)
     .mutation(({ ctx, input }) => signUp(ctx.db.pool, input, origin(ctx))),
-  signIn: publicProcedure
+  signIn: recordedProcedure
     .input(signInInput)
     .mutation(({ ctx, input }) => signIn(ctx.db.pool, input, origin(ctx), ctx.services)),
   /** The invitation a link names: merchant, email, role, whether its account exists. */
@@ -44,7 +48,7 @@ export const authRouter = router({
       describeInvitation(ctx.db.pool, input.token, ctx.services.clock.now()),
     ),
   /** Joins the team the link invites to (creating the account, or with its password): signed in. */
-  acceptInvitation: publicProcedure
+  acceptInvitation: recordedProcedure
     .input(acceptInvitationInput)
     .mutation(async ({ ctx, input }) => {
       const accepted = await acceptInvitation(ctx.db.pool, input, origin(ctx), ctx.services);
@@ -62,10 +66,10 @@ export const authRouter = router({
       return accepted;
     }),
   /** Emails a reset link if the email has an account; the same answer either way. */
-  requestPasswordReset: publicProcedure
+  requestPasswordReset: recordedProcedure
     .input(requestPasswordResetInput)
     .mutation(({ ctx, input }) => requestPasswordReset(ctx.services, input, origin(ctx), ctx.log)),
-  resetPassword: publicProcedure
+  resetPassword: recordedProcedure
     .input(resetPasswordInput)
     .mutation(({ ctx, input }) => resetPassword(ctx.services, input, ctx.services.clock.now())),
 });

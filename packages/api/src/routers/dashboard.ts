@@ -23,6 +23,7 @@ import {
 } from '@kassa/payments';
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
+import { listAuthEvents } from '../auth/auth-events.ts';
 import { listSessions, revokeSession, revokeSessions } from '../auth/sign-in.ts';
 import {
   beginTwoFactor,
@@ -97,6 +98,10 @@ export const dashboardRouter = router({
       .mutation(({ ctx, input }) =>
         revokeSession(ctx.db.pool, ctx.user.id, input.id, ctx.services.clock.now()),
       ),
+  }),
+  /** The signed-in user's recent sign-in activity: their account's, and refused tries of their email. */
+  authEvents: router({
+    list: sessionProcedure.input(noInput).query(({ ctx }) => listAuthEvents(ctx.db.pool, ctx.user)),
   }),
   /** The signed-in user's second factor (TOTP and recovery codes): their own, any merchant. */
   twoFactor: router({

@@ -203,6 +203,52 @@ function Sessions() {
   );
 }
 
+const ACTIONS: Record<string, string> = {
+  'auth.signIn': 'Sign-in',
+  'auth.signUp': 'Account created',
+  'auth.acceptInvitation': 'Invitation accepted',
+  'auth.requestPasswordReset': 'Password reset asked for',
+  'auth.resetPassword': 'Password changed',
+};
+
+/** The account's recent sign-in activity, refused attempts included. */
+function Activity() {
+  const trpc = useTRPC();
+  const activity = useQuery(trpc.dashboard.authEvents.list.queryOptions({}));
+  if (activity.isPending) return <LoadingState label="Loading your sign-in activity…" />;
+  if (activity.isError) {
+    return <ErrorState message={kassaError(activity.error)?.message ?? activity.error.message} />;
+  }
+  return (
+    <TableScroll label="Sign-in activity">
+      <table className="data-table">
+        <caption className="visually-hidden">Sign-in activity</caption>
+        <thead>
+          <tr>
+            <th scope="col">When (UTC)</th>
+            <th scope="col">What</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Address</th>
+          </tr>
+        </thead>
+        <tbody>
+          {activity.data.data.map((event) => (
+            <tr key={event.id}>
+              <td>{formatDate(event.created)}</td>
+              <td>{ACTIONS[event.action] ?? event.action}</td>
+              <td>
+                {event.outcome === 'success' ? 'Succeeded' : 'Refused'}
+                {event.error_code && <span className="mono"> {event.error_code}</span>}
+              </td>
+              <td className="mono">{event.origin ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
 export function Account() {
   return (
     <>
@@ -217,6 +263,14 @@ export function Account() {
           Sessions end after 15 minutes without a request, and 12 hours after signing in.
         </p>
         <Sessions />
+      </section>
+      <section aria-labelledby="activity-heading">
+        <h2 id="activity-heading">Recent sign-in activity</h2>
+        <p className="hint">
+          Your account&apos;s sign-ins and changes, and refused tries with your email. Something you
+          do not recognise? Change your password and sign out everywhere.
+        </p>
+        <Activity />
       </section>
     </>
   );
