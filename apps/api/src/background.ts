@@ -1,3 +1,4 @@
+import { resealTwoFactorSecrets } from '@kassa/api';
 import { type EventBus, Sealer } from '@kassa/ledger';
 import {
   expireAuthorizations,
@@ -18,7 +19,9 @@ import type { FastifyBaseLogger } from 'fastify';
  * - every 2 s, the recovery sweep of acquirer attempts whose answer was lost;
  * - every minute, the expiry of authorizations not captured in time;
  * - every 30 s, the expiry of checkout sessions past their expires_at;
- * - every hour, the pruning of Idempotency-Keys older than 24 hours.
+ * - every hour, the pruning of Idempotency-Keys older than 24 hours;
+ * - once, at start, while KASSA_SECRET_KEY is rotated: the dashboard users' TOTP secrets still
+ *   sealed under the previous root are sealed again under the new one.
  *
  * Scheduling is croner's, with `protect` so that a slow run is never overlapped by the next.
  */
@@ -33,6 +36,13 @@ export function startBackgroundJobs(
       log.error({ err }, relay ? 'ledger relay to Kafka failed' : 'ledger sealer failed'),
   });
   void sealer.start();
+  if (services.previousTwoFactorKey) {
+    void resealTwoFactorSecrets(services.db.pool, services)
+      .then((count) => {
+        if (count > 0) log.info({ count }, 'two-factor secrets sealed again under the new root');
+      })
+      .catch((err: unknown) => log.error({ err }, 'sealing two-factor secrets again failed'));
+  }
   const options = (name: string) => ({
     name,
     protect: true,

@@ -3,18 +3,22 @@ import {
   type CheckoutPage,
   type CheckoutSession,
   createPaymentIntentInput,
+  ManualClock,
   type PaymentIntent,
 } from '@kassa/contracts';
 import { deriveKey, earlierKey, preHkdfKey } from '@kassa/contracts/keys';
 import { derivedPublishableKey, hashApiKey, issueApiKey, query } from '@kassa/db';
 import { clientSecretFor, keysOfRootSecret, requestHashOf } from '@kassa/payments';
 import type { FastifyInstance } from 'fastify';
+import { encode } from 'next-auth/jwt';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   client,
   newMerchant,
   startApi,
   TEST_SECRET_KEY,
+  TEST_SESSION_SECRET,
   testCard,
   usePaymentsApi,
 } from './support.ts';
@@ -192,6 +196,75 @@ describe('rotating KASSA_SECRET_KEY', () => {
     ]);
     expect(rotating.secretFor(endpoint.secretSalt)).not.toBe(created.body.secret);
     expect(rotated.secretsOf(endpoint)).toEqual([rotated.secretFor(endpoint.secretSalt)]);
+  });
+});
+
+describe('rotating KASSA_SECRET_KEY: dashboard two-factor', () => {
+  it('seals TOTP secrets again under the new root; old recovery codes work during the grace period', async () => {
+    const clock = new ManualClock(Date.UTC(2030, 5, 1, 8, 0, 0));
+    const on = async (secretKey: string, previousSecretKey?: string, background = false) => {
+      const api = await startApi(
+        db.current,
+        {},
+        { secretKey, ...(previousSecretKey && { previousSecretKey }), clock, background },
+      );
+      started.push(api.app);
+      return client(api.base);
+    };
+    const before = await on(OLD_ROOT);
+    const issued = await before<{ user: string; session: string }>('auth.signUp', {
+      email: 'rotation@example.com',
+      password: 'correct horse battery',
+      name: 'Rota Tion',
+      business_name: 'Rotation Shop',
+    });
+    const cookie = `next-auth.session-token=${await encode({
+      token: { sub: issued.body.user, sid: issued.body.session },
+      secret: TEST_SESSION_SECRET,
+    })}`;
+    const begun = await before<{ secret: string }>(
+      'dashboard.twoFactor.begin',
+      {},
+      { headers: { cookie } },
+    );
+    const totp = new TOTP({ secret: Secret.fromBase32(begun.body.secret), digits: 6, period: 30 });
+    const code = () => {
+      clock.advance(30_000); // a code of a new step each time: each is used once
+      return totp.generate({ timestamp: clock.now().getTime() });
+    };
+    const enabled = await before<{ recovery_codes: string[] }>(
+      'dashboard.twoFactor.enable',
+      { code: code() },
+      { headers: { cookie } },
+    );
+    const [recovery] = enabled.body.recovery_codes;
+    const sealed = async () =>
+      (
+        await db.current.pool.query('SELECT totp_secret FROM users WHERE id = $1', [
+          issued.body.user,
+        ])
+      ).rows[0].totp_secret as Buffer;
+    const underOld = await sealed();
+    const signIn = (api: typeof before, second: string) =>
+      api('auth.signIn', {
+        email: 'rotation@example.com',
+        password: 'correct horse battery',
+        code: second,
+      });
+
+    // The switch: the new root, the old one previous. The API seals the secret again at start.
+    const rotating = await on(NEW_ROOT, OLD_ROOT, true);
+    for (;;) {
+      if (!(await sealed()).equals(underOld)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await signIn(rotating, code())).status).toBe(200);
+    // A recovery code made under the old root still signs in during the grace period.
+    expect((await signIn(rotating, recovery as string)).status).toBe(200);
+
+    // The grace period over: the secret, sealed again, still works; the old root is gone.
+    const after = await on(NEW_ROOT);
+    expect((await signIn(after, code())).status).toBe(200);
   });
 });
 

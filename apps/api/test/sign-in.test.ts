@@ -429,4 +429,33 @@ describe('two-factor authentication', () => {
     const locked = await call('auth.signIn', { ...right, code: codeAt(begun.body.secret) });
     expect(locked.error).toMatchObject({ code: 'account_locked' });
   });
+
+  it('makes new recovery codes with a code; the old ones stop working', async () => {
+    await signUp({ email: 'regenerate@example.com' });
+    const right = { email: 'regenerate@example.com', password: 'correct horse battery' };
+    const first = await call<Issued>('auth.signIn', right);
+    const headers = { cookie: await cookieOf(first.body) };
+    const begun = await call<{ secret: string }>('dashboard.twoFactor.begin', {}, { headers });
+    const enabled = await call<{ recovery_codes: string[] }>(
+      'dashboard.twoFactor.enable',
+      { code: codeAt(begun.body.secret) },
+      { headers },
+    );
+    const [spent, unused] = enabled.body.recovery_codes as [string, string];
+    expect(
+      (await call('dashboard.twoFactor.regenerateRecoveryCodes', { code: '000000' }, { headers }))
+        .error,
+    ).toMatchObject({ code: 'two_factor_invalid' });
+    const fresh = await call<{ recovery_codes: string[] }>(
+      'dashboard.twoFactor.regenerateRecoveryCodes',
+      { code: spent },
+      { headers },
+    );
+    expect(fresh.body.recovery_codes).toHaveLength(10);
+    expect(fresh.body.recovery_codes).not.toContain(unused);
+    expect((await call('auth.signIn', { ...right, code: unused })).status).toBe(401);
+    expect(
+      (await call('auth.signIn', { ...right, code: fresh.body.recovery_codes[0] })).status,
+    ).toBe(200);
+  });
 });

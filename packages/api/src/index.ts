@@ -20,6 +20,7 @@ export {
   SESSION_IDLE_MS,
   SESSION_LIFETIME_MS,
 } from './auth/sign-in.ts';
+export { resealTwoFactorSecrets } from './auth/two-factor.ts';
 export { homeSummary } from './dashboard/home.ts';
 export {
   type DashboardPayment,

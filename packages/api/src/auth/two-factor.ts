@@ -41,12 +41,50 @@ function decryptWith(key: Buffer, sealed: Buffer): Buffer {
 
 /** The secret under the current key, or under the previous root's while it is rotated. */
 function decrypt(keys: TwoFactorKeys, sealed: Buffer): Buffer {
+  return open(keys, sealed).secret;
+}
+
+/** The secret, and whether it was sealed under the previous root (and should be sealed again). */
+function open(keys: TwoFactorKeys, sealed: Buffer): { secret: Buffer; stale: boolean } {
   try {
-    return decryptWith(keys.twoFactorKey, sealed);
+    return { secret: decryptWith(keys.twoFactorKey, sealed), stale: false };
   } catch (error) {
     if (!keys.previousTwoFactorKey) throw error;
-    return decryptWith(keys.previousTwoFactorKey, sealed);
+    return { secret: decryptWith(keys.previousTwoFactorKey, sealed), stale: true };
   }
+}
+
+/**
+ * While KASSA_SECRET_KEY is rotated, seals again under the new root every TOTP secret (set up or
+ * pending) still sealed under the previous one, so that none is lost when the previous root is
+ * dropped. Each row is changed only if it still holds what was read. The API runs it at start
+ * when KASSA_SECRET_KEY_PREVIOUS is set; answers how many it sealed again.
+ */
+export async function resealTwoFactorSecrets(pool: pg.Pool, keys: TwoFactorKeys): Promise<number> {
+  if (!keys.previousTwoFactorKey) return 0;
+  const { rows } = await pool.query<{
+    id: string;
+    totp_secret: Buffer | null;
+    totp_pending_secret: Buffer | null;
+  }>(
+    `SELECT id, totp_secret, totp_pending_secret FROM users
+      WHERE totp_secret IS NOT NULL OR totp_pending_secret IS NOT NULL`,
+  );
+  let resealed = 0;
+  for (const row of rows) {
+    for (const column of ['totp_secret', 'totp_pending_secret'] as const) {
+      const sealed = row[column];
+      if (!sealed) continue;
+      const { secret, stale } = open(keys, sealed);
+      if (!stale) continue;
+      const { rowCount } = await pool.query(
+        `UPDATE users SET ${column} = $2 WHERE id = $1 AND ${column} = $3`,
+        [row.id, encrypt(keys.twoFactorKey, secret), sealed],
+      );
+      resealed += rowCount ?? 0;
+    }
+  }
+  return resealed;
 }
 
 const totpOf = (secret: Buffer, label: string) =>
@@ -59,11 +97,18 @@ const totpOf = (secret: Buffer, label: string) =>
     secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
   });
 
-/** A recovery code as typed (any case, with or without the dash), as its HMAC. */
+/** A recovery code as typed (any case, with or without the dash), as its HMAC under `key`. */
+const recoveryHashWith = (key: Buffer, code: string) =>
+  createHmac('sha256', key).update(code.replace(/[\s-]/g, '').toLowerCase()).digest('hex');
+
 const recoveryHash = (keys: TwoFactorKeys, code: string) =>
-  createHmac('sha256', keys.twoFactorKey)
-    .update(code.replace(/[\s-]/g, '').toLowerCase())
-    .digest('hex');
+  recoveryHashWith(keys.twoFactorKey, code);
+
+/** The code's HMAC under the current root and, while it is rotated, the previous one. */
+const recoveryHashes = (keys: TwoFactorKeys, code: string) => [
+  recoveryHashWith(keys.twoFactorKey, code),
+  ...(keys.previousTwoFactorKey ? [recoveryHashWith(keys.previousTwoFactorKey, code)] : []),
+];
 
 const BASE32 = 'abcdefghijkmnpqrstuvwxyz23456789'; // no 0/o, 1/l: read off a screen and typed
 function newRecoveryCode(): string {
@@ -211,12 +256,37 @@ export async function verifySecondFactor(
   const { rowCount } = await pool.query(
     `UPDATE recovery_codes SET used_at = $3
       WHERE id = (SELECT id FROM recovery_codes
-                   WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL
+                   WHERE user_id = $1 AND code_hash = ANY($2) AND used_at IS NULL
                    LIMIT 1 FOR UPDATE SKIP LOCKED)`,
-    [userId, recoveryHash(keys, typed), now],
+    [userId, recoveryHashes(keys, typed), now],
   );
   if (rowCount !== 1) throw invalidCode();
   return 'recovery_code';
+}
+
+/**
+ * Ten new recovery codes, shown once, in place of the old ones (spent or not), with a current code
+ * or a recovery code. Also how codes made before a rotation of KASSA_SECRET_KEY are replaced with
+ * codes under the new root before the grace period ends.
+ */
+export async function regenerateRecoveryCodes(
+  pool: pg.Pool,
+  userId: string,
+  code: string,
+  now: Date,
+  keys: TwoFactorKeys,
+) {
+  await verifySecondFactor(pool, userId, code, now, keys);
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await withTransaction(pool, async (tx) => {
+    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+    await tx.query(
+      `INSERT INTO recovery_codes (user_id, code_hash, created_at)
+       SELECT $1, unnest($2::text[]), $3`,
+      [userId, codes.map((c) => recoveryHash(keys, c)), now],
+    );
+  });
+  return { recovery_codes: codes };
 }
 
 /** Turns two-factor off, with a current code or a recovery code; the recovery codes go too. */

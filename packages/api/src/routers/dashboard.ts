@@ -29,6 +29,7 @@ import {
   beginTwoFactor,
   disableTwoFactor,
   enableTwoFactor,
+  regenerateRecoveryCodes,
   twoFactorStatus,
 } from '../auth/two-factor.ts';
 import { homeSummary, homeSummaryInput } from '../dashboard/home.ts';
@@ -115,6 +116,18 @@ export const dashboardRouter = router({
       .input(twoFactorCode)
       .mutation(({ ctx, input }) =>
         enableTwoFactor(
+          ctx.db.pool,
+          ctx.user.id,
+          input.code,
+          ctx.services.clock.now(),
+          ctx.services,
+        ),
+      ),
+    /** New recovery codes in place of the old ones (after a root rotation, say). */
+    regenerateRecoveryCodes: sessionProcedure
+      .input(twoFactorCode)
+      .mutation(({ ctx, input }) =>
+        regenerateRecoveryCodes(
           ctx.db.pool,
           ctx.user.id,
           input.code,

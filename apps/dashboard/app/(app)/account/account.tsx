@@ -56,11 +56,23 @@ function TwoFactor() {
   const disable = useMutation(
     trpc.dashboard.twoFactor.disable.mutationOptions({ onSuccess: () => void refresh(), onError }),
   );
+  const regenerate = useMutation(
+    trpc.dashboard.twoFactor.regenerateRecoveryCodes.mutationOptions({
+      onSuccess: (result) => {
+        setCodes(result.recovery_codes);
+        void refresh();
+      },
+      onError,
+    }),
+  );
   const submit = (action: 'enable' | 'disable') => (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setProblem(undefined);
     const code = String(new FormData(event.currentTarget).get('code') ?? '').trim();
-    (action === 'enable' ? enable : disable).mutate({ code });
+    // The enabled form has two buttons: turning off, or new recovery codes.
+    const submitter = (event.nativeEvent as SubmitEvent).submitter?.getAttribute('value');
+    if (action === 'disable' && submitter === 'regenerate') regenerate.mutate({ code });
+    else (action === 'enable' ? enable : disable).mutate({ code });
   };
 
   if (status.isPending) return <LoadingState label="Loading two-factor status…" />;
@@ -83,9 +95,17 @@ function TwoFactor() {
             {status.data.recovery_codes_left} recovery codes left.
           </p>
           <form className="inline-form" onSubmit={submit('disable')}>
-            <label htmlFor={codeId}>Code to turn it off</label>
+            <label htmlFor={codeId}>Code from your app, or a recovery code</label>
             <input id={codeId} name="code" autoComplete="one-time-code" required maxLength={32} />
-            <button type="submit" className="button" disabled={disable.isPending}>
+            <button
+              type="submit"
+              className="button"
+              value="regenerate"
+              disabled={regenerate.isPending}
+            >
+              Make new recovery codes
+            </button>
+            <button type="submit" className="button" value="disable" disabled={disable.isPending}>
               Turn off two-factor
             </button>
           </form>
