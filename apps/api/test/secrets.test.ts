@@ -211,8 +211,8 @@ describe('rotating KASSA_SECRET_KEY: dashboard two-factor', () => {
       started.push(api.app);
       return client(api.base);
     };
-    const before = await on(OLD_ROOT);
-    const issued = await before<{ user: string; session: string }>('auth.signUp', {
+    const original = await on(OLD_ROOT);
+    const issued = await original<{ user: string; session: string }>('auth.signUp', {
       email: 'rotation@example.com',
       password: 'correct horse battery',
       name: 'Rota Tion',
@@ -222,7 +222,7 @@ describe('rotating KASSA_SECRET_KEY: dashboard two-factor', () => {
       token: { sub: issued.body.user, sid: issued.body.session },
       secret: TEST_SESSION_SECRET,
     })}`;
-    const begun = await before<{ secret: string }>(
+    const begun = await original<{ secret: string }>(
       'dashboard.twoFactor.begin',
       {},
       { headers: { cookie } },
@@ -232,7 +232,7 @@ describe('rotating KASSA_SECRET_KEY: dashboard two-factor', () => {
       clock.advance(30_000); // a code of a new step each time: each is used once
       return totp.generate({ timestamp: clock.now().getTime() });
     };
-    const enabled = await before<{ recovery_codes: string[] }>(
+    const enabled = await original<{ recovery_codes: string[] }>(
       'dashboard.twoFactor.enable',
       { code: code() },
       { headers: { cookie } },
@@ -245,7 +245,7 @@ describe('rotating KASSA_SECRET_KEY: dashboard two-factor', () => {
         ])
       ).rows[0].totp_secret as Buffer;
     const underOld = await sealed();
-    const signIn = (api: typeof before, second: string) =>
+    const signIn = (api: typeof original, second: string) =>
       api('auth.signIn', {
         email: 'rotation@example.com',
         password: 'correct horse battery',
