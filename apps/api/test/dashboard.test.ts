@@ -259,6 +259,7 @@ describe('dashboard sessions', () => {
     expect(balance.body.pending).toEqual([{ amount: 5_000 - 145 - 25 - 1_000, currency: 'eur' }]);
   });
 
+  // Many calls (each procedure, for each role, some with a payment of their own): a long test.
   it('enforces the roles matrix on every dashboard procedure, for every role', async () => {
     // One call of each procedure, as the dashboard makes it; refunds of 1 cent on the payment.
     const freshKey = async () => ({
@@ -427,7 +428,7 @@ describe('dashboard sessions', () => {
         ),
     );
     expect(calls.map(([path]) => `dashboard.${path}`).sort()).toEqual(procedures.sort());
-  });
+  }, 120_000);
 
   it("a removed member's session stops working on its very next request", async () => {
     const leaving = await dashboardUser(db.current, 'leaving@example.com', [
