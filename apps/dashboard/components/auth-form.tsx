@@ -30,6 +30,49 @@ const MESSAGES: Record<string, string> = {
 export const authMessage = (code: string) => MESSAGES[code] ?? 'That did not work. Try again.';
 const message = authMessage;
 
+/** The password: typed to sign in, or chosen (at least 12 characters, said under it). */
+export function PasswordField(props: { label: string; choosing: boolean }) {
+  return (
+    <>
+      <label htmlFor="password">{props.label}</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autoComplete={props.choosing ? 'new-password' : 'current-password'}
+        required
+        minLength={props.choosing ? 12 : undefined}
+        maxLength={200}
+        aria-describedby={props.choosing ? 'password-hint' : undefined}
+      />
+      {props.choosing && (
+        <p id="password-hint" className="hint">
+          At least 12 characters.
+        </p>
+      )}
+    </>
+  );
+}
+
+/** The second factor, once the API asks for it: it takes the focus. */
+export function CodeField() {
+  return (
+    <>
+      <label htmlFor="code">Authentication code</label>
+      <input
+        id="code"
+        name="code"
+        autoComplete="one-time-code"
+        inputMode="text"
+        required
+        maxLength={32}
+        // biome-ignore lint/a11y/noAutofocus: the one field left to fill, just asked for.
+        autoFocus
+      />
+    </>
+  );
+}
+
 /** Sign-in and sign-up: both end signed in through next-auth's credentials provider. */
 export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
   const router = useRouter();
@@ -90,37 +133,8 @@ export function AuthForm(props: { intent: 'sign-in' | 'sign-up' }) {
       )}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required maxLength={254} />
-      <label htmlFor="password">Password</label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autoComplete={signingUp ? 'new-password' : 'current-password'}
-        required
-        minLength={signingUp ? 12 : undefined}
-        maxLength={200}
-        aria-describedby={signingUp ? 'password-hint' : undefined}
-      />
-      {signingUp && (
-        <p id="password-hint" className="hint">
-          At least 12 characters.
-        </p>
-      )}
-      {needsCode && (
-        <>
-          <label htmlFor="code">Authentication code</label>
-          <input
-            id="code"
-            name="code"
-            autoComplete="one-time-code"
-            inputMode="text"
-            required
-            maxLength={32}
-            // biome-ignore lint/a11y/noAutofocus: the one field left to fill, just asked for.
-            autoFocus
-          />
-        </>
-      )}
+      <PasswordField label="Password" choosing={signingUp} />
+      {needsCode && <CodeField />}
       <button type="submit" className="button primary" disabled={busy || !hydrated}>
         {busy ? 'One moment…' : signingUp ? 'Create account' : 'Sign in'}
       </button>

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { signIn } from 'next-auth/react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { publicApi, tokenFromFragment } from '../lib/public-api.ts';
-import { authMessage } from './auth-form.tsx';
+import { authMessage, CodeField, PasswordField } from './auth-form.tsx';
 
 interface Invitation {
   merchant: string;
@@ -101,36 +101,11 @@ export function InvitationForm() {
             <input id="name" name="name" autoComplete="name" required maxLength={100} />
           </>
         )}
-        <label htmlFor="password">{joining ? 'Your Kassa password' : 'Choose a password'}</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete={joining ? 'current-password' : 'new-password'}
-          required
-          minLength={joining ? undefined : 12}
-          maxLength={200}
-          aria-describedby={joining ? undefined : 'password-hint'}
+        <PasswordField
+          label={joining ? 'Your Kassa password' : 'Choose a password'}
+          choosing={!joining}
         />
-        {!joining && (
-          <p id="password-hint" className="hint">
-            At least 12 characters.
-          </p>
-        )}
-        {needsCode && (
-          <>
-            <label htmlFor="code">Authentication code</label>
-            <input
-              id="code"
-              name="code"
-              autoComplete="one-time-code"
-              required
-              maxLength={32}
-              // biome-ignore lint/a11y/noAutofocus: the one field left to fill, just asked for.
-              autoFocus
-            />
-          </>
-        )}
+        {needsCode && <CodeField />}
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? 'One moment…' : joining ? 'Sign in and join' : 'Create account and join'}
         </button>
