@@ -195,6 +195,11 @@ function printBanner(
           : 'sign up for a merchant'
     }; development mode)`,
   );
+  say(
+    process.env.SMTP_URL
+      ? '  Emails           sent through SMTP_URL (invitations, password resets)'
+      : "  Emails           written to the API's output, links included (no SMTP_URL): look for 'email not sent'",
+  );
   const keys = demo?.keys;
   if (keys) {
     say(

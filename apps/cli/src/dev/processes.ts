@@ -59,6 +59,8 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         API_PORT: String(settings.apiPort),
         ACQUIRER_URL: acquirerUrl,
         CHECKOUT_URL: settings.checkoutUrl,
+        // The links of the dashboard's emails (invitations, resets) point there.
+        DASHBOARD_URL: settings.dashboardUrl,
       },
       readyUrl: `http://${settings.apiHost}:${settings.apiPort}/readyz`,
     },
