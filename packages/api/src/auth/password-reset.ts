@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ApiServices } from '../init.ts';
 import { hashLinkToken, linkToken, newLinkToken } from './link-tokens.ts';
 import { hashPassword } from './passwords.ts';
-import { email, newPassword, type SessionOrigin } from './sign-in.ts';
+import { email, endSessions, newPassword, type SessionOrigin } from './sign-in.ts';
 
 /**
  * Password reset by a one-time emailed link (PCI DSS 8.3.1: only the mailbox's holder gets it).
@@ -108,14 +108,10 @@ export async function resetPassword(
         WHERE id = $1`,
       [reset.user_id, passwordHash, now],
     );
-    const { rowCount } = await tx.query(
-      'UPDATE dashboard_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-      [reset.user_id, now],
-    );
     return {
       object: 'password_reset' as const,
       user: reset.user_id,
-      sessions_ended: rowCount ?? 0,
+      sessions_ended: await endSessions(tx, reset.user_id, now),
     };
   });
 }

@@ -227,18 +227,20 @@ export async function sessionIsLive(
   return true;
 }
 
-/** Ends one session, or (`everywhere`) every live session of its user. */
-export async function revokeSessions(
-  pool: pg.Pool,
+/**
+ * Ends one session of the user (`only`), or every live one: sign-out, sign-out everywhere, a
+ * removed member, a reset password. Runs in `db`, a transaction when the caller has one.
+ */
+export async function endSessions(
+  db: pg.Pool | pg.PoolClient,
   userId: string,
-  sessionId: string,
   now: Date,
-  everywhere: boolean,
+  only?: string,
 ): Promise<number> {
-  const { rowCount } = await pool.query(
+  const { rowCount } = await db.query(
     `UPDATE dashboard_sessions SET revoked_at = $3
-      WHERE user_id = $1 AND revoked_at IS NULL AND ($4 OR id = $2)`,
-    [userId, sessionId, now, everywhere],
+      WHERE user_id = $1 AND revoked_at IS NULL AND ($2::text IS NULL OR id = $2)`,
+    [userId, only ?? null, now],
   );
   return rowCount ?? 0;
 }

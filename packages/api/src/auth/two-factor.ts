@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { withTransaction } from '@kassa/db';
+import { type Transaction, withTransaction } from '@kassa/db';
 import { KassaApiError } from '@kassa/payments';
 import { Secret, TOTP } from 'otpauth';
 import type pg from 'pg';
@@ -118,6 +118,23 @@ function newRecoveryCode(): string {
   return `${code.slice(0, 5)}-${code.slice(5)}`; // 50 bits
 }
 
+/** Ten new recovery codes in place of the user's old ones, in `tx`: only their HMACs are kept. */
+async function replaceRecoveryCodes(
+  tx: Transaction,
+  userId: string,
+  now: Date,
+  keys: TwoFactorKeys,
+): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+  await tx.query(
+    `INSERT INTO recovery_codes (user_id, code_hash, created_at)
+     SELECT $1, unnest($2::text[]), $3`,
+    [userId, codes.map((c) => recoveryHash(keys, c)), now],
+  );
+  return codes;
+}
+
 const invalidCode = () =>
   new KassaApiError({
     type: 'authentication_error',
@@ -208,8 +225,7 @@ export async function enableTwoFactor(
   const secret = decrypt(keys, row.totp_pending_secret);
   const step = matchingStep(secret, row.email, code.trim(), now);
   if (step === undefined) throw invalidCode();
-  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await withTransaction(pool, async (tx) => {
+  const codes = await withTransaction(pool, async (tx) => {
     const { rowCount } = await tx.query(
       `UPDATE users SET totp_secret = $2, totp_pending_secret = NULL, totp_enabled_at = $3,
               totp_last_step = $4
@@ -217,12 +233,7 @@ export async function enableTwoFactor(
       [userId, encrypt(keys.twoFactorKey, secret), now, step, row.totp_pending_secret],
     );
     if (rowCount !== 1) throw invalidCode(); // another setup began meanwhile
-    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
-    await tx.query(
-      `INSERT INTO recovery_codes (user_id, code_hash, created_at)
-       SELECT $1, unnest($2::text[]), $3`,
-      [userId, codes.map((c) => recoveryHash(keys, c)), now],
-    );
+    return replaceRecoveryCodes(tx, userId, now, keys);
   });
   return { enabled: true, recovery_codes: codes };
 }
@@ -277,15 +288,7 @@ export async function regenerateRecoveryCodes(
   keys: TwoFactorKeys,
 ) {
   await verifySecondFactor(pool, userId, code, now, keys);
-  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await withTransaction(pool, async (tx) => {
-    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
-    await tx.query(
-      `INSERT INTO recovery_codes (user_id, code_hash, created_at)
-       SELECT $1, unnest($2::text[]), $3`,
-      [userId, codes.map((c) => recoveryHash(keys, c)), now],
-    );
-  });
+  const codes = await withTransaction(pool, (tx) => replaceRecoveryCodes(tx, userId, now, keys));
   return { recovery_codes: codes };
 }
 

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { newLinkToken } from '../auth/link-tokens.ts';
 import { type MembershipRole, ROLES } from '../auth/permissions.ts';
-import { email } from '../auth/sign-in.ts';
+import { email, endSessions } from '../auth/sign-in.ts';
 import type { ApiServices } from '../init.ts';
 import type { DashboardPrincipal } from '../procedures.ts';
 
@@ -121,11 +121,13 @@ export async function listTeam(pool: pg.Pool, principal: DashboardPrincipal, now
       [principal.merchantId],
     ),
   ]);
+  const row = merchant.rows[0];
+  if (!row) throw new Error(`merchant ${principal.merchantId} of a live membership is gone`);
   return {
     object: 'team' as const,
     members: members.rows.map(memberView),
     invitations: invitations.rows.map(invitationView),
-    require_two_factor: merchant.rows[0]?.require_two_factor ?? false,
+    require_two_factor: row.require_two_factor,
   };
 }
 
@@ -221,15 +223,11 @@ export async function removeMember(
     assertMayTouch(principal, member.role);
     await assertNotLastOwner(tx, member, principal.merchantId);
     await tx.query('DELETE FROM memberships WHERE id = $1', [member.id]);
-    const { rowCount } = await tx.query(
-      'UPDATE dashboard_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-      [member.user_id, now],
-    );
     return {
       id: member.id,
       object: 'team_member' as const,
       deleted: true as const,
-      sessions_ended: rowCount ?? 0,
+      sessions_ended: await endSessions(tx, member.user_id, now),
     };
   });
 }

@@ -168,12 +168,13 @@ export async function deliveryDetail(pool: pg.Pool, principal: DashboardPrincipa
   };
 }
 
-function assertEnabled(row: DeliveryRow) {
-  if (row.endpoint_status !== 'enabled') {
+/** Nothing is resent to a disabled endpoint (`param` names what the request gave). */
+function assertEnabled(endpointStatus: string, param: string) {
+  if (endpointStatus !== 'enabled') {
     throw invalidRequest(
       'endpoint_disabled',
       'The endpoint is disabled: enable it before resending to it.',
-      'id',
+      param,
     );
   }
 }
@@ -191,7 +192,7 @@ export async function resendDelivery(
 ): Promise<DeliveryView> {
   return withTransaction(pool, async (tx) => {
     const row = await loadDelivery(tx, principal, input.id, true);
-    assertEnabled(row);
+    assertEnabled(row.endpoint_status, 'id');
     if (row.status === 'pending') {
       throw invalidRequest(
         'delivery_pending',
@@ -228,13 +229,7 @@ export async function resendFailed(
   );
   const endpoint = rows[0];
   if (!endpoint) throw notFound('webhook_endpoint', input.endpoint, 'endpoint');
-  if (endpoint.status !== 'enabled') {
-    throw invalidRequest(
-      'endpoint_disabled',
-      'The endpoint is disabled: enable it before resending to it.',
-      'endpoint',
-    );
-  }
+  assertEnabled(endpoint.status, 'endpoint');
   const { rowCount } = await pool.query(
     `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
       WHERE endpoint_id = $1 AND merchant_id = $2 AND status = 'dead' AND created_at >= $3`,

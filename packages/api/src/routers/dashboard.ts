@@ -21,15 +21,17 @@ import {
   retrieveBalance,
   runAcquirerMutation,
 } from '@kassa/payments';
+import type pg from 'pg';
 import { z } from 'zod';
 import { listAuditLog, listAuditLogInput } from '../audit-log.ts';
 import { listAuthEvents } from '../auth/auth-events.ts';
-import { listSessions, revokeSession, revokeSessions } from '../auth/sign-in.ts';
+import { endSessions, listSessions, revokeSession } from '../auth/sign-in.ts';
 import {
   beginTwoFactor,
   disableTwoFactor,
   enableTwoFactor,
   regenerateRecoveryCodes,
+  type TwoFactorKeys,
   twoFactorStatus,
 } from '../auth/two-factor.ts';
 import { homeSummary, homeSummaryInput } from '../dashboard/home.ts';
@@ -47,6 +49,22 @@ import {
 
 const noInput = z.object({}).strict().optional();
 const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).strict();
+
+/** A change to the user's own second factor that takes a current code (or a recovery code). */
+const withCode = <T>(
+  change: (
+    pool: pg.Pool,
+    userId: string,
+    code: string,
+    now: Date,
+    keys: TwoFactorKeys,
+  ) => Promise<T>,
+) =>
+  sessionProcedure
+    .input(twoFactorCode)
+    .mutation(({ ctx, input }) =>
+      change(ctx.db.pool, ctx.user.id, input.code, ctx.services.clock.now(), ctx.services),
+    );
 
 /**
  * What the dashboard calls with its user's session cookie, for the merchant in `Kassa-Merchant`.
@@ -79,12 +97,11 @@ export const dashboardRouter = router({
         .optional(),
     )
     .mutation(async ({ ctx, input }) => ({
-      revoked: await revokeSessions(
+      revoked: await endSessions(
         ctx.db.pool,
         ctx.user.id,
-        ctx.sessionId,
         ctx.services.clock.now(),
-        input?.everywhere ?? false,
+        input?.everywhere ? undefined : ctx.sessionId,
       ),
     })),
   /** The signed-in user's own sessions, on every device: listed, and ended one by one. */
@@ -112,40 +129,10 @@ export const dashboardRouter = router({
     begin: sessionProcedure
       .input(noInput)
       .mutation(({ ctx }) => beginTwoFactor(ctx.db.pool, ctx.user.id, ctx.services)),
-    enable: sessionProcedure
-      .input(twoFactorCode)
-      .mutation(({ ctx, input }) =>
-        enableTwoFactor(
-          ctx.db.pool,
-          ctx.user.id,
-          input.code,
-          ctx.services.clock.now(),
-          ctx.services,
-        ),
-      ),
+    enable: withCode(enableTwoFactor),
     /** New recovery codes in place of the old ones (after a root rotation, say). */
-    regenerateRecoveryCodes: sessionProcedure
-      .input(twoFactorCode)
-      .mutation(({ ctx, input }) =>
-        regenerateRecoveryCodes(
-          ctx.db.pool,
-          ctx.user.id,
-          input.code,
-          ctx.services.clock.now(),
-          ctx.services,
-        ),
-      ),
-    disable: sessionProcedure
-      .input(twoFactorCode)
-      .mutation(({ ctx, input }) =>
-        disableTwoFactor(
-          ctx.db.pool,
-          ctx.user.id,
-          input.code,
-          ctx.services.clock.now(),
-          ctx.services,
-        ),
-      ),
+    regenerateRecoveryCodes: withCode(regenerateRecoveryCodes),
+    disable: withCode(disableTwoFactor),
   }),
   paymentIntents: router({
     /** The merchant API's list, with the dashboard's filters and each payment's card. */
