@@ -17,5 +17,10 @@ export const eventTypes = [
   'refund.failed',
   'checkout.session.completed',
   'checkout.session.expired',
+  'balance.available',
+  'payout.created',
+  'payout.updated',
+  'payout.paid',
+  'payout.failed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

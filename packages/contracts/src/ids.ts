@@ -24,6 +24,8 @@ export const idPrefixes = {
   checkoutSession: 'cs',
   invitation: 'inv',
   passwordReset: 'pwr',
+  balanceTransaction: 'txn',
+  payout: 'po',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -14,4 +14,5 @@ export * from './money.ts';
 export * from './payment-intents.ts';
 export * from './payment-methods.ts';
 export * from './refunds.ts';
+export * from './settlement.ts';
 export * from './webhook-endpoints.ts';

@@ -2,6 +2,7 @@ import type {
   ApiIdempotencyKeyModel,
   ApiKeyModel,
   AuditLogEntryModel,
+  BalanceTransactionModel,
   BusDeadLetterModel,
   BusMemberModel,
   BusOffsetModel,
@@ -24,7 +25,12 @@ import type {
   PaymentAttemptModel,
   PaymentIntentModel,
   PaymentMethodModel,
+  PayoutMinimumModel,
+  PayoutModel,
+  PayoutScheduleModel,
   RefundModel,
+  SettlementCloseModel,
+  SettlementDayModel,
   UserModel,
   VaultCardModel,
   WebhookDeliveryModel,
@@ -93,6 +99,14 @@ export type RefundRecord = RowOf<RefundModel>;
 export type WebhookEndpointRecord = RowOf<WebhookEndpointModel>;
 export type WebhookDeliveryRecord = RowOf<WebhookDeliveryModel>;
 export type CheckoutSessionRecord = RowOf<CheckoutSessionModel>;
+
+// Settlement and payouts (date columns are read as text: pg would parse them in local time).
+export type PayoutScheduleRecord = RowOf<PayoutScheduleModel>;
+export type PayoutMinimumRecord = RowOf<PayoutMinimumModel>;
+export type BalanceTransactionRecord = RowOf<BalanceTransactionModel>;
+export type PayoutRecord = RowOf<PayoutModel>;
+export type SettlementCloseRecord = RowOf<SettlementCloseModel>;
+export type SettlementDayRecord = RowOf<SettlementDayModel>;
 
 /**
  * Compiles only when `Row` names columns of `Record` and nothing else (`Omitted`: the columns

@@ -12,6 +12,11 @@ export interface AppendInput {
   merchantId?: string | null;
   /** Same key and same request: the first append's result, nothing written. Different request: an error. */
   idempotencyKey?: string;
+  /**
+   * When the events happened, by the caller's clock (the payments domain passes its injected
+   * Clock, so a test can book a capture on a chosen day). Unset: the database's now().
+   */
+  occurredAt?: Date;
 }
 
 export interface AppendResult {
@@ -63,6 +68,7 @@ export async function appendToStream(
         metadata: withKey(event, input.idempotencyKey),
         merchant_id: event.merchantId === undefined ? (input.merchantId ?? null) : event.merchantId,
       })),
+      input.occurredAt ?? null,
     );
     return {
       events: rows.map((r) => ({
@@ -184,12 +190,17 @@ type InsertedEvent = Pick<LedgerEventRecord, 'seq' | 'id' | 'version' | 'stream'
  * serialises the commits of every transaction that notified (a global lock on the notify queue),
  * which would undo concurrent appends; sealers poll the queue instead (see Sealer).
  */
-async function insertEvents(tx: Queryable, events: EventRow[]): Promise<InsertedEvent[]> {
+async function insertEvents(
+  tx: Queryable,
+  events: EventRow[],
+  occurredAt: Date | null,
+): Promise<InsertedEvent[]> {
   const rows = await query<InsertedEvent>(
     tx,
     `WITH inserted AS (
-       INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
+       INSERT INTO ledger_events (id, stream, version, type, data, metadata, merchant_id, occurred_at)
+       SELECT *, COALESCE($8::timestamptz, now())
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
        RETURNING seq, id, version, stream, occurred_at
      ), queued AS (
        INSERT INTO ledger_seal_queue (event_seq) SELECT seq FROM inserted
@@ -203,6 +214,7 @@ async function insertEvents(tx: Queryable, events: EventRow[]): Promise<Inserted
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
       events.map((e) => e.merchant_id),
+      occurredAt,
     ],
   );
   return rows;

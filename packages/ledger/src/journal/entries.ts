@@ -25,6 +25,8 @@ export interface BookOptions {
   idempotencyKey?: string;
   /** The business object the entry books (`pi_…`, `re_…`): kept in the entry's event data. */
   reference?: string;
+  /** When it happened by the caller's clock (see AppendInput.occurredAt); default the database's. */
+  occurredAt?: Date;
   /**
    * Where the chart functions look up (and remember) account ids; accounts never change once
    * opened, so a long-running process keeps one per database (see AccountCache).
@@ -176,6 +178,7 @@ export async function recordEntry(
         },
       ],
       merchantId: options.merchantId ?? null,
+      occurredAt: options.occurredAt,
     },
     JOURNAL,
   );

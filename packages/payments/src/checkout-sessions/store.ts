@@ -169,6 +169,7 @@ export async function closeCheckoutSession(
   // Closed, the view shows neither the page's url nor its client secret.
   const object = checkoutSessionView(row, ctx.services);
   await appendToStream(tx, {
+    occurredAt: ctx.services.clock.now(),
     stream: `checkout_session:${row.id}`,
     expectedVersion: 'any',
     merchantId: row.merchant_id,

@@ -33,6 +33,7 @@ export async function recordPaymentIntentEvent(
 ): Promise<void> {
   const { client_secret: _, ...object } = paymentIntentView(row, ctx.services.clientSecretKey);
   await appendToStream(tx, {
+    occurredAt: ctx.services.clock.now(),
     stream: `payment_intent:${row.id}`,
     expectedVersion: row.version === 1 ? 'no_stream' : row.version - 1,
     merchantId: row.merchant_id,

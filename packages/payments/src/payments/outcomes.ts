@@ -71,7 +71,13 @@ export async function bookCapture(
  */
 /** How the payments book: who acted (metadata), which object (reference), cached accounts. */
 export function ledgerOptions(ctx: DomainContext, reference: string) {
-  return { metadata: eventMetadata(ctx), accounts: ctx.services.accounts, reference };
+  return {
+    metadata: eventMetadata(ctx),
+    accounts: ctx.services.accounts,
+    reference,
+    // The domain's clock dates the entry: a capture's settlement day follows from it.
+    occurredAt: ctx.services.clock.now(),
+  };
 }
 
 /**

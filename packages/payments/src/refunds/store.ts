@@ -130,6 +130,7 @@ export async function recordRefundEvent(
   type: 'refund.created' | 'refund.updated' | 'refund.failed',
 ): Promise<void> {
   await appendToStream(tx, {
+    occurredAt: ctx.services.clock.now(),
     stream: `refund:${row.id}`,
     expectedVersion: row.version === 1 ? 'no_stream' : row.version - 1,
     merchantId: row.merchant_id,

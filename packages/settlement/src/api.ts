@@ -1,0 +1,187 @@
+import type {
+  BalanceTransaction,
+  Clock,
+  createPayoutInput,
+  listBalanceTransactionsInput,
+  listPayoutsInput,
+  Payout,
+} from '@kassa/contracts';
+import { type Queryable, query } from '@kassa/db';
+import type { EventMetadata } from '@kassa/ledger';
+import { invalidRequest, KassaApiError, keysetPage, notFound } from '@kassa/payments';
+import type { z } from 'zod';
+import {
+  BALANCE_TRANSACTION_COLUMNS,
+  type BalanceTransactionRow,
+  balanceTransactionView,
+  type Owner,
+} from './balance-transactions.ts';
+import type { SettlementCalendar } from './days.ts';
+import {
+  createPayoutOfUnit,
+  lockUnit,
+  PAYOUT_COLUMNS,
+  type PayoutRow,
+  payoutView,
+  unpaidAvailable,
+} from './payouts.ts';
+import { loadSchedule } from './schedule.ts';
+
+// The settlement objects as the API serves them: balance transactions and payouts, each read
+// scoped to the asking merchant and mode (another merchant's id is a 404, as if it did not exist).
+
+async function loadScoped<Row extends { id: string; created_at: Date }>(
+  db: Queryable,
+  owner: Owner,
+  table: string,
+  columns: string,
+  what: string,
+  id: string,
+  param = 'id',
+): Promise<Row> {
+  const [row] = await query<Row>(
+    db,
+    `SELECT ${columns} FROM ${table} WHERE id = $1 AND merchant_id = $2 AND livemode = $3`,
+    [id, owner.merchantId, owner.livemode],
+  );
+  if (!row) throw notFound(what, id, param);
+  return row;
+}
+
+export async function retrieveBalanceTransaction(
+  db: Queryable,
+  owner: Owner,
+  id: string,
+): Promise<BalanceTransaction> {
+  return balanceTransactionView(
+    await loadScoped<BalanceTransactionRow>(
+      db,
+      owner,
+      'balance_transactions',
+      BALANCE_TRANSACTION_COLUMNS,
+      'balance transaction',
+      id,
+    ),
+  );
+}
+
+/** balanceTransactions.list: newest first; by type, payout, source, currency, available_on. */
+export async function listBalanceTransactions(
+  db: Queryable,
+  owner: Owner,
+  input: z.output<typeof listBalanceTransactionsInput>,
+): Promise<{ object: 'list'; data: BalanceTransaction[]; has_more: boolean }> {
+  const filters: Array<[string, unknown]> = [
+    ['merchant_id = ?', owner.merchantId],
+    ['livemode = ?', owner.livemode],
+  ];
+  if (input.type) filters.push(['type = ?::balance_transaction_type', input.type]);
+  if (input.payout) filters.push(['payout_id = ?', input.payout]);
+  if (input.source) filters.push(['source = ?', input.source]);
+  if (input.currency) filters.push(['currency = ?', input.currency.toUpperCase()]);
+  const range = input.available_on ?? {};
+  if (range.gt) filters.push(['available_on > ?::date', range.gt]);
+  if (range.gte) filters.push(['available_on >= ?::date', range.gte]);
+  if (range.lt) filters.push(['available_on < ?::date', range.lt]);
+  if (range.lte) filters.push(['available_on <= ?::date', range.lte]);
+  const { rows, hasMore } = await keysetPage<BalanceTransactionRow>(db, {
+    table: 'balance_transactions',
+    columns: BALANCE_TRANSACTION_COLUMNS,
+    filters,
+    page: input,
+    cursor: (id) =>
+      loadScoped(
+        db,
+        owner,
+        'balance_transactions',
+        'id, created_at',
+        'balance transaction',
+        id,
+        input.starting_after ? 'starting_after' : 'ending_before',
+      ),
+  });
+  return { object: 'list', data: rows.map(balanceTransactionView), has_more: hasMore };
+}
+
+export async function retrievePayout(db: Queryable, owner: Owner, id: string): Promise<Payout> {
+  return payoutView(
+    await loadScoped<PayoutRow>(db, owner, 'payouts', PAYOUT_COLUMNS, 'payout', id),
+  );
+}
+
+export async function listPayouts(
+  db: Queryable,
+  owner: Owner,
+  input: z.output<typeof listPayoutsInput>,
+): Promise<{ object: 'list'; data: Payout[]; has_more: boolean }> {
+  const filters: Array<[string, unknown]> = [
+    ['merchant_id = ?', owner.merchantId],
+    ['livemode = ?', owner.livemode],
+  ];
+  if (input.status) filters.push(['status = ?::payout_status', input.status]);
+  if (input.currency) filters.push(['currency = ?', input.currency.toUpperCase()]);
+  const { rows, hasMore } = await keysetPage<PayoutRow>(db, {
+    table: 'payouts',
+    columns: PAYOUT_COLUMNS,
+    filters,
+    page: input,
+    cursor: (id) =>
+      loadScoped(
+        db,
+        owner,
+        'payouts',
+        'id, created_at',
+        'payout',
+        id,
+        input.starting_after ? 'starting_after' : 'ending_before',
+      ),
+  });
+  return { object: 'list', data: rows.map(payoutView), has_more: hasMore };
+}
+
+/**
+ * payouts.create, inside the caller's transaction (the API's idempotent mutation): pays out the
+ * whole available balance in one currency, for merchants on the manual schedule. `amount` must
+ * equal that balance (the number the caller confirmed), so nobody pays out a surprise.
+ */
+export async function createManualPayout(
+  tx: Queryable,
+  owner: Owner,
+  input: z.output<typeof createPayoutInput>,
+  services: { clock: Clock; calendar: SettlementCalendar; eventMetadata: EventMetadata },
+): Promise<Payout> {
+  const schedule = await loadSchedule(tx, owner);
+  if (schedule.interval !== 'manual')
+    throw invalidRequest(
+      'payout_schedule_automatic',
+      `Payouts are made automatically on your ${schedule.interval} schedule; switch it to manual to pay out by hand.`,
+    );
+  const unit = { ...owner, currency: input.currency.toUpperCase() };
+  await lockUnit(tx, unit);
+  const available = await unpaidAvailable(tx, unit);
+  if (available <= 0n)
+    throw invalidRequest(
+      'balance_insufficient',
+      `There is no available balance in ${input.currency} to pay out.`,
+      'currency',
+    );
+  if (BigInt(input.amount) !== available)
+    throw new KassaApiError({
+      type: 'invalid_request_error',
+      code: 'balance_changed',
+      message: `The available balance in ${input.currency} is ${available}, not ${input.amount}: a payout pays out the whole available balance. Confirm the new amount.`,
+      param: 'amount',
+      status: 409,
+    });
+  const row = await createPayoutOfUnit(tx, unit, {
+    amount: available,
+    automatic: false,
+    settlementDay: null,
+    description: input.description ?? null,
+    metadata: input.metadata ?? {},
+    clock: services.clock,
+    calendar: services.calendar,
+    eventMetadata: services.eventMetadata,
+  });
+  return payoutView(row);
+}
