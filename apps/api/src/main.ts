@@ -66,6 +66,7 @@ const app = await buildApiServer({
   publicUrl: config.API_PUBLIC_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
   checkoutUrl: config.CHECKOUT_URL,
   dashboardUrl: config.DASHBOARD_URL,
+  settlementCalendar: { cutoffMinutes: config.SETTLEMENT_CUTOFF },
   ...(config.SMTP_URL && { mailer: new SmtpMailer(config.SMTP_URL, config.MAIL_FROM) }),
   background: true,
   bus,

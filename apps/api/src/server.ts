@@ -18,6 +18,7 @@ import {
   DEFAULT_CARD_TESTING_LIMITS,
   keysOfRootSecret,
 } from '@kassa/payments';
+import { DEFAULT_CALENDAR, type SettlementCalendar } from '@kassa/settlement';
 import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
   checkoutUrl?: string;
   /** Where the dashboard runs (DASHBOARD_URL): the links of the emails it sends point there. */
   dashboardUrl?: string;
+  /** Where settlement days end (SETTLEMENT_CUTOFF); default UTC midnight. */
+  settlementCalendar?: SettlementCalendar;
   /**
    * Sends the dashboard's emails (SmtpMailer over SMTP_URL); by default each is written to the
    * log (development). Closed with the server.
@@ -182,6 +185,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     sessionSecret: options.sessionSecret,
     mailer: options.mailer ?? new LogMailer(app.log),
     dashboardUrl: (options.dashboardUrl ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
+    settlementCalendar: options.settlementCalendar ?? DEFAULT_CALENDAR,
   };
   app.addHook('onClose', async () => services.mailer.close?.());
   app.decorate('kassaServices', services);

@@ -1,5 +1,6 @@
 import { ConfigError, loadDotEnv, renderEnvExample } from '@kassa/config';
 import { DatabaseError } from '@kassa/db';
+import { SettlementError } from '@kassa/settlement';
 import { Command, Option } from 'commander';
 import { deadLettersCommand } from './commands/bus.ts';
 import { migrateCommand, newMigrationCommand, statusCommand } from './commands/db.ts';
@@ -19,6 +20,7 @@ import {
   verifyCommand,
 } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
+import { settlementRunCommand, settlementVerifyCommand } from './commands/settlement.ts';
 import { newKeyCommand, rotateKeyCommand, vaultStatusCommand } from './commands/vault.ts';
 import { warn } from './output.ts';
 
@@ -116,6 +118,28 @@ bus
   .option('--id <id...>', 'with --retry: only these dead letters')
   .action(async (options: { group?: string; status?: string; retry?: boolean; id?: string[] }) => {
     process.exitCode = await deadLettersCommand(options);
+  });
+
+const settlement = program
+  .command('settlement')
+  .description('Settlement: close days by hand (the settlement worker closes them at each cutoff)');
+settlement
+  .command('run')
+  .description(
+    'Close settlement days: every ended day not closed yet, or through --date (missed days first, oldest first); running a day again changes nothing',
+  )
+  .option('--date <YYYY-MM-DD>', 'the day to close (default: the last day that has ended)')
+  .option('--merchant <id>', "with --date: only this merchant's close of that day")
+  .action(async (options: { date?: string; merchant?: string }) => {
+    process.exitCode = await settlementRunCommand(options);
+  });
+settlement
+  .command('verify')
+  .description(
+    "Check balance transactions against the ledger's merchant balances, and payouts against their transactions; exit 1 on a difference",
+  )
+  .action(async () => {
+    process.exitCode = await settlementVerifyCommand();
   });
 
 const vault = program.command('vault').description('The card vault and its master keys');
@@ -217,6 +241,8 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DatabaseError) {
     warn(error.message);
+  } else if (error instanceof SettlementError) {
+    warn(`${error.code}: ${error.message}`);
   } else {
     warn(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }

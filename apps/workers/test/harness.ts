@@ -116,6 +116,7 @@ export function useWebhooksHarness(transport: BusTransport = 'postgres') {
     env,
     browser,
     kassa,
+    newBus,
     cleanups,
     startWorker,
     endpointFor,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { API_VERSIONS, CURRENT_API_VERSION, isApiVersion } from '@kassa/contracts';
 import type { DatabaseClients } from '@kassa/db';
 import { KassaApiError, type Logger, type PaymentsServices } from '@kassa/payments';
+import type { SettlementCalendar } from '@kassa/settlement';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Permission } from './auth/permissions.ts';
 import type { Mailer } from './mail.ts';
@@ -12,6 +13,8 @@ export interface ApiServices extends PaymentsServices {
   mailer: Mailer;
   /** Where the dashboard runs (DASHBOARD_URL): the links in its emails point there. */
   dashboardUrl: string;
+  /** Where settlement days end (SETTLEMENT_CUTOFF): dates a manual payout's settlement day. */
+  settlementCalendar: SettlementCalendar;
 }
 
 /** What every procedure sees; the middleware chains add who is calling (the principal). */

@@ -7,6 +7,7 @@ import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { refundsRouter } from './routers/refunds.ts';
+import { balanceTransactionsRouter, payoutsRouter } from './routers/settlement.ts';
 import { systemRouter } from './routers/system.ts';
 import { webhookEndpointsRouter } from './routers/webhook-endpoints.ts';
 
@@ -23,6 +24,8 @@ export const appRouter = router({
   refunds: refundsRouter,
   events: eventsRouter,
   balance: balanceRouter,
+  balanceTransactions: balanceTransactionsRouter,
+  payouts: payoutsRouter,
   webhookEndpoints: webhookEndpointsRouter,
   checkoutSessions: checkoutSessionsRouter,
   checkout: checkoutRouter,

@@ -66,6 +66,17 @@ export const apiVariables = [
   'ACQUIRER_BREAKER_THRESHOLD',
   'ACQUIRER_BREAKER_HALF_OPEN_MS',
   'ACQUIRER_MAX_CONCURRENT',
+  'SETTLEMENT_CUTOFF',
+  ...busVariables,
+] as const;
+
+export const settlementWorkerVariables = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  ...databaseVariables,
+  'SETTLEMENT_HOST',
+  'SETTLEMENT_PORT',
+  'SETTLEMENT_CUTOFF',
   ...busVariables,
 ] as const;
 

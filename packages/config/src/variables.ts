@@ -466,6 +466,29 @@ export const variables = {
     expected: 'host names or IP addresses separated by commas, e.g. localhost,127.0.0.1',
     example: '# WEBHOOK_ALLOW_PRIVATE_HOSTS=localhost,127.0.0.1',
   }),
+  SETTLEMENT_HOST: variable({
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Settlement worker: interface its health endpoint (/healthz, /readyz) listens on.',
+    expected: 'a host name or IP address',
+    example: '# SETTLEMENT_HOST=127.0.0.1',
+  }),
+  SETTLEMENT_PORT: variable({
+    schema: port.default(4200),
+    description: 'Settlement worker: port of its health endpoint.',
+    expected: 'an integer port from 1 to 65535',
+    example: '# SETTLEMENT_PORT=4200',
+  }),
+  SETTLEMENT_CUTOFF: variable({
+    schema: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+      .default('00:00')
+      .transform((hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))),
+    description:
+      'Settlement worker: the time of day (UTC, HH:MM) at which a settlement day ends and is closed. 00:00: days are UTC calendar days; 18:00: a payment after 18:00 belongs to the next day (docs/settlement.md).',
+    expected: 'a UTC time of day as HH:MM, e.g. 00:00 or 18:00',
+    example: '# SETTLEMENT_CUTOFF=00:00',
+  }),
 } as const;
 
 export type VariableName = keyof typeof variables;

@@ -21,6 +21,7 @@ export * from './payments/card-testing.ts';
 export * from './payments/client-secret.ts';
 export * from './payments/confirm.ts';
 export * from './payments/create.ts';
+export { eventMetadata } from './payments/events.ts';
 export { DEFAULT_FEE_RATE_BPS, DEFAULT_FIXED_FEES } from './payments/fees.ts';
 export * from './payments/list.ts';
 export { AUTHORIZATION_VALIDITY_MS } from './payments/outcomes.ts';

@@ -1,10 +1,12 @@
 import { HttpClient, type KassaOptions } from './http.ts';
 import {
   BalanceResource,
+  BalanceTransactions,
   CheckoutSessions,
   Events,
   PaymentIntents,
   PaymentMethods,
+  Payouts,
   Refunds,
   WebhookEndpoints,
 } from './resources.ts';
@@ -22,6 +24,8 @@ export class Kassa {
   readonly paymentMethods: PaymentMethods;
   readonly events: Events;
   readonly balance: BalanceResource;
+  readonly balanceTransactions: BalanceTransactions;
+  readonly payouts: Payouts;
   readonly webhookEndpoints: WebhookEndpoints;
   readonly checkoutSessions: CheckoutSessions;
   readonly webhooks: Webhooks;
@@ -33,6 +37,8 @@ export class Kassa {
     this.paymentMethods = new PaymentMethods(http);
     this.events = new Events(http);
     this.balance = new BalanceResource(http);
+    this.balanceTransactions = new BalanceTransactions(http);
+    this.payouts = new Payouts(http);
     this.webhookEndpoints = new WebhookEndpoints(http);
     this.checkoutSessions = new CheckoutSessions(http);
     this.webhooks = new Webhooks();

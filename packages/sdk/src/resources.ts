@@ -1,22 +1,27 @@
 import type {
   Balance,
+  BalanceTransaction,
   CancelPaymentIntentParams,
   CapturePaymentIntentParams,
   CheckoutSession,
   ConfirmPaymentIntentParams,
   CreateCheckoutSessionParams,
   CreatePaymentIntentParams,
+  CreatePayoutParams,
   CreateRefundParams,
   CreateWebhookEndpointParams,
   DeletedWebhookEndpoint,
   Event,
+  ListBalanceTransactionsParams,
   ListCheckoutSessionsParams,
   ListEventsParams,
   ListPaymentIntentsParams,
+  ListPayoutsParams,
   ListRefundsParams,
   ListWebhookEndpointsParams,
   PaymentIntent,
   PaymentMethod,
+  Payout,
   Refund,
   RollWebhookEndpointSecretParams,
   UpdatePaymentIntentParams,
@@ -129,6 +134,55 @@ export class BalanceResource {
 
   retrieve(options?: ReadOptions): Promise<Balance> {
     return this.http.query('balance.retrieve', {}, options);
+  }
+}
+
+/**
+ * Every movement of your money, one per ledger entry: charges and refunds (pending until their
+ * `available_on`), payouts and payout failures. Filter by type, payout, source, currency and
+ * `available_on`; `payout: 'po_…'` lists what a payout paid out, and the payout itself.
+ */
+export class BalanceTransactions {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<BalanceTransaction> {
+    return this.http.query('balanceTransactions.retrieve', { id }, options);
+  }
+  list(
+    params: ListBalanceTransactionsParams = {},
+    options?: ReadOptions,
+  ): ListResult<BalanceTransaction, ListBalanceTransactionsParams> {
+    return new ListResult(
+      (page) =>
+        this.http.query<ListPage<BalanceTransaction>>('balanceTransactions.list', page, options),
+      params,
+    );
+  }
+}
+
+/**
+ * Payouts to your bank. On the daily, weekly or monthly schedule Kassa makes them at each
+ * settlement day's close; on the manual schedule `create` pays out the whole available balance
+ * of a currency, and `amount` must be that balance (as you last saw it), or it is refused with
+ * `balance_changed`.
+ */
+export class Payouts {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreatePayoutParams, options?: RequestOptions): Promise<Payout> {
+    return this.http.mutation('payouts.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<Payout> {
+    return this.http.query('payouts.retrieve', { id }, options);
+  }
+  list(
+    params: ListPayoutsParams = {},
+    options?: ReadOptions,
+  ): ListResult<Payout, ListPayoutsParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Payout>>('payouts.list', page, options),
+      params,
+    );
   }
 }
 

@@ -5,3 +5,4 @@ export * from './days.ts';
 export * from './errors.ts';
 export * from './payouts.ts';
 export * from './schedule.ts';
+export * from './verify.ts';

@@ -7,6 +7,7 @@ export * from './cards.ts';
 export * from './client.ts';
 export * from './constants.ts';
 export * from './database.ts';
+export * from './entries.ts';
 export * from './merchant.ts';
 export * from './smtp.ts';
 export * from './webhooks-worker.ts';

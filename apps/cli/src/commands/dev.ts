@@ -16,6 +16,9 @@ const devVariables = [
   'API_PORT',
   'ACQUIRER_HOST',
   'ACQUIRER_PORT',
+  'SETTLEMENT_HOST',
+  'SETTLEMENT_PORT',
+  'SETTLEMENT_CUTOFF',
   'API_SHUTDOWN_GRACE_MS',
   'CHECKOUT_URL',
   'DASHBOARD_URL',
@@ -87,6 +90,8 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
       apiPort: config.API_PORT,
       acquirerHost: config.ACQUIRER_HOST,
       acquirerPort: config.ACQUIRER_PORT,
+      settlementHost: config.SETTLEMENT_HOST,
+      settlementPort: config.SETTLEMENT_PORT,
       checkoutUrl: config.CHECKOUT_URL,
       dashboardUrl: config.DASHBOARD_URL,
       logLevel: config.LOG_LEVEL,
@@ -180,6 +185,9 @@ function printBanner(
     `  Checkout         ${config.CHECKOUT_URL.replace(/\/$/, '')}/pay/<session id>  (create one with checkoutSessions.create; development mode)`,
   );
   say('  Webhooks worker  running (endpoints: webhookEndpoints.create; docs/webhooks.md)');
+  say(
+    `  Settlement       http://${config.SETTLEMENT_HOST}:${config.SETTLEMENT_PORT}/readyz  (closes each day at ${String(Math.floor(config.SETTLEMENT_CUTOFF / 60)).padStart(2, '0')}:${String(config.SETTLEMENT_CUTOFF % 60).padStart(2, '0')} UTC; docs/settlement.md)`,
+  );
   if (bus) say(`  Event bus        ${bus.description}`);
   say(
     `  Database         ${redactUrl(databaseUrl)}${embedded ? ` (embedded, data in ${config.KASSA_DATA_DIR})` : ''}`,

@@ -20,6 +20,8 @@ export interface PlatformSettings {
   apiPort: number;
   acquirerHost: string;
   acquirerPort: number;
+  settlementHost: string;
+  settlementPort: number;
   checkoutUrl: string;
   dashboardUrl: string;
   logLevel: string;
@@ -27,8 +29,8 @@ export interface PlatformSettings {
 }
 
 /**
- * Every process of the platform, in start order. Later issues add the settlement and fraud
- * the other workers here; each gets the database URL, the generated secrets and its own port.
+ * Every process of the platform, in start order. Later issues add the fraud worker here; each
+ * gets the database URL, the generated secrets and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
   const env = {
@@ -116,6 +118,17 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         WEBHOOK_ALLOW_PRIVATE_HOSTS:
           process.env.WEBHOOK_ALLOW_PRIVATE_HOSTS ?? '127.0.0.1,localhost',
       },
+    },
+    {
+      // Balance transactions from the bus, and each settlement day's close at its cutoff.
+      name: 'settlement',
+      ...typescriptEntry('@kassa/workers/settlement/main'),
+      env: {
+        ...env,
+        SETTLEMENT_HOST: settings.settlementHost,
+        SETTLEMENT_PORT: String(settings.settlementPort),
+      },
+      readyUrl: `http://${settings.settlementHost}:${settings.settlementPort}/readyz`,
     },
   ];
 }

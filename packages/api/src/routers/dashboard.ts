@@ -41,6 +41,11 @@ import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashbo
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
+import {
+  dashboardBalanceTransactionsRouter,
+  dashboardPayoutScheduleRouter,
+  dashboardPayoutsRouter,
+} from './dashboard-settlement.ts';
 import { dashboardTeamRouter } from './dashboard-team.ts';
 import {
   dashboardWebhookDeliveriesRouter,
@@ -189,6 +194,9 @@ export const dashboardRouter = router({
       .input(noInput)
       .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
   }),
+  balanceTransactions: dashboardBalanceTransactionsRouter,
+  payouts: dashboardPayoutsRouter,
+  payoutSchedule: dashboardPayoutScheduleRouter,
   /** Business profile, the checkout's public name and support details, the fee plan (read only). */
   settings: router({
     retrieve: dashboardProcedureWith('settings.read')

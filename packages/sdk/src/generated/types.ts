@@ -134,6 +134,55 @@ export interface Balance {
 }
 
 /**
+ * One movement of your money (a charge, refund, payout…): gross, fee, net, and when it is available.
+ */
+export interface BalanceTransaction {
+  id: string;
+  object: "balance_transaction";
+  type: "charge" | "refund" | "payout" | "payout_failure" | "adjustment" | "dispute";
+  amount: number;
+  fee: number;
+  fee_details: {
+    type: "kassa_fee";
+    amount: number;
+    currency: string;
+    description: string;
+  }[];
+  net: number;
+  currency: string;
+  status: "pending" | "available";
+  available_on: string;
+  source: string;
+  payout: string | null;
+  ledger_entry: string;
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * Money on its way from your available balance to your bank.
+ */
+export interface Payout {
+  id: string;
+  object: "payout";
+  amount: number;
+  currency: string;
+  status: "pending" | "in_transit" | "paid" | "failed" | "canceled";
+  automatic: boolean;
+  arrival_date: string;
+  settlement_day: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  balance_transaction: string;
+  description: string | null;
+  metadata: {
+    [k: string]: string;
+  };
+  livemode: boolean;
+  created: number;
+}
+
+/**
  * paymentIntents.create
  */
 export interface CreatePaymentIntentParams {
@@ -253,6 +302,60 @@ export interface ListEventsParams {
 }
 
 /**
+ * balanceTransactions.list
+ */
+export interface ListBalanceTransactionsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  type?: "charge" | "refund" | "payout" | "payout_failure" | "adjustment" | "dispute";
+  payout?: string;
+  source?: string;
+  currency?: string;
+  available_on?: {
+    gt?: string;
+    gte?: string;
+    lt?: string;
+    lte?: string;
+  };
+}
+
+/**
+ * payouts.create
+ */
+export interface CreatePayoutParams {
+  amount: number;
+  currency: string;
+  description?: string;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * payouts.list
+ */
+export interface ListPayoutsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  status?: "pending" | "in_transit" | "paid" | "failed" | "canceled";
+  currency?: string;
+}
+
+/**
  * Where Kassa sends your events; `secret` only on create and rollSecret.
  */
 export interface WebhookEndpoint {
@@ -304,8 +407,13 @@ export interface CreateWebhookEndpointParams {
         | "refund.failed"
         | "checkout.session.completed"
         | "checkout.session.expired"
+        | "balance.available"
+        | "payout.created"
+        | "payout.updated"
+        | "payout.paid"
+        | "payout.failed"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*")
     | "*"
   )[];
   description?: string;
@@ -340,8 +448,13 @@ export interface UpdateWebhookEndpointParams {
         | "refund.failed"
         | "checkout.session.completed"
         | "checkout.session.expired"
+        | "balance.available"
+        | "payout.created"
+        | "payout.updated"
+        | "payout.paid"
+        | "payout.failed"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*")
     | "*"
   )[];
   description?: string | null;

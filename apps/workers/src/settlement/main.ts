@@ -1,0 +1,58 @@
+import {
+  eventBusSettings,
+  loadConfigOrExit,
+  loadDotEnv,
+  orExit,
+  settlementWorkerVariables,
+  stopWithSupervisor,
+} from '@kassa/config';
+import { systemClock } from '@kassa/contracts';
+import { createDatabaseClients, resolveDatabase } from '@kassa/db';
+import { createEventBus } from '@kassa/ledger';
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { startSettlementWorker } from './index.ts';
+
+// The settlement worker process (docs/settlement.md). Started by `kassa dev` with DATABASE_URL
+// set; started alone without it, it uses (or starts) the embedded PostgreSQL.
+stopWithSupervisor();
+loadDotEnv();
+const config = loadConfigOrExit(settlementWorkerVariables);
+const busSettings = orExit(() => eventBusSettings(config));
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+const log = pino(
+  { level: config.LOG_LEVEL, base: { service: 'kassa-settlement' } },
+  process.stdout,
+);
+
+const database = await resolveDatabase(config);
+const db = createDatabaseClients(database.url, {
+  poolMax: config.DATABASE_POOL_MAX,
+  applicationName: 'kassa-settlement',
+  onIdleError: (err) => log.warn({ err }, 'idle database connection failed'),
+});
+const bus = createEventBus(db.pool, busSettings, { clientId: 'kassa-settlement' });
+const worker = await startSettlementWorker({
+  pool: db.pool,
+  bus,
+  clock: systemClock,
+  calendar: { cutoffMinutes: config.SETTLEMENT_CUTOFF },
+  log,
+  health: { host: config.SETTLEMENT_HOST, port: config.SETTLEMENT_PORT },
+});
+log.info(
+  { bus: bus.transport, health: worker.healthUrl, cutoffMinutes: config.SETTLEMENT_CUTOFF },
+  'settlement worker started',
+);
+
+closeWithGrace({ delay: 60_000 }, async ({ signal, err }) => {
+  if (err) log.error({ err }, 'shutting down after an uncaught error');
+  else log.info({ signal }, 'shutting down: finishing the close in flight');
+  await worker.stop();
+  await bus.close();
+  await db.close();
+  await database.close();
+  log.info('shut down cleanly');
+});

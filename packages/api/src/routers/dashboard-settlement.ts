@@ -1,0 +1,65 @@
+import {
+  createPayoutInput,
+  listBalanceTransactionsInput,
+  listPayoutsInput,
+  retrieveBalanceTransactionInput,
+  retrievePayoutInput,
+  updatePayoutScheduleInput,
+} from '@kassa/contracts';
+import { withTransaction } from '@kassa/db';
+import { eventMetadata, runMutation } from '@kassa/payments';
+import {
+  createManualPayout,
+  listBalanceTransactions,
+  listPayouts,
+  payoutScheduleView,
+  retrieveBalanceTransaction,
+  retrievePayout,
+  updatePayoutSchedule,
+} from '@kassa/settlement';
+import { z } from 'zod';
+import { router } from '../init.ts';
+import { dashboardProcedureWith } from '../procedures.ts';
+
+const noInput = z.object({}).strict().optional();
+
+/** The dashboard's Balances and Payouts pages, and the payout schedule in Settings. */
+export const dashboardBalanceTransactionsRouter = router({
+  retrieve: dashboardProcedureWith('balance.read')
+    .input(retrieveBalanceTransactionInput)
+    .query(({ ctx, input }) => retrieveBalanceTransaction(ctx.db.pool, ctx.principal, input.id)),
+  list: dashboardProcedureWith('balance.read')
+    .input(listBalanceTransactionsInput)
+    .query(({ ctx, input }) => listBalanceTransactions(ctx.db.pool, ctx.principal, input)),
+});
+
+export const dashboardPayoutsRouter = router({
+  create: dashboardProcedureWith('payouts.manage')
+    .input(createPayoutInput)
+    .mutation(({ ctx, input }) =>
+      runMutation(ctx, 'payouts.create', input, (tx) =>
+        createManualPayout(tx, ctx.principal, input, {
+          clock: ctx.services.clock,
+          calendar: ctx.services.settlementCalendar,
+          eventMetadata: eventMetadata(ctx),
+        }),
+      ),
+    ),
+  retrieve: dashboardProcedureWith('balance.read')
+    .input(retrievePayoutInput)
+    .query(({ ctx, input }) => retrievePayout(ctx.db.pool, ctx.principal, input.id)),
+  list: dashboardProcedureWith('balance.read')
+    .input(listPayoutsInput)
+    .query(({ ctx, input }) => listPayouts(ctx.db.pool, ctx.principal, input)),
+});
+
+export const dashboardPayoutScheduleRouter = router({
+  retrieve: dashboardProcedureWith('balance.read')
+    .input(noInput)
+    .query(({ ctx }) => payoutScheduleView(ctx.db.pool, ctx.principal)),
+  update: dashboardProcedureWith('payouts.manage')
+    .input(updatePayoutScheduleInput)
+    .mutation(({ ctx, input }) =>
+      withTransaction(ctx.db.pool, (tx) => updatePayoutSchedule(tx, ctx.principal, input)),
+    ),
+});
