@@ -30,6 +30,7 @@ const app = await buildAcquirerServer({
     latencyMs: [min, max],
     faultRate: config.ACQUIRER_FAULT_RATE,
     lostResponseRate: config.ACQUIRER_LOST_RESPONSE_RATE,
+    bankSettleDelayMs: config.BANK_SETTLE_DELAY_MS,
   },
   logger: { level: config.LOG_LEVEL },
 });

@@ -5,8 +5,10 @@ import canonicalize from 'canonicalize';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
+import { registerBank } from './bank.ts';
 import { behaviourOf, brandOf } from './cards.ts';
 import { challengePage, donePage } from './challenge.ts';
+import { type Injection, injectionSchema } from './injections.ts';
 import { settlementCsv } from './settlement.ts';
 import {
   type AuthorizationRow,
@@ -34,6 +36,10 @@ export interface Behaviour {
    * keeps a call in flight for exactly as long as it needs, instead of guessing a latency.
    */
   hold: boolean;
+  /** How long after it is received the bank decides a transfer (paid or failed). */
+  bankSettleDelayMs: number;
+  /** Faults written into the settlement report and the bank statement (injections.ts). */
+  inject: Injection[];
 }
 
 export interface AcquirerOptions {
@@ -46,7 +52,12 @@ export interface AcquirerOptions {
   logger?: boolean | { level: string };
   /** The acquirer's own fee on captures, in basis points (rounded half up). */
   feeBps?: number;
-  /** The clock card expiries are judged by; the system clock by default. */
+  /**
+   * The simulator's clock: card expiries, the time of captures and refunds (and so the day of
+   * the settlement report they are on), when the bank decides a transfer. The system clock by
+   * default; `POST /_control { now }` stops it at an instant (for tests and demos of given days),
+   * `{ now: null }` lets it run again.
+   */
   clock?: Clock;
 }
 
@@ -86,6 +97,9 @@ const controlInput = z
     lost_response_rate: z.number().min(0).max(1).optional(),
     refuse_replays: z.boolean().optional(),
     hold: z.boolean().optional(),
+    bank_settle_delay_ms: z.number().int().min(0).max(86_400_000).optional(),
+    inject: z.array(injectionSchema).max(100).optional(),
+    now: z.iso.datetime({ offset: true }).nullable().optional(),
   })
   .strict();
 
@@ -139,13 +153,17 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export async function buildAcquirerServer(options: AcquirerOptions): Promise<FastifyInstance> {
   const { pool, publicUrl } = options;
   const feeBps = BigInt(options.feeBps ?? 100);
-  const clock = options.clock ?? systemClock;
+  const baseClock = options.clock ?? systemClock;
+  let frozenAt: Date | null = null;
+  const clock: Clock = { now: () => (frozenAt ? new Date(frozenAt) : baseClock.now()) };
   const behaviour: Behaviour = {
     latencyMs: options.behaviour?.latencyMs ?? [0, 0],
     faultRate: options.behaviour?.faultRate ?? 0,
     lostResponseRate: options.behaviour?.lostResponseRate ?? 0,
     refuseReplays: options.behaviour?.refuseReplays ?? false,
     hold: options.behaviour?.hold ?? false,
+    bankSettleDelayMs: options.behaviour?.bankSettleDelayMs ?? 10_000,
+    inject: options.behaviour?.inject ?? [],
   };
   // Requests waiting for the hold to be released (released in arrival order).
   const held: Array<() => void> = [];
@@ -295,6 +313,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       amount,
       currency: row.currency,
       fee: fee(amount),
+      createdAt: clock.now(),
     });
   }
 
@@ -421,6 +440,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
           amount: row.amount,
           currency: row.currency,
           fee: 0n,
+          createdAt: clock.now(),
         });
         return { status: 200, body: view(await updateAuthorization(tx, row), publicUrl) };
       }),
@@ -452,6 +472,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
             amount,
             currency: row.currency,
             fee: 0n,
+            createdAt: clock.now(),
           });
           await updateAuthorization(tx, row);
           return {
@@ -479,7 +500,16 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
           'content-disposition',
           `attachment; filename="settlement-${request.params.day}.csv"`,
         )
-        .send(await settlementCsv(pool, request.params.day));
+        .send(await settlementCsv(pool, request.params.day, behaviour.inject));
+    });
+
+    registerBank(api, {
+      pool,
+      clock,
+      settleDelayMs: () => behaviour.bankSettleDelayMs,
+      injections: () => behaviour.inject,
+      once,
+      notFound: (message) => new SimError(404, 'not_found', message),
     });
 
     const settings = () => ({
@@ -489,6 +519,9 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       refuse_replays: behaviour.refuseReplays,
       hold: behaviour.hold,
       held: held.length,
+      bank_settle_delay_ms: behaviour.bankSettleDelayMs,
+      inject: behaviour.inject,
+      now: frozenAt?.toISOString() ?? null,
     });
     api.get('/_control', async () => settings());
     api.post('/_control', async (request) => {
@@ -500,6 +533,10 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       }
       if (input.refuse_replays !== undefined) behaviour.refuseReplays = input.refuse_replays;
       if (input.hold !== undefined) behaviour.hold = input.hold;
+      if (input.bank_settle_delay_ms !== undefined)
+        behaviour.bankSettleDelayMs = input.bank_settle_delay_ms;
+      if (input.inject !== undefined) behaviour.inject = input.inject;
+      if (input.now !== undefined) frozenAt = input.now === null ? null : new Date(input.now);
       if (!behaviour.hold) release();
       return settings();
     });

@@ -1,5 +1,6 @@
 import { type Queryable, query } from '@kassa/db';
 import type pg from 'pg';
+import { BANK_SCHEMA_SQL } from './bank.ts';
 
 /**
  * The simulator's own records, in a schema of their own (`acquirer_sim`): it plays an outside
@@ -53,6 +54,7 @@ export async function ensureSchema(pool: pg.Pool): Promise<void> {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('kassa_acquirer_sim_schema'))`);
     await client.query(SCHEMA_SQL);
+    await client.query(BANK_SCHEMA_SQL);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -161,12 +163,14 @@ export async function insertOperation(
     amount: bigint;
     currency: string;
     fee: bigint;
+    /** By the simulator's clock: the settlement report's day follows from it. */
+    createdAt: Date;
   },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO acquirer_sim.operations (id, authorization_id, type, amount, currency, fee)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [op.id, op.authorizationId, op.type, op.amount, op.currency, op.fee],
+    `INSERT INTO acquirer_sim.operations (id, authorization_id, type, amount, currency, fee, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [op.id, op.authorizationId, op.type, op.amount, op.currency, op.fee, op.createdAt],
   );
 }
 

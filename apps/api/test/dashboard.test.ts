@@ -1,6 +1,16 @@
 import { appRouter, type MembershipRole, may, type Permission, ROLES } from '@kassa/api';
-import { newId } from '@kassa/contracts';
-import { issueApiKey } from '@kassa/db';
+import { ManualClock, newId } from '@kassa/contracts';
+import { issueApiKey, query, withTransaction } from '@kassa/db';
+import { sealAll } from '@kassa/ledger';
+import {
+  addBankAccount,
+  addDays,
+  closeDay,
+  DEFAULT_CALENDAR,
+  dayOf,
+  endOf,
+  updatePayoutSchedule,
+} from '@kassa/settlement';
 import type { FastifyInstance } from 'fastify';
 import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +24,7 @@ import {
   startApi,
   TEST_SESSION_SECRET,
   testCard,
+  testVault,
   useApiDatabase,
 } from './support.ts';
 
@@ -334,6 +345,77 @@ describe('dashboard sessions', () => {
       return { id };
     };
     const delivery = await freshDelivery(eventId);
+    // Settlement: the shop pays out by hand (test mode) into a bank account; each payout needs
+    // funds of its own: a payment, made available by a close of a later day each time.
+    const owner = { merchantId: shop.merchantId, livemode: false };
+    let accounts = 0;
+    const nextAccountNumber = (base: number) => {
+      accounts += 1;
+      return String(base + accounts);
+    };
+    const freshAccount = (isDefault: boolean) =>
+      withTransaction(db.current.pool, (tx) =>
+        addBankAccount(
+          tx,
+          owner,
+          {
+            currency: 'eur',
+            country: 'DE',
+            account_holder_name: 'Shop GmbH',
+            account_number: nextAccountNumber(100_000_000),
+            default_for_currency: isDefault,
+          },
+          { vault: testVault(), clock: { now: () => new Date() } },
+        ),
+      );
+    await freshAccount(true);
+    await withTransaction(db.current.pool, (tx) =>
+      updatePayoutSchedule(tx, owner, { interval: 'manual' }),
+    );
+    let closes = 0;
+    const freshFunds = async () => {
+      const call = client(base, shop.secretKey);
+      const payment = await call<{ client_secret: string }>('paymentIntents.create', {
+        amount: 2_000,
+        currency: 'eur',
+      });
+      await client(base, shop.publishableKey)('checkout.paymentIntents.confirm', {
+        client_secret: payment.body.client_secret,
+        payment_method_data: testCard(),
+      });
+      await sealAll(db.current.pool);
+      closes += 1;
+      const day = addDays(dayOf(new Date(), DEFAULT_CALENDAR), 2 + closes);
+      const clock = new ManualClock(endOf(day, DEFAULT_CALENDAR));
+      await closeDay(
+        { pool: db.current.pool, clock, calendar: DEFAULT_CALENDAR, actor: 'test' },
+        day,
+        {
+          merchantId: shop.merchantId,
+        },
+      );
+      const [available] = await query<{ total: bigint }>(
+        db.current.pool,
+        `SELECT sum(net)::bigint AS total FROM balance_transactions
+          WHERE merchant_id = $1 AND NOT livemode AND currency = 'EUR' AND status = 'available' AND payout_id IS NULL`,
+        [shop.merchantId],
+      );
+      return { amount: Number(available?.total), currency: 'eur' };
+    };
+    const freshPayout = async () => {
+      const payout = await client(base, shop.secretKey)<{ id: string }>(
+        'payouts.create',
+        await freshFunds(),
+      );
+      expect(payout.status).toBe(200);
+      return { id: payout.body.id };
+    };
+    const payout = await freshPayout();
+    const [txn] = await query<{ id: string }>(
+      db.current.pool,
+      `SELECT id FROM balance_transactions WHERE merchant_id = $1 LIMIT 1`,
+      [shop.merchantId],
+    );
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
       ['paymentIntents.detail', 'payments.read', { id: paymentId }, true],
@@ -347,6 +429,37 @@ describe('dashboard sessions', () => {
       ['refunds.list', 'payments.read', {}, true],
       ['refunds.create', 'payments.refund', { payment_intent: paymentId, amount: 1 }, false],
       ['balance.retrieve', 'balance.read', {}, true],
+      ['balanceTransactions.list', 'balance.read', {}, true],
+      ['balanceTransactions.retrieve', 'balance.read', { id: txn?.id }, true],
+      ['payouts.list', 'balance.read', {}, true],
+      ['payouts.retrieve', 'balance.read', payout, true],
+      ['payouts.create', 'payouts.manage', freshFunds, false],
+      ['payoutSchedule.retrieve', 'balance.read', {}, true],
+      ['payoutSchedule.update', 'payouts.manage', { interval: 'manual', delay_days: 2 }, false],
+      ['bankAccounts.list', 'balance.read', {}, true],
+      [
+        'bankAccounts.create',
+        'payouts.manage',
+        () => ({
+          currency: 'eur',
+          country: 'DE',
+          account_holder_name: 'Shop GmbH',
+          account_number: nextAccountNumber(200_000_000),
+        }),
+        false,
+      ],
+      [
+        'bankAccounts.setDefault',
+        'payouts.manage',
+        async () => ({ id: (await freshAccount(false)).id }),
+        false,
+      ],
+      [
+        'bankAccounts.delete',
+        'payouts.manage',
+        async () => ({ id: (await freshAccount(false)).id }),
+        false,
+      ],
       ['auditLog.list', 'audit.read', {}, true],
       ['events.list', 'events.read', {}, true],
       ['team.list', 'team.read', {}, true],

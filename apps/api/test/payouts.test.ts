@@ -98,6 +98,50 @@ describe('payouts', () => {
     });
     expect(badMinimum.error?.param).toBe('minimum_amounts.xyz');
 
+    // Where payouts go: the number goes to the vault; the API shows the last 4 digits only.
+    const badAccount = await asOwner('bankAccounts.create', {
+      currency: 'eur',
+      country: 'DE',
+      account_holder_name: 'Shop GmbH',
+      account_number: '12-34',
+    });
+    expect(badAccount.status).toBe(400);
+    expect(badAccount.error?.param).toBe('account_number');
+    expect((await asAnalyst('bankAccounts.create', { currency: 'eur' })).status).toBe(403);
+    const account = await asOwner<Record<string, unknown>>('bankAccounts.create', {
+      currency: 'eur',
+      country: 'de',
+      account_holder_name: 'Shop GmbH',
+      routing_number: '110000000',
+      account_number: '000123456789',
+    });
+    expect(account.body).toMatchObject({
+      object: 'bank_account',
+      currency: 'eur',
+      country: 'DE',
+      last4: '6789',
+      status: 'new',
+      default_for_currency: true,
+      livemode: false,
+    });
+    expect(JSON.stringify(account.body)).not.toContain('000123456789');
+    const [stored] = await query<Record<string, unknown>>(
+      db.current.pool,
+      `SELECT * FROM bank_accounts WHERE id = $1`,
+      [account.body.id],
+    );
+    expect(JSON.stringify(stored)).not.toContain('000123456789');
+    const again = await asOwner('bankAccounts.create', {
+      currency: 'eur',
+      country: 'DE',
+      account_holder_name: 'Shop GmbH',
+      routing_number: '110000000',
+      account_number: '000123456789',
+    });
+    expect(again.error).toMatchObject({ code: 'bank_account_exists', param: 'account_number' });
+    const defaultOne = await asOwner('bankAccounts.delete', { id: account.body.id });
+    expect(defaultOne.error).toMatchObject({ code: 'bank_account_default' });
+
     const updated = await asOwner('payoutSchedule.update', {
       interval: 'manual',
       delay_days: 1,

@@ -315,7 +315,7 @@ describe('kassa vault', () => {
 
     const before = runKassa(['vault', 'status'], { ...vaultEnv, KASSA_VAULT_KEYS: k2 });
     expect(before.code).toBe(1);
-    expect(before.stderr).toMatch(/k1\s+3 cards\s+\(key not configured/);
+    expect(before.stderr).toMatch(/k1\s+3 records\s+\(key not configured/);
 
     const rotated = runKassa(['vault', 'rotate-key', '--batch-size', '2'], {
       ...vaultEnv,
@@ -328,7 +328,7 @@ describe('kassa vault', () => {
 
     const after = runKassa(['vault', 'status'], { ...vaultEnv, KASSA_VAULT_KEYS: k2 });
     expect(after.code).toBe(0);
-    expect(after.stdout).toMatch(/k2\s+3 cards\s+\(active\)/);
+    expect(after.stdout).toMatch(/k2\s+3 records\s+\(active\)/);
     const newOnly = new Vault(parseVaultKeys(k2, fingerprintKey));
     for (const [i, id] of ids.entries()) expect(await newOnly.reveal(db.pool, id)).toBe(numbers[i]);
   });

@@ -5,8 +5,14 @@ import { newId } from '@kassa/contracts';
 import { query, withTransaction } from '@kassa/db';
 import { createTestDatabase, freePort, type TestDatabase } from '@kassa/db/testing';
 import { sale } from '@kassa/ledger';
-import { verifySettlement } from '@kassa/settlement';
-import { tsx } from '@kassa/testing';
+import { addBankAccount, verifySettlement } from '@kassa/settlement';
+import {
+  TEST_ACQUIRER_KEY,
+  TEST_VAULT_FINGERPRINT_KEY,
+  TEST_VAULT_KEYS,
+  testVault,
+  tsx,
+} from '@kassa/testing';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './receiver.ts';
@@ -45,6 +51,11 @@ async function startWorker(): Promise<{ child: ChildProcess; url: string; output
       SETTLEMENT_PORT: String(port),
       KASSA_BUS: 'postgres',
       LOG_LEVEL: 'info',
+      KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
+      KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
+      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+      // No bank listens there: payouts stay pending (this file tests the close, not the bank).
+      ACQUIRER_URL: 'http://127.0.0.1:9',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -63,12 +74,24 @@ async function merchantsWithDueFunds(count: number): Promise<string[]> {
   const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
   const merchants = Array.from({ length: count }, () => newId('merchant')).sort();
   await withTransaction(db.current.pool, async (tx) => {
-    for (const merchantId of merchants)
+    for (const merchantId of merchants) {
+      await addBankAccount(
+        tx,
+        { merchantId, livemode: true },
+        {
+          currency: 'usd',
+          country: 'US',
+          account_holder_name: 'Test merchant',
+          account_number: '000123456789',
+        },
+        { vault: testVault(), clock: { now: () => new Date() } },
+      );
       await sale(
         tx,
         { merchantId, currency: 'USD', amount: 10_000n, fee: 320n, livemode: true },
         { reference: newId('paymentIntent'), occurredAt: threeDaysAgo },
       );
+    }
   });
   return merchants;
 }

@@ -1,7 +1,8 @@
 import { ManualClock } from '@kassa/contracts';
+import { withTransaction } from '@kassa/db';
 import type { BalanceTransaction } from '@kassa/sdk';
-import { DEFAULT_CALENDAR, endOf, verifySettlement } from '@kassa/settlement';
-import { testCard } from '@kassa/testing';
+import { addBankAccount, DEFAULT_CALENDAR, endOf, verifySettlement } from '@kassa/settlement';
+import { testCard, testVault } from '@kassa/testing';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { startSettlementWorker } from '../src/settlement/index.ts';
@@ -16,11 +17,25 @@ import { eventually } from './receiver.ts';
  * end of the day the funds come due, whatever today is.
  */
 export function settlementSuite(transport: BusTransport) {
-  const { db, kassa, browser, newBus, cleanups, describeOn } = useWebhooksHarness(transport);
+  const { db, env, kassa, browser, newBus, cleanups, describeOn } = useWebhooksHarness(transport);
 
   describeOn(`settlement worker (${transport} bus)`, () => {
     it('books captures and refunds as balance transactions, closes the day they come due, and pays out', async () => {
       const k = kassa();
+      for (const currency of ['eur', 'usd'])
+        await withTransaction(db.current.pool, (tx) =>
+          addBankAccount(
+            tx,
+            { merchantId: env.merchant.merchantId, livemode: false },
+            {
+              currency,
+              country: 'US',
+              account_holder_name: 'Test merchant',
+              account_number: '000123456789',
+            },
+            { vault: testVault(), clock: { now: () => new Date() } },
+          ),
+        );
       const pay = async (amount: number, currency: string) => {
         const payment = await k.paymentIntents.create({ amount, currency });
         await browser('checkout.paymentIntents.confirm', {

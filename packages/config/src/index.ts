@@ -77,6 +77,11 @@ export const settlementWorkerVariables = [
   'SETTLEMENT_HOST',
   'SETTLEMENT_PORT',
   'SETTLEMENT_CUTOFF',
+  'KASSA_VAULT_KEYS',
+  'KASSA_VAULT_FINGERPRINT_KEY',
+  'ACQUIRER_URL',
+  'ACQUIRER_API_KEY',
+  'ACQUIRER_TIMEOUT_MS',
   ...busVariables,
 ] as const;
 
@@ -91,6 +96,7 @@ export const acquirerSimVariables = [
   'ACQUIRER_LATENCY_MS',
   'ACQUIRER_FAULT_RATE',
   'ACQUIRER_LOST_RESPONSE_RATE',
+  'BANK_SETTLE_DELAY_MS',
 ] as const;
 
 export const vaultVariables = [

@@ -466,6 +466,13 @@ export const variables = {
     expected: 'host names or IP addresses separated by commas, e.g. localhost,127.0.0.1',
     example: '# WEBHOOK_ALLOW_PRIVATE_HOSTS=localhost,127.0.0.1',
   }),
+  BANK_SETTLE_DELAY_MS: variable({
+    schema: z.coerce.number().int().min(0).max(86_400_000).default(10_000),
+    description:
+      "Acquirer simulator's bank: how long after it receives a payout it decides it (paid, or failed for the test account numbers in apps/acquirer-sim/README.md).",
+    expected: 'an integer number of milliseconds from 0 to 86400000',
+    example: '# BANK_SETTLE_DELAY_MS=10000',
+  }),
   SETTLEMENT_HOST: variable({
     schema: z.string().min(1).default('127.0.0.1'),
     description: 'Settlement worker: interface its health endpoint (/healthz, /readyz) listens on.',

@@ -26,6 +26,8 @@ export const idPrefixes = {
   passwordReset: 'pwr',
   balanceTransaction: 'txn',
   payout: 'po',
+  vaultBankAccount: 'vba',
+  bankAccount: 'ba',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -106,6 +106,8 @@ export const payoutSchema = z.object({
   failure_code: z.string().nullable(),
   failure_message: z.string().nullable(),
   balance_transaction: z.string(),
+  /** The bank account (`ba_…`) it is paid into. */
+  destination: z.string().nullable(),
   description: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
   livemode: z.boolean(),
@@ -203,3 +205,48 @@ export const updatePayoutScheduleInput = z
     }
   });
 export type UpdatePayoutScheduleInput = z.input<typeof updatePayoutScheduleInput>;
+
+export const bankAccountId = idSchema('bankAccount');
+
+/** Where payouts in one currency go. The account number is in the vault: only its last 4 here. */
+export const bankAccountSchema = z.object({
+  id: z.string(),
+  object: z.literal('bank_account'),
+  currency: z.string(),
+  country: z.string(),
+  account_holder_name: z.string(),
+  bank_name: z.string().nullable(),
+  routing_number: z.string().nullable(),
+  last4: z.string(),
+  /** Tells your accounts apart (the same account added twice has the same fingerprint). */
+  fingerprint: z.string(),
+  /** `errored` once a payout to it failed for a reason of the account (closed, no such account). */
+  status: z.enum(['new', 'verified', 'errored']),
+  default_for_currency: z.boolean(),
+  livemode: z.boolean(),
+  created: z.number().int(),
+});
+export type BankAccount = z.infer<typeof bankAccountSchema>;
+
+export const createBankAccountInput = z
+  .object({
+    currency: apiCurrencySchema,
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter country code such as "US"' })
+      .transform((c) => c.toUpperCase()),
+    account_holder_name: z.string().trim().min(1).max(200),
+    bank_name: z.string().trim().min(1).max(200).optional(),
+    /** 9 digits (ABA routing number) where the country uses one. */
+    routing_number: z
+      .string()
+      .regex(/^\d{9}$/, { error: 'must be 9 digits' })
+      .optional(),
+    account_number: z.string().regex(/^\d{4,17}$/, { error: 'must be 4 to 17 digits' }),
+    /** Make it the account payouts in its currency go to (the first one of a currency always is). */
+    default_for_currency: z.boolean().optional(),
+  })
+  .strict();
+export type CreateBankAccountInput = z.input<typeof createBankAccountInput>;
+
+export const bankAccountIdInput = z.object({ id: bankAccountId }).strict();

@@ -3,6 +3,7 @@ import type {
   ApiKeyModel,
   AuditLogEntryModel,
   BalanceTransactionModel,
+  BankAccountModel,
   BusDeadLetterModel,
   BusMemberModel,
   BusOffsetModel,
@@ -32,6 +33,7 @@ import type {
   SettlementCloseModel,
   SettlementDayModel,
   UserModel,
+  VaultBankAccountModel,
   VaultCardModel,
   WebhookDeliveryModel,
   WebhookEndpointModel,
@@ -94,6 +96,7 @@ export type PaymentAttemptRecord = RowOf<PaymentAttemptModel>;
 export type PaymentIntentRecord = RowOf<PaymentIntentModel>;
 export type ApiIdempotencyKeyRecord = RowOf<ApiIdempotencyKeyModel>;
 export type VaultCardRecord = RowOf<VaultCardModel>;
+export type VaultBankAccountRecord = RowOf<VaultBankAccountModel>;
 export type PaymentMethodRecord = RowOf<PaymentMethodModel>;
 export type RefundRecord = RowOf<RefundModel>;
 export type WebhookEndpointRecord = RowOf<WebhookEndpointModel>;
@@ -105,6 +108,7 @@ export type PayoutScheduleRecord = RowOf<PayoutScheduleModel>;
 export type PayoutMinimumRecord = RowOf<PayoutMinimumModel>;
 export type BalanceTransactionRecord = RowOf<BalanceTransactionModel>;
 export type PayoutRecord = RowOf<PayoutModel>;
+export type BankAccountRecord = RowOf<BankAccountModel>;
 export type SettlementCloseRecord = RowOf<SettlementCloseModel>;
 export type SettlementDayRecord = RowOf<SettlementDayModel>;
 

@@ -16,6 +16,7 @@ import {
   balanceTransactionView,
   type Owner,
 } from './balance-transactions.ts';
+import { defaultBankAccount } from './bank-accounts.ts';
 import type { SettlementCalendar } from './days.ts';
 import {
   createPayoutOfUnit,
@@ -173,8 +174,22 @@ export async function createManualPayout(
       param: 'amount',
       status: 409,
     });
+  const account = await defaultBankAccount(tx, owner, unit.currency);
+  if (!account)
+    throw invalidRequest(
+      'no_bank_account',
+      `There is no bank account for ${input.currency} payouts: add one in Settings.`,
+      'currency',
+    );
+  if (account.status === 'errored')
+    throw invalidRequest(
+      'bank_account_errored',
+      `A payout to the ${input.currency} account ending ${account.last4} failed: add a working account first.`,
+      'currency',
+    );
   const row = await createPayoutOfUnit(tx, unit, {
     amount: available,
+    bankAccountId: account.id,
     automatic: false,
     settlementDay: null,
     description: input.description ?? null,

@@ -9,6 +9,7 @@ import {
 } from '@kassa/ledger';
 import type pg from 'pg';
 import { type ProjectionOptions, sweepBalanceTransactions } from './balance-transactions.ts';
+import { defaultBankAccount } from './bank-accounts.ts';
 import {
   addDays,
   endOf,
@@ -40,6 +41,8 @@ export interface UnitClose extends Unit {
   transactions: number;
   payoutId: string | null;
   payoutAmount: bigint;
+  /** Why no payout was made on a payout day with funds: `no_bank_account`, `bank_account_errored`. */
+  payoutSkipped: string | null;
 }
 
 export interface DayClose {
@@ -130,6 +133,7 @@ export async function closeUnit(
     transactions: 0,
     payoutId: null,
     payoutAmount: 0n,
+    payoutSkipped: null,
   };
   await lockUnit(tx, unit);
   const claimed = await query(
@@ -204,9 +208,17 @@ export async function closeUnit(
   const schedule = await loadSchedule(tx, unit);
   if (isPayoutDay(schedule, day)) {
     const unpaid = await unpaidAvailable(tx, unit);
-    if (unpaid > 0n && unpaid >= (await minimumPayout(tx, unit, unit.currency))) {
+    const account = await defaultBankAccount(tx, unit, unit.currency);
+    const due = unpaid > 0n && unpaid >= (await minimumPayout(tx, unit, unit.currency));
+    if (due && !account) {
+      result.payoutSkipped = 'no_bank_account';
+    } else if (due && account?.status === 'errored') {
+      // A payout to it failed for a reason of the account: wait for a working one.
+      result.payoutSkipped = 'bank_account_errored';
+    } else if (due && account) {
       const payout = await createPayoutOfUnit(tx, unit, {
         amount: unpaid,
+        bankAccountId: account.id,
         automatic: true,
         settlementDay: day,
         clock: ctx.clock,
@@ -219,7 +231,8 @@ export async function closeUnit(
   }
   await query(
     tx,
-    `UPDATE settlement_closes SET made_available = $5, carried_over = $6, transactions = $7, payout_id = $8
+    `UPDATE settlement_closes SET made_available = $5, carried_over = $6, transactions = $7, payout_id = $8,
+            payout_skipped = $9
       WHERE merchant_id = $1 AND livemode = $2 AND currency = $3 AND day = $4::date`,
     [
       unit.merchantId,
@@ -230,6 +243,7 @@ export async function closeUnit(
       result.carriedOver,
       result.transactions,
       result.payoutId,
+      result.payoutSkipped,
     ],
   );
   return result;

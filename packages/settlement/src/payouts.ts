@@ -15,7 +15,13 @@ import { SettlementError } from './errors.ts';
 
 export type PayoutRow = Omit<
   PayoutRecord,
-  'arrival_date' | 'settlement_day' | 'metadata' | 'updated_at'
+  | 'arrival_date'
+  | 'settlement_day'
+  | 'metadata'
+  | 'updated_at'
+  | 'bank_attempts'
+  | 'next_bank_attempt_at'
+  | 'failure_balance_transaction_id'
 > & {
   arrival_date: string;
   settlement_day: string | null;
@@ -24,7 +30,8 @@ export type PayoutRow = Omit<
 
 export const PAYOUT_COLUMNS = `id, merchant_id, livemode, amount, currency, status, automatic,
   arrival_date::text AS arrival_date, settlement_day::text AS settlement_day, failure_code,
-  failure_message, balance_transaction_id, description, metadata, version, created_at`;
+  failure_message, balance_transaction_id, bank_account_id, bank_transfer_id, description,
+  metadata, version, created_at`;
 
 export function payoutView(row: PayoutRow): Payout {
   return {
@@ -39,6 +46,7 @@ export function payoutView(row: PayoutRow): Payout {
     failure_code: row.failure_code,
     failure_message: row.failure_message,
     balance_transaction: row.balance_transaction_id,
+    destination: row.bank_account_id,
     description: row.description,
     metadata: row.metadata,
     livemode: row.livemode,
@@ -120,6 +128,8 @@ export async function createPayoutOfUnit(
   unit: Unit,
   p: {
     amount: bigint;
+    /** The account it goes to: the unit's default for its currency. */
+    bankAccountId: string;
     automatic: boolean;
     settlementDay: string | null;
     description?: string | null;
@@ -181,8 +191,8 @@ export async function createPayoutOfUnit(
     tx,
     `INSERT INTO payouts (id, merchant_id, livemode, amount, currency, status, automatic,
         arrival_date, settlement_day, balance_transaction_id, description, metadata, version,
-        created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, 1, $12, $12)
+        created_at, updated_at, bank_account_id)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, 1, $12, $12, $13)
      RETURNING ${PAYOUT_COLUMNS}`,
     [
       payoutId,
@@ -197,6 +207,7 @@ export async function createPayoutOfUnit(
       p.description ?? null,
       JSON.stringify(p.metadata ?? {}),
       now,
+      p.bankAccountId,
     ],
   );
   if (!row) throw new Error('INSERT … RETURNING returned no row');

@@ -3,8 +3,10 @@ import { query, withTransaction } from '@kassa/db';
 import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
 import { authorize, capture, refund, release, sale } from '@kassa/ledger';
 import { KassaApiError } from '@kassa/payments';
+import { testVault } from '@kassa/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  addBankAccount,
   catchUp,
   closeDay,
   createManualPayout,
@@ -62,6 +64,24 @@ async function charge(
     ),
   );
   return reference;
+}
+
+/** A bank account for `merchantId`'s payouts in `currency` (the default for it). */
+async function bankAccount(merchantId: string, p: { currency?: string; livemode?: boolean } = {}) {
+  return tx((t) =>
+    addBankAccount(
+      t,
+      { merchantId, livemode: p.livemode ?? true },
+      {
+        currency: (p.currency ?? 'USD').toLowerCase(),
+        country: 'US',
+        account_holder_name: 'Test merchant',
+        routing_number: '110000000',
+        account_number: '000123456789',
+      },
+      { vault: testVault(), clock },
+    ),
+  );
 }
 
 async function refundOf(
@@ -185,6 +205,8 @@ describe('the daily close', () => {
   it('makes funds available after the delay, pays them out, and agrees with the ledger', async () => {
     const a = newId('merchant');
     const b = newId('merchant');
+    await bankAccount(a);
+    await bankAccount(b, { currency: 'EUR', livemode: false });
     await charge(a, 10_000n, '2026-03-02T09:00:00Z');
     await charge(a, 5_000n, '2026-03-02T15:00:00Z');
     await charge(b, 7_000n, '2026-03-02T12:00:00Z', { currency: 'EUR', livemode: false });
@@ -226,6 +248,8 @@ describe('the daily close', () => {
   it('closes a day once, however often and however concurrently it runs', async () => {
     const merchants = [newId('merchant'), newId('merchant'), newId('merchant')];
     for (const [i, m] of merchants.entries()) {
+      await bankAccount(m);
+      await bankAccount(m, { currency: 'JPY' });
       await charge(m, BigInt(1_000 * (i + 1)), '2026-03-02T09:00:00Z');
       await charge(m, 500n, '2026-03-02T10:00:00Z', { currency: 'JPY' });
     }
@@ -247,6 +271,7 @@ describe('the daily close', () => {
 
   it('refuses a day that has not ended, and catches up missed days in order', async () => {
     const m = newId('merchant');
+    await bankAccount(m);
     await charge(m, 10_000n, '2026-03-02T09:00:00Z');
     clock.set(at('2026-03-02T23:00:00Z'));
     await expect(closeDay(ctx, '2026-03-02')).rejects.toMatchObject({ code: 'day_not_ended' });
@@ -266,6 +291,7 @@ describe('the daily close', () => {
   it('pays weekly on the anchor day, and not below the minimum', async () => {
     const m = newId('merchant');
     const owner = { merchantId: m, livemode: true };
+    await bankAccount(m);
     await tx((t) =>
       updatePayoutSchedule(t, owner, {
         interval: 'weekly',
@@ -307,6 +333,10 @@ describe('the daily close', () => {
       code: 'balance_insufficient',
     });
     await closeAt('2026-03-04');
+    await expect(tx((t) => createManualPayout(t, owner, input, services))).rejects.toMatchObject({
+      code: 'no_bank_account',
+    });
+    await bankAccount(m, { livemode: false });
     const wrong = await tx((t) =>
       createManualPayout(t, owner, { ...input, amount: 9_000 }, services),
     ).catch((e: unknown) => e);
@@ -328,6 +358,7 @@ describe('the daily close', () => {
 
   it('stops, changing nothing, when the balance transactions disagree with the ledger', async () => {
     const m = newId('merchant');
+    await bankAccount(m);
     await charge(m, 10_000n, '2026-03-02T09:00:00Z');
     await closeAt('2026-03-03');
     // A transaction made available behind the ledger's back (as a bug would).

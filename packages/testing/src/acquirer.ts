@@ -60,6 +60,18 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       refuse_replays?: boolean;
       /** Hold API requests before processing them until `hold: false` releases them. */
       hold?: boolean;
+      /** The bank: how long after receiving a transfer it decides it. */
+      bank_settle_delay_ms?: number;
+      /** Faults in the settlement report and the bank statement (apps/acquirer-sim/src/injections.ts). */
+      inject?: Array<{
+        file: 'settlement' | 'statement';
+        kind: 'missing' | 'wrong_amount' | 'duplicate';
+        reference: string;
+        type?: 'capture' | 'refund';
+        delta?: number;
+      }>;
+      /** Stop the simulator's clock at an instant (ISO 8601), or let it run (null). */
+      now?: string | null;
     }) {
       const response = await fetch(`${url}/_control`, {
         method: 'POST',

@@ -1,3 +1,5 @@
+import { parseVaultKeys, Vault } from '@kassa/vault';
+
 // The secrets every test process runs with: fixed, so one process can open what another sealed.
 
 /** The KASSA_SECRET_KEY API tests run with. */
@@ -11,3 +13,8 @@ export const TEST_VAULT_FINGERPRINT_KEY = 'fingerprint-key-for-kassa-api-tests-0
 export const TEST_SESSION_SECRET = 'session-secret-for-kassa-api-tests-0123456789';
 
 export const TEST_ACQUIRER_KEY = 'acquirer-key-for-kassa-api-tests-0123456789';
+
+/** A vault with the test keys: what the test processes seal, a test can open (and vice versa). */
+export function testVault(): Vault {
+  return new Vault(parseVaultKeys(TEST_VAULT_KEYS, TEST_VAULT_FINGERPRINT_KEY));
+}

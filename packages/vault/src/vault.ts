@@ -6,7 +6,13 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { newId } from '@kassa/contracts';
-import { type Queryable, query, type VaultCardRecord, withTransaction } from '@kassa/db';
+import {
+  type Queryable,
+  query,
+  type VaultBankAccountRecord,
+  type VaultCardRecord,
+  withTransaction,
+} from '@kassa/db';
 import type pg from 'pg';
 import { type CardDetails, type CardInput, normalizeNumber, validateCard } from './card.ts';
 import type { MasterKey, VaultKeys } from './keys.ts';
@@ -49,6 +55,7 @@ function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
 
 /** What each ciphertext is bound to, so a record's parts cannot be swapped with another's. */
 const numberAad = (cardId: string) => `kassa-vault/number/${cardId}`;
+const bankAccountAad = (id: string) => `kassa-vault/bank-account/${id}`;
 const dataKeyAad = (cardId: string, keyId: string) => `kassa-vault/data-key/${cardId}/${keyId}`;
 
 /**
@@ -62,11 +69,31 @@ type VaultCardRow = Omit<VaultCardRecord, 'fingerprint' | 'data_key' | 'cipherte
   ciphertext: Buffer;
 };
 
-/** What decrypting a card reads. */
+/** What decrypting a record (a card or a bank account) reads. */
 type VaultRow = Pick<VaultCardRow, 'id' | 'key_id' | 'data_key' | 'ciphertext'>;
 
+// Typecheck fails when the bank account table stops having the columns decrypting reads.
+type _BankAccountRow = Pick<VaultBankAccountRecord, keyof VaultRow>;
+
+/** A bank account as Kassa may know it outside the vault. */
+export interface VaultedBankAccount {
+  vaultBankAccountId: string;
+  last4: string;
+  /** HMAC of the merchant and the account: tells a merchant's accounts apart, useless across. */
+  fingerprint: string;
+}
+
+/** A bank account's details: only the vault and the one call that pays into it see them. */
+export interface BankAccountDetails {
+  /** Digits only, 4–17 of them. */
+  accountNumber: string;
+  /** The bank's routing number (9 digits), or null where the country uses none. */
+  routingNumber: string | null;
+}
+
 /**
- * The card vault: the only code that reads or writes `vault_cards` (a test keeps it so).
+ * The vault: the only code that reads or writes `vault_cards` and `vault_bank_accounts` (a test
+ * keeps it so). Cards are described here; merchants' bank accounts are kept the same way.
  *
  * Each card number is encrypted with AES-256-GCM under a random data key of its own; the data key
  * is encrypted under the active master key, whose id is stored beside it. Rotating the master key
@@ -171,48 +198,151 @@ export class Vault {
     const master: MasterKey | undefined = this.keys.byId.get(row.key_id);
     if (!master) {
       throw new VaultError(
-        `Vault card ${row.id} is wrapped by master key "${row.key_id}", which is not in KASSA_VAULT_KEYS.`,
+        `Vault record ${row.id} is wrapped by master key "${row.key_id}", which is not in KASSA_VAULT_KEYS.`,
       );
     }
     try {
       return open(master.key, row.data_key, dataKeyAad(row.id, row.key_id));
     } catch {
       throw new VaultError(
-        `The data key of vault card ${row.id} does not decrypt under master key "${row.key_id}".`,
+        `The data key of vault record ${row.id} does not decrypt under master key "${row.key_id}".`,
       );
     }
   }
 
-  /** How many cards each master key wraps. */
-  async keyUsage(db: Queryable): Promise<Record<string, number>> {
-    const rows = await query<Pick<VaultCardRow, 'key_id'> & { cards: number }>(
-      db,
-      'SELECT key_id, count(*)::int AS cards FROM vault_cards GROUP BY key_id ORDER BY key_id',
+  /**
+   * Stores a merchant's bank account (or finds it stored), inside the caller's transaction, as
+   * cards are stored: its own data key, wrapped by the active master key; found again by an
+   * HMAC fingerprint. Returns what may be known of it outside the vault: the last 4 digits.
+   */
+  async storeBankAccount(
+    tx: Queryable,
+    merchantId: string,
+    details: BankAccountDetails,
+  ): Promise<VaultedBankAccount> {
+    if (!/^\d{4,17}$/.test(details.accountNumber))
+      throw new VaultError('A bank account number is 4 to 17 digits.');
+    if (details.routingNumber !== null && !/^\d{9}$/.test(details.routingNumber))
+      throw new VaultError('A routing number is 9 digits.');
+    const plaintext = JSON.stringify([details.routingNumber, details.accountNumber]);
+    const fingerprint = createHmac('sha256', this.keys.fingerprintKey)
+      .update('bank-account/')
+      .update(plaintext)
+      .digest();
+    const [existing] = await query<{ id: string }>(
+      tx,
+      'SELECT id FROM vault_bank_accounts WHERE fingerprint = $1',
+      [fingerprint],
     );
-    return Object.fromEntries(rows.map((r) => [r.key_id, r.cards]));
+    let id = existing?.id;
+    if (!id) {
+      const newRecord = newId('vaultBankAccount');
+      const dataKey = randomBytes(32);
+      try {
+        const ciphertext = seal(dataKey, Buffer.from(plaintext, 'utf8'), bankAccountAad(newRecord));
+        const wrapped = seal(
+          this.keys.active.key,
+          dataKey,
+          dataKeyAad(newRecord, this.keys.active.id),
+        );
+        const [row] = await query<{ id: string }>(
+          tx,
+          `INSERT INTO vault_bank_accounts (id, fingerprint, key_id, data_key, ciphertext)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+           RETURNING id`,
+          [newRecord, fingerprint, this.keys.active.id, wrapped, ciphertext],
+        );
+        id = row?.id ?? newRecord;
+      } finally {
+        dataKey.fill(0);
+      }
+    }
+    const merchantFingerprint = createHmac('sha256', this.keys.fingerprintKey)
+      .update(`merchant/${merchantId}/`)
+      .update(fingerprint)
+      .digest('base64url')
+      .slice(0, 16);
+    return {
+      vaultBankAccountId: id,
+      last4: details.accountNumber.slice(-4),
+      fingerprint: merchantFingerprint,
+    };
   }
 
   /**
-   * Re-wraps every data key not yet under the active master key, in batches of `batchSize`
-   * (each its own transaction; rows being re-wrapped by a concurrent run are skipped, and
-   * cards tokenized meanwhile are already under the active key). Card ciphertexts are
-   * untouched. A record that does not decrypt is left as it is and reported in `failed`; the
+   * A bank account's details, for the one call that needs them (sending a payout to the bank).
+   * Callers keep them in memory for that call only and never log, store or return them.
+   */
+  async revealBankAccount(db: Queryable, vaultBankAccountId: string): Promise<BankAccountDetails> {
+    const [row] = await query<VaultRow>(
+      db,
+      'SELECT id, key_id, data_key, ciphertext FROM vault_bank_accounts WHERE id = $1',
+      [vaultBankAccountId],
+    );
+    if (!row) throw new VaultError(`Vault bank account ${vaultBankAccountId} does not exist.`);
+    const dataKey = this.unwrap(row);
+    try {
+      const [routingNumber, accountNumber] = JSON.parse(
+        open(dataKey, row.ciphertext, bankAccountAad(row.id)).toString('utf8'),
+      ) as [string | null, string];
+      return { accountNumber, routingNumber };
+    } catch {
+      throw new VaultError(
+        `Vault bank account ${row.id} does not decrypt: the record was altered.`,
+      );
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** How many records (cards and bank accounts) each master key wraps. */
+  async keyUsage(db: Queryable): Promise<Record<string, number>> {
+    const rows = await query<Pick<VaultCardRow, 'key_id'> & { records: number }>(
+      db,
+      `SELECT key_id, count(*)::int AS records
+         FROM (SELECT key_id FROM vault_cards UNION ALL SELECT key_id FROM vault_bank_accounts) r
+        GROUP BY key_id ORDER BY key_id`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.key_id, r.records]));
+  }
+
+  /**
+   * Re-wraps every data key (of cards, then bank accounts) not yet under the active master key,
+   * in batches of `batchSize` (each its own transaction; rows being re-wrapped by a concurrent
+   * run are skipped, and records stored meanwhile are already under the active key).
+   * Ciphertexts are untouched. A record that does not decrypt is left as it is and reported in `failed`; the
    * rest are still re-wrapped. When `failed` is empty, older keys can leave KASSA_VAULT_KEYS.
    */
   async rotateMasterKey(
     pool: pg.Pool,
     options: { batchSize?: number; onProgress?: (rewrapped: number) => void } = {},
-  ): Promise<{ rewrapped: number; failed: Array<{ vaultCardId: string; reason: string }> }> {
+  ): Promise<{ rewrapped: number; failed: Array<{ id: string; reason: string }> }> {
+    const failed: Array<{ id: string; reason: string }> = [];
+    let rewrapped = 0;
+    for (const table of VAULT_TABLES) {
+      rewrapped += await this.rewrapTable(pool, table, options.batchSize ?? 500, failed, (n) =>
+        options.onProgress?.(rewrapped + n),
+      );
+    }
+    return { rewrapped, failed };
+  }
+
+  private async rewrapTable(
+    pool: pg.Pool,
+    table: (typeof VAULT_TABLES)[number],
+    batchSize: number,
+    failed: Array<{ id: string; reason: string }>,
+    onProgress: (rewrapped: number) => void,
+  ): Promise<number> {
     const active = this.keys.active;
-    const batchSize = options.batchSize ?? 500;
-    const failed: Array<{ vaultCardId: string; reason: string }> = [];
     let rewrapped = 0;
     let after = '';
     for (;;) {
       const batch = await withTransaction(pool, async (tx) => {
         const rows = await query<VaultRow>(
           tx,
-          `SELECT id, key_id, data_key, ciphertext FROM vault_cards WHERE key_id <> $1 AND id > $2
+          `SELECT id, key_id, data_key, ciphertext FROM ${table} WHERE key_id <> $1 AND id > $2
            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
           [active.id, after, batchSize],
         );
@@ -222,12 +352,12 @@ export class Vault {
           try {
             dataKey = this.unwrap(row);
           } catch (error) {
-            failed.push({ vaultCardId: row.id, reason: (error as Error).message });
+            failed.push({ id: row.id, reason: (error as Error).message });
             continue;
           }
           try {
             await tx.query(
-              `UPDATE vault_cards SET key_id = $2, data_key = $3, rewrapped_at = now() WHERE id = $1`,
+              `UPDATE ${table} SET key_id = $2, data_key = $3, rewrapped_at = now() WHERE id = $1`,
               [row.id, active.id, seal(active.key, dataKey, dataKeyAad(row.id, active.id))],
             );
             done += 1;
@@ -238,12 +368,12 @@ export class Vault {
         return { seen: rows.length, done, last: rows.at(-1)?.id };
       });
       rewrapped += batch.done;
-      if (batch.done > 0) options.onProgress?.(rewrapped);
-      if (batch.seen < batchSize || !batch.last) return { rewrapped, failed };
+      if (batch.done > 0) onProgress(rewrapped);
+      if (batch.seen < batchSize || !batch.last) return rewrapped;
       after = batch.last;
     }
   }
 }
 
 /** Tables only the vault may read. Anything that scans for card numbers skips exactly these. */
-export const VAULT_TABLES = ['vault_cards'] as const;
+export const VAULT_TABLES = ['vault_cards', 'vault_bank_accounts'] as const;

@@ -200,6 +200,36 @@ describe('vault', () => {
     expect(after?.ciphertexts).toEqual(before?.ciphertexts);
   });
 
+  it('keeps bank accounts as it keeps cards: once per account, encrypted, re-wrapped on rotation', async () => {
+    const vault = vaultWith(k1);
+    const details = { accountNumber: '000123456789', routingNumber: '110000000' };
+    const a = await vault.storeBankAccount(db.current.pool, 'mch_a', details);
+    const again = await vault.storeBankAccount(db.current.pool, 'mch_b', details);
+    expect(a).toMatchObject({ last4: '6789', vaultBankAccountId: expect.stringMatching(/^vba_/) });
+    expect(again.vaultBankAccountId).toBe(a.vaultBankAccountId);
+    expect(again.fingerprint).not.toBe(a.fingerprint); // per merchant
+    const [row] = await query<{ ciphertext: Buffer }>(
+      db.current.pool,
+      'SELECT ciphertext FROM vault_bank_accounts WHERE id = $1',
+      [a.vaultBankAccountId],
+    );
+    expect(row?.ciphertext.toString('latin1')).not.toContain('123456789');
+    expect(await vault.revealBankAccount(db.current.pool, a.vaultBankAccountId)).toEqual(details);
+    await expect(
+      vault.storeBankAccount(db.current.pool, 'mch_a', {
+        accountNumber: '12-34',
+        routingNumber: null,
+      }),
+    ).rejects.toThrow(VaultError);
+
+    const rotating = vaultWith(k2, k1);
+    const { failed } = await rotating.rotateMasterKey(db.current.pool);
+    expect(failed.every((f) => !f.id.startsWith('vba_'))).toBe(true);
+    expect(await vaultWith(k2).revealBankAccount(db.current.pool, a.vaultBankAccountId)).toEqual(
+      details,
+    );
+  });
+
   it('refuses malformed key settings', () => {
     expect(() => parseVaultKeys('k1:c2hvcnQ=', FINGERPRINT_KEY)).toThrow(/32 bytes/);
     expect(() => parseVaultKeys(`${k1},${k1}`, FINGERPRINT_KEY)).toThrow(/share an id/);

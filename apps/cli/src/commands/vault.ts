@@ -43,7 +43,7 @@ export function newKeyCommand(id?: string): void {
   say(newMasterKeySpec(id));
 }
 
-/** `kassa vault status`: the configured keys and how many cards each wraps. */
+/** `kassa vault status`: the configured keys and how many records (cards, bank accounts) each wraps. */
 export async function vaultStatusCommand(): Promise<number> {
   const found = await vaultKeys();
   if (!found) return 1;
@@ -53,7 +53,7 @@ export async function vaultStatusCommand(): Promise<number> {
     say(`Master keys (${local ? 'generated in the data folder' : 'from KASSA_VAULT_KEYS'}):`);
     for (const id of keys.byId.keys()) {
       say(
-        `  ${id.padEnd(20)} ${String(usage[id] ?? 0).padStart(8)} cards${id === keys.active.id ? '  (active)' : ''}`,
+        `  ${id.padEnd(20)} ${String(usage[id] ?? 0).padStart(8)} records${id === keys.active.id ? '  (active)' : ''}`,
       );
     }
     const unknown = Object.keys(usage).filter((id) => !keys.byId.has(id));
@@ -61,7 +61,7 @@ export async function vaultStatusCommand(): Promise<number> {
       warn(
         style(
           'red',
-          `  ${id.padEnd(20)} ${String(usage[id]).padStart(8)} cards  (key not configured: these cannot be read)`,
+          `  ${id.padEnd(20)} ${String(usage[id]).padStart(8)} records  (key not configured: these cannot be read)`,
         ),
       );
     }
@@ -91,12 +91,12 @@ export async function rotateKeyCommand(options: { newKey?: boolean; batchSize: s
       batchSize,
       onProgress: (n) => say(style('dim', `  ${n} re-wrapped`)),
     });
-    say(`Re-wrapped ${rewrapped} card(s) in ${Date.now() - started} ms.`);
+    say(`Re-wrapped ${rewrapped} record(s) (cards, bank accounts) in ${Date.now() - started} ms.`);
     const usage = await vault.keyUsage(db.pool);
     const others = Object.keys(usage).filter((id) => id !== keys.active.id);
     if (failed.length > 0) {
-      warn(style('red', `${failed.length} card(s) could not be re-wrapped:`));
-      for (const f of failed.slice(0, 20)) warn(`  ${f.vaultCardId}: ${f.reason}`);
+      warn(style('red', `${failed.length} record(s) could not be re-wrapped:`));
+      for (const f of failed.slice(0, 20)) warn(`  ${f.id}: ${f.reason}`);
       return 1;
     }
     if (others.length > 0) {

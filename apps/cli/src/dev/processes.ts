@@ -127,6 +127,8 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         ...env,
         SETTLEMENT_HOST: settings.settlementHost,
         SETTLEMENT_PORT: String(settings.settlementPort),
+        // The simulator is test mode's bank too: payouts go there.
+        ACQUIRER_URL: acquirerUrl,
       },
       readyUrl: `http://${settings.settlementHost}:${settings.settlementPort}/readyz`,
     },

@@ -5,7 +5,9 @@ import { query } from '@kassa/db';
 import { AccountCache, type BusEvent, type EventBus, type Subscription } from '@kassa/ledger';
 import {
   addDays,
+  type BankClient,
   catchUp,
+  checkPayoutsInTransit,
   type DayClose,
   daysBetween,
   endOf,
@@ -14,7 +16,9 @@ import {
   projectBalanceTransactions,
   type SettlementCalendar,
   type SettlementContext,
+  sendDuePayouts,
 } from '@kassa/settlement';
+import type { Vault } from '@kassa/vault';
 import { Cron } from 'croner';
 import type pg from 'pg';
 
@@ -40,6 +44,19 @@ export interface SettlementWorkerOptions {
   health?: { host: string; port: number };
   /** Close days on the schedule (default true). Tests close by hand with `closeNow`. */
   schedule?: boolean;
+  /**
+   * Payouts: the vault (accounts' numbers) and the bank of each mode. A mode without a bank keeps
+   * its payouts pending. Without `payouts`, this worker sends none (another one does).
+   */
+  payouts?: {
+    vault: Vault;
+    banks: { test?: BankClient; live?: BankClient };
+    /** How often it looks for payouts to send and transfers to check (default 2 s). */
+    pollMs?: number;
+    checkEveryMs?: number;
+    retryBaseMs?: number;
+    retryCapMs?: number;
+  };
 }
 
 export interface SettlementWorker {
@@ -48,6 +65,8 @@ export interface SettlementWorker {
   healthUrl?: string;
   /** Closes every ended day not closed yet, now (what the schedule runs at each cutoff). */
   closeNow(): Promise<DayClose[]>;
+  /** Sends due payouts and checks transfers in transit, now (what the poll does). */
+  payNow(): Promise<{ sent: number; settled: number }>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +166,44 @@ export async function startSettlementWorker(
     }
   };
 
+  // Payouts: sent to the bank and checked until paid or failed, by a poll that never overlaps.
+  let paying: Promise<{ sent: number; settled: number }> | undefined;
+  const payNow = (): Promise<{ sent: number; settled: number }> => {
+    const payouts = options.payouts;
+    if (!payouts) return Promise.resolve({ sent: 0, settled: 0 });
+    paying ??= (async () => {
+      const sender = {
+        pool,
+        clock: options.clock,
+        calendar: options.calendar,
+        vault: payouts.vault,
+        banks: payouts.banks,
+        checkEveryMs: payouts.checkEveryMs,
+        retryBaseMs: payouts.retryBaseMs,
+        retryCapMs: payouts.retryCapMs,
+        log,
+      };
+      const sent = await sendDuePayouts(sender);
+      const settled = await checkPayoutsInTransit(sender);
+      if (sent + settled > 0) log.info({ sent, settled }, 'payouts sent and settled');
+      return { sent, settled };
+    })().finally(() => {
+      paying = undefined;
+    });
+    return paying;
+  };
+  let pollTimer: NodeJS.Timeout | undefined;
+  const poll = () => {
+    pollTimer = setTimeout(() => {
+      payNow()
+        .catch((err: unknown) => log.error({ err }, 'payout run failed; the next poll retries'))
+        .finally(() => {
+          if (!stopped) poll();
+        });
+    }, options.payouts?.pollMs ?? 2_000);
+  };
+  if (options.payouts && options.schedule !== false) poll();
+
   const cutoff = options.calendar.cutoffMinutes;
   const job =
     options.schedule === false
@@ -209,9 +266,12 @@ export async function startSettlementWorker(
     subscription,
     healthUrl,
     closeNow,
+    payNow,
     async stop() {
       stopped = true;
       job?.stop();
+      clearTimeout(pollTimer);
+      await paying?.catch(() => undefined);
       // A close in flight finishes its unit transactions; none is cut in half by the shutdown.
       await running?.catch(() => undefined);
       await subscription.stop();

@@ -9,6 +9,8 @@ import {
 import { systemClock } from '@kassa/contracts';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { createEventBus } from '@kassa/ledger';
+import { HttpBankClient } from '@kassa/settlement';
+import { parseVaultKeys, Vault } from '@kassa/vault';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { startSettlementWorker } from './index.ts';
@@ -41,6 +43,18 @@ const worker = await startSettlementWorker({
   calendar: { cutoffMinutes: config.SETTLEMENT_CUTOFF },
   log,
   health: { host: config.SETTLEMENT_HOST, port: config.SETTLEMENT_PORT },
+  payouts: {
+    vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
+    // Test mode's bank is the simulator's (it plays the acquirer and the bank). Live mode has no
+    // bank connector yet: live payouts stay pending (docs/settlement.md).
+    banks: {
+      test: new HttpBankClient({
+        url: config.ACQUIRER_URL,
+        apiKey: config.ACQUIRER_API_KEY,
+        timeoutMs: config.ACQUIRER_TIMEOUT_MS,
+      }),
+    },
+  },
 });
 log.info(
   { bus: bus.transport, health: worker.healthUrl, cutoffMinutes: config.SETTLEMENT_CUTOFF },

@@ -1,4 +1,6 @@
 import {
+  bankAccountIdInput,
+  createBankAccountInput,
   createPayoutInput,
   listBalanceTransactionsInput,
   listPayoutsInput,
@@ -9,12 +11,16 @@ import {
 import { withTransaction } from '@kassa/db';
 import { eventMetadata, runMutation } from '@kassa/payments';
 import {
+  addBankAccount,
   createManualPayout,
+  deleteBankAccount,
   listBalanceTransactions,
+  listBankAccounts,
   listPayouts,
   payoutScheduleView,
   retrieveBalanceTransaction,
   retrievePayout,
+  setDefaultBankAccount,
   updatePayoutSchedule,
 } from '@kassa/settlement';
 import { z } from 'zod';
@@ -61,5 +67,32 @@ export const dashboardPayoutScheduleRouter = router({
     .input(updatePayoutScheduleInput)
     .mutation(({ ctx, input }) =>
       withTransaction(ctx.db.pool, (tx) => updatePayoutSchedule(tx, ctx.principal, input)),
+    ),
+});
+
+/** Where payouts go: bank accounts per currency (numbers in the vault; only the last 4 here). */
+export const dashboardBankAccountsRouter = router({
+  list: dashboardProcedureWith('balance.read')
+    .input(noInput)
+    .query(({ ctx }) => listBankAccounts(ctx.db.pool, ctx.principal)),
+  create: dashboardProcedureWith('payouts.manage')
+    .input(createBankAccountInput)
+    .mutation(({ ctx, input }) =>
+      runMutation(ctx, 'bankAccounts.create', input, (tx) =>
+        addBankAccount(tx, ctx.principal, input, {
+          vault: ctx.services.vault,
+          clock: ctx.services.clock,
+        }),
+      ),
+    ),
+  setDefault: dashboardProcedureWith('payouts.manage')
+    .input(bankAccountIdInput)
+    .mutation(({ ctx, input }) =>
+      withTransaction(ctx.db.pool, (tx) => setDefaultBankAccount(tx, ctx.principal, input.id)),
+    ),
+  delete: dashboardProcedureWith('payouts.manage')
+    .input(bankAccountIdInput)
+    .mutation(({ ctx, input }) =>
+      withTransaction(ctx.db.pool, (tx) => deleteBankAccount(tx, ctx.principal, input.id)),
     ),
 });

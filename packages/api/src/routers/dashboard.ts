@@ -43,6 +43,7 @@ import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
 import {
   dashboardBalanceTransactionsRouter,
+  dashboardBankAccountsRouter,
   dashboardPayoutScheduleRouter,
   dashboardPayoutsRouter,
 } from './dashboard-settlement.ts';
@@ -197,6 +198,7 @@ export const dashboardRouter = router({
   balanceTransactions: dashboardBalanceTransactionsRouter,
   payouts: dashboardPayoutsRouter,
   payoutSchedule: dashboardPayoutScheduleRouter,
+  bankAccounts: dashboardBankAccountsRouter,
   /** Business profile, the checkout's public name and support details, the fee plan (read only). */
   settings: router({
     retrieve: dashboardProcedureWith('settings.read')

@@ -309,6 +309,18 @@ export function payoutPaid(tx: Queryable, p: Money, options?: BookOptions) {
   );
 }
 
+/** Payout failed: the bank returned it; the money goes back to the merchant's available balance. */
+export function payoutFailed(tx: Queryable, p: Money, options?: BookOptions) {
+  return book(
+    tx,
+    'payout_failed',
+    p,
+    options,
+    ['payouts_in_transit', 'debit', p.amount],
+    ['merchant_available', 'credit', p.amount],
+  );
+}
+
 /** Dispute opened: the acquirer pulls the amount back; the merchant also pays the dispute fee. */
 export function disputeOpened(tx: Queryable, p: Money & { fee: bigint }, options?: BookOptions) {
   return book(
