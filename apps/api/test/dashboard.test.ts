@@ -416,6 +416,18 @@ describe('dashboard sessions', () => {
       `SELECT id FROM balance_transactions WHERE merchant_id = $1 LIMIT 1`,
       [shop.merchantId],
     );
+    const freshException = async () => {
+      const id = newId('reconciliationException');
+      await db.current.pool.query(
+        `INSERT INTO reconciliation_exceptions (id, run_id, source, day, merchant_id, livemode, kind,
+           reference, currency, expected_amount, object_id, description, created_at)
+         VALUES ($1, 'rcn_matrix', 'acquirer_report', '2026-01-02', $2, false, 'missing_line',
+           $3, 'EUR', 900, $3, 'not in the file', now())`,
+        [id, shop.merchantId, paymentId],
+      );
+      return { id };
+    };
+    const exception = await freshException();
     const calls: Array<[string, Permission, unknown, boolean]> = [
       ['paymentIntents.list', 'payments.read', {}, true],
       ['paymentIntents.detail', 'payments.read', { id: paymentId }, true],
@@ -437,6 +449,15 @@ describe('dashboard sessions', () => {
       ['payoutSchedule.retrieve', 'balance.read', {}, true],
       ['payoutSchedule.update', 'payouts.manage', { interval: 'manual', delay_days: 2 }, false],
       ['bankAccounts.list', 'balance.read', {}, true],
+      ['reconciliation.report', 'balance.read', { day: '2026-01-02' }, true],
+      ['reconciliation.exceptions.list', 'balance.read', {}, true],
+      ['reconciliation.exceptions.retrieve', 'balance.read', exception, true],
+      [
+        'reconciliation.exceptions.resolve',
+        'payouts.manage',
+        async () => ({ ...(await freshException()), note: 'checked with the acquirer' }),
+        false,
+      ],
       [
         'bankAccounts.create',
         'payouts.manage',

@@ -322,8 +322,8 @@ describe('kassa vault', () => {
       KASSA_VAULT_KEYS: `${k2},${k1}`,
     });
     expect(rotated.code, rotated.stderr).toBe(0);
-    expect(rotated.stdout).toContain('Re-wrapped 3 card(s)');
-    expect(rotated.stdout).toContain('Every card is under "k2"');
+    expect(rotated.stdout).toContain('Re-wrapped 3 record(s)');
+    expect(rotated.stdout).toContain('Every record is under "k2"');
     expect(rotated.stdout + rotated.stderr).not.toContain(k2.split(':')[1]);
 
     const after = runKassa(['vault', 'status'], { ...vaultEnv, KASSA_VAULT_KEYS: k2 });

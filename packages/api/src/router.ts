@@ -7,7 +7,11 @@ import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { refundsRouter } from './routers/refunds.ts';
-import { balanceTransactionsRouter, payoutsRouter } from './routers/settlement.ts';
+import {
+  balanceTransactionsRouter,
+  payoutsRouter,
+  reconciliationExceptionsRouter,
+} from './routers/settlement.ts';
 import { systemRouter } from './routers/system.ts';
 import { webhookEndpointsRouter } from './routers/webhook-endpoints.ts';
 
@@ -26,6 +30,7 @@ export const appRouter = router({
   balance: balanceRouter,
   balanceTransactions: balanceTransactionsRouter,
   payouts: payoutsRouter,
+  reconciliationExceptions: reconciliationExceptionsRouter,
   webhookEndpoints: webhookEndpointsRouter,
   checkoutSessions: checkoutSessionsRouter,
   checkout: checkoutRouter,

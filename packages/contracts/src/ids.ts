@@ -28,6 +28,8 @@ export const idPrefixes = {
   payout: 'po',
   vaultBankAccount: 'vba',
   bankAccount: 'ba',
+  reconciliationRun: 'rcn',
+  reconciliationException: 'rex',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -250,3 +250,64 @@ export const createBankAccountInput = z
 export type CreateBankAccountInput = z.input<typeof createBankAccountInput>;
 
 export const bankAccountIdInput = z.object({ id: bankAccountId }).strict();
+
+export const reconciliationExceptionKinds = [
+  'unmatched_line',
+  'missing_line',
+  'amount_mismatch',
+  'duplicate_line',
+] as const;
+export const reconciliationExceptionId = idSchema('reconciliationException');
+
+/** Something that did not reconcile between Kassa's records and an outside file. */
+export const reconciliationExceptionSchema = z.object({
+  id: z.string(),
+  object: z.literal('reconciliation_exception'),
+  source: z.enum(['acquirer_report', 'bank_statement']),
+  /** The file's day, YYYY-MM-DD. */
+  day: z.string(),
+  kind: z.enum(reconciliationExceptionKinds),
+  /** The payment (`pi_…`) or payout (`po_…`) the line or record is about. */
+  reference: z.string(),
+  currency: z.string(),
+  /** Kassa's amount, and the file's, where there is one (minor units). */
+  expected_amount: z.number().int().nullable(),
+  actual_amount: z.number().int().nullable(),
+  /** Kassa's record: a balance transaction (`txn_…`) or a payout (`po_…`). */
+  object_id: z.string().nullable(),
+  line: z.number().int().nullable(),
+  description: z.string(),
+  status: z.enum(['open', 'resolved']),
+  resolution: z
+    .object({ note: z.string(), resolved_by: z.string(), resolved_at: z.number().int() })
+    .nullable(),
+  livemode: z.boolean(),
+  created: z.number().int(),
+});
+export type ReconciliationException = z.infer<typeof reconciliationExceptionSchema>;
+
+export const listReconciliationExceptionsInput = oneCursorOnly(
+  z
+    .object({
+      ...paginationShape(reconciliationExceptionId),
+      status: z.enum(['open', 'resolved']).optional(),
+      kind: z.enum(reconciliationExceptionKinds).optional(),
+      day: settlementDaySchema.optional(),
+    })
+    .strict(),
+).default({ limit: 10 });
+
+export const resolveReconciliationExceptionInput = z
+  .object({
+    id: reconciliationExceptionId,
+    /** Why it is resolved: what was found and done. Kept with who and when (and audit-logged). */
+    note: z.string().trim().min(3).max(2000),
+  })
+  .strict();
+export const retrieveReconciliationExceptionInput = z
+  .object({ id: reconciliationExceptionId })
+  .strict();
+export const reconciliationExceptionListSchema = listOf(reconciliationExceptionSchema);
+export type ListReconciliationExceptionsInput = NonNullable<
+  z.input<typeof listReconciliationExceptionsInput>
+>;

@@ -7,6 +7,7 @@ import {
   PaymentIntents,
   PaymentMethods,
   Payouts,
+  ReconciliationExceptions,
   Refunds,
   WebhookEndpoints,
 } from './resources.ts';
@@ -26,6 +27,7 @@ export class Kassa {
   readonly balance: BalanceResource;
   readonly balanceTransactions: BalanceTransactions;
   readonly payouts: Payouts;
+  readonly reconciliationExceptions: ReconciliationExceptions;
   readonly webhookEndpoints: WebhookEndpoints;
   readonly checkoutSessions: CheckoutSessions;
   readonly webhooks: Webhooks;
@@ -39,6 +41,7 @@ export class Kassa {
     this.balance = new BalanceResource(http);
     this.balanceTransactions = new BalanceTransactions(http);
     this.payouts = new Payouts(http);
+    this.reconciliationExceptions = new ReconciliationExceptions(http);
     this.webhookEndpoints = new WebhookEndpoints(http);
     this.checkoutSessions = new CheckoutSessions(http);
     this.webhooks = new Webhooks();

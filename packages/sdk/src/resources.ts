@@ -17,11 +17,13 @@ import type {
   ListEventsParams,
   ListPaymentIntentsParams,
   ListPayoutsParams,
+  ListReconciliationExceptionsParams,
   ListRefundsParams,
   ListWebhookEndpointsParams,
   PaymentIntent,
   PaymentMethod,
   Payout,
+  ReconciliationException,
   Refund,
   RollWebhookEndpointSecretParams,
   UpdatePaymentIntentParams,
@@ -183,6 +185,40 @@ export class Payouts {
       (page) => this.http.query<ListPage<Payout>>('payouts.list', page, options),
       params,
     );
+  }
+}
+
+/**
+ * What did not reconcile between Kassa's records of your money and the acquirer's settlement
+ * report or the bank's statement: a line nobody has a record of, a record missing from the file,
+ * an amount that differs, a line twice. Resolve each with a note, once you know why.
+ */
+export class ReconciliationExceptions {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<ReconciliationException> {
+    return this.http.query('reconciliationExceptions.retrieve', { id }, options);
+  }
+  list(
+    params: ListReconciliationExceptionsParams = {},
+    options?: ReadOptions,
+  ): ListResult<ReconciliationException, ListReconciliationExceptionsParams> {
+    return new ListResult(
+      (page) =>
+        this.http.query<ListPage<ReconciliationException>>(
+          'reconciliationExceptions.list',
+          page,
+          options,
+        ),
+      params,
+    );
+  }
+  resolve(
+    id: string,
+    params: { note: string },
+    options?: RequestOptions,
+  ): Promise<ReconciliationException> {
+    return this.http.mutation('reconciliationExceptions.resolve', { id, ...params }, options);
   }
 }
 

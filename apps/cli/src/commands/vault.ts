@@ -108,7 +108,7 @@ export async function rotateKeyCommand(options: { newKey?: boolean; batchSize: s
     say(
       style(
         'green',
-        `Every card is under "${keys.active.id}". ${local ? 'Restart `npm start` so every process uses it.' : 'Older keys can now be removed from KASSA_VAULT_KEYS.'}`,
+        `Every record is under "${keys.active.id}". ${local ? 'Restart `npm start` so every process uses it.' : 'Older keys can now be removed from KASSA_VAULT_KEYS.'}`,
       ),
     );
     return 0;

@@ -9,11 +9,15 @@ import {
   catchUp,
   checkPayoutsInTransit,
   type DayClose,
+  DEFAULT_CALENDAR,
   daysBetween,
   endOf,
   lastClosedDay,
   lastEndedDay,
   projectBalanceTransactions,
+  type Reconcilers,
+  type ReconciliationSummary,
+  reconcileThrough,
   type SettlementCalendar,
   type SettlementContext,
   sendDuePayouts,
@@ -48,6 +52,11 @@ export interface SettlementWorkerOptions {
    * Payouts: the vault (accounts' numbers) and the bank of each mode. A mode without a bank keeps
    * its payouts pending. Without `payouts`, this worker sends none (another one does).
    */
+  /**
+   * The outside files each mode is reconciled against (the acquirer's settlement report, the
+   * bank's statement), before each close. A mode without them is not reconciled.
+   */
+  reconcile?: { test?: Reconcilers; live?: Reconcilers };
   payouts?: {
     vault: Vault;
     banks: { test?: BankClient; live?: BankClient };
@@ -121,6 +130,42 @@ export async function startSettlementWorker(
     });
     return running;
   };
+  /**
+   * Reconciles the files of every ended UTC day not reconciled yet, first (so the acquirer's
+   * settlement is in the platform's cash before payouts are paid). A file that cannot be had
+   * (the acquirer or bank is down) does not hold up the close: the next run tries again.
+   */
+  const reconcileEnded = async (): Promise<ReconciliationSummary[]> => {
+    const through = lastEndedDay(options.clock.now(), DEFAULT_CALENDAR);
+    const done: ReconciliationSummary[] = [];
+    for (const [mode, reconcilers] of Object.entries(options.reconcile ?? {})) {
+      if (!reconcilers) continue;
+      try {
+        const runs = await reconcileThrough(pool, through, {
+          livemode: mode === 'live',
+          reconcilers,
+          clock: options.clock,
+          calendar: options.calendar,
+        });
+        for (const run of runs.filter((r) => r.reconciled))
+          log.info(
+            {
+              source: run.source,
+              day: run.day,
+              livemode: run.livemode,
+              lines: run.lines,
+              matched: run.matched,
+              exceptions: run.exceptions,
+            },
+            run.exceptions > 0 ? 'reconciled, with exceptions' : 'reconciled',
+          );
+        done.push(...runs);
+      } catch (err) {
+        log.error({ err, mode }, 'reconciliation failed; the next run tries again');
+      }
+    }
+    return done;
+  };
   const closeWithLock = async (): Promise<DayClose[]> => {
     const client = await pool.connect();
     try {
@@ -133,6 +178,7 @@ export async function startSettlementWorker(
         return [];
       }
       try {
+        await reconcileEnded();
         const days = await catchUp(ctx);
         for (const day of days) {
           const paid = day.units.filter((u) => u.payoutId !== null);

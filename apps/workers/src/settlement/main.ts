@@ -9,7 +9,7 @@ import {
 import { systemClock } from '@kassa/contracts';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { createEventBus } from '@kassa/ledger';
-import { HttpBankClient } from '@kassa/settlement';
+import { HttpAcquirerReports, HttpBankClient } from '@kassa/settlement';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
@@ -36,6 +36,15 @@ const db = createDatabaseClients(database.url, {
   onIdleError: (err) => log.warn({ err }, 'idle database connection failed'),
 });
 const bus = createEventBus(db.pool, busSettings, { clientId: 'kassa-settlement' });
+// Test mode's acquirer and bank are the simulator's: it serves the settlement report and the
+// statement too. Live mode has no bank connector yet: live payouts stay pending, and live mode
+// is not reconciled (docs/settlement.md).
+const simulator = {
+  url: config.ACQUIRER_URL,
+  apiKey: config.ACQUIRER_API_KEY,
+  timeoutMs: config.ACQUIRER_TIMEOUT_MS,
+};
+const testBank = new HttpBankClient(simulator);
 const worker = await startSettlementWorker({
   pool: db.pool,
   bus,
@@ -43,17 +52,10 @@ const worker = await startSettlementWorker({
   calendar: { cutoffMinutes: config.SETTLEMENT_CUTOFF },
   log,
   health: { host: config.SETTLEMENT_HOST, port: config.SETTLEMENT_PORT },
+  reconcile: { test: { acquirer: new HttpAcquirerReports(simulator), bank: testBank } },
   payouts: {
     vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
-    // Test mode's bank is the simulator's (it plays the acquirer and the bank). Live mode has no
-    // bank connector yet: live payouts stay pending (docs/settlement.md).
-    banks: {
-      test: new HttpBankClient({
-        url: config.ACQUIRER_URL,
-        apiKey: config.ACQUIRER_API_KEY,
-        timeoutMs: config.ACQUIRER_TIMEOUT_MS,
-      }),
-    },
+    banks: { test: testBank },
   },
 });
 log.info(

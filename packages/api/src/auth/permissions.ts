@@ -13,7 +13,8 @@ export const PERMISSIONS = {
   'payments.refund': 'Refund payments',
   'payments.manage': 'Capture and cancel payments',
   'balance.read': 'See balances, balance transactions and payouts',
-  'payouts.manage': 'Pay out by hand; change the payout schedule and bank accounts',
+  'payouts.manage':
+    'Pay out by hand; change the payout schedule and bank accounts; resolve reconciliation exceptions',
   'events.read': 'See the event log',
   'audit.read': 'See the audit log',
   'developers.read': 'See API keys and webhook endpoints',

@@ -4,8 +4,12 @@ import {
   createPayoutInput,
   listBalanceTransactionsInput,
   listPayoutsInput,
+  listReconciliationExceptionsInput,
+  resolveReconciliationExceptionInput,
   retrieveBalanceTransactionInput,
   retrievePayoutInput,
+  retrieveReconciliationExceptionInput,
+  settlementDaySchema,
   updatePayoutScheduleInput,
 } from '@kassa/contracts';
 import { withTransaction } from '@kassa/db';
@@ -17,9 +21,13 @@ import {
   listBalanceTransactions,
   listBankAccounts,
   listPayouts,
+  listReconciliationExceptions,
   payoutScheduleView,
+  reconciliationReport,
+  resolveReconciliationException,
   retrieveBalanceTransaction,
   retrievePayout,
+  retrieveReconciliationException,
   setDefaultBankAccount,
   updatePayoutSchedule,
 } from '@kassa/settlement';
@@ -95,4 +103,40 @@ export const dashboardBankAccountsRouter = router({
     .mutation(({ ctx, input }) =>
       withTransaction(ctx.db.pool, (tx) => deleteBankAccount(tx, ctx.principal, input.id)),
     ),
+});
+
+/** The Reconciliation page: a day's report, and the merchant's exceptions to read and resolve. */
+export const dashboardReconciliationRouter = router({
+  report: dashboardProcedureWith('balance.read')
+    .input(z.object({ day: settlementDaySchema }).strict())
+    .query(({ ctx, input }) =>
+      reconciliationReport(
+        ctx.db.pool,
+        input.day,
+        ctx.principal.livemode,
+        ctx.principal.merchantId,
+      ),
+    ),
+  exceptions: router({
+    list: dashboardProcedureWith('balance.read')
+      .input(listReconciliationExceptionsInput)
+      .query(({ ctx, input }) => listReconciliationExceptions(ctx.db.pool, ctx.principal, input)),
+    retrieve: dashboardProcedureWith('balance.read')
+      .input(retrieveReconciliationExceptionInput)
+      .query(({ ctx, input }) =>
+        retrieveReconciliationException(ctx.db.pool, ctx.principal, input.id),
+      ),
+    resolve: dashboardProcedureWith('payouts.manage')
+      .input(resolveReconciliationExceptionInput)
+      .mutation(({ ctx, input }) =>
+        withTransaction(ctx.db.pool, (tx) =>
+          resolveReconciliationException(tx, ctx.principal, {
+            id: input.id,
+            note: input.note,
+            actor: eventMetadata(ctx).actor as string,
+            clock: ctx.services.clock,
+          }),
+        ),
+      ),
+  }),
 });

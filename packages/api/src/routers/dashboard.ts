@@ -46,6 +46,7 @@ import {
   dashboardBankAccountsRouter,
   dashboardPayoutScheduleRouter,
   dashboardPayoutsRouter,
+  dashboardReconciliationRouter,
 } from './dashboard-settlement.ts';
 import { dashboardTeamRouter } from './dashboard-team.ts';
 import {
@@ -199,6 +200,7 @@ export const dashboardRouter = router({
   payouts: dashboardPayoutsRouter,
   payoutSchedule: dashboardPayoutScheduleRouter,
   bankAccounts: dashboardBankAccountsRouter,
+  reconciliation: dashboardReconciliationRouter,
   /** Business profile, the checkout's public name and support details, the fee plan (read only). */
   settings: router({
     retrieve: dashboardProcedureWith('settings.read')

@@ -2,16 +2,23 @@ import {
   createPayoutInput,
   listBalanceTransactionsInput,
   listPayoutsInput,
+  listReconciliationExceptionsInput,
+  resolveReconciliationExceptionInput,
   retrieveBalanceTransactionInput,
   retrievePayoutInput,
+  retrieveReconciliationExceptionInput,
 } from '@kassa/contracts';
+import { withTransaction } from '@kassa/db';
 import { eventMetadata, runMutation } from '@kassa/payments';
 import {
   createManualPayout,
   listBalanceTransactions,
   listPayouts,
+  listReconciliationExceptions,
+  resolveReconciliationException,
   retrieveBalanceTransaction,
   retrievePayout,
+  retrieveReconciliationException,
 } from '@kassa/settlement';
 import { router } from '../init.ts';
 import { merchantProcedure } from '../procedures.ts';
@@ -43,4 +50,29 @@ export const payoutsRouter = router({
   list: merchantProcedure
     .input(listPayoutsInput)
     .query(({ ctx, input }) => listPayouts(ctx.db.pool, ctx.principal, input)),
+});
+
+/**
+ * What did not reconcile between Kassa's records of the merchant and the acquirer's or the bank's
+ * files; resolved with a note (who and when are kept, and the audit log has the call).
+ */
+export const reconciliationExceptionsRouter = router({
+  list: merchantProcedure
+    .input(listReconciliationExceptionsInput)
+    .query(({ ctx, input }) => listReconciliationExceptions(ctx.db.pool, ctx.principal, input)),
+  retrieve: merchantProcedure
+    .input(retrieveReconciliationExceptionInput)
+    .query(({ ctx, input }) =>
+      retrieveReconciliationException(ctx.db.pool, ctx.principal, input.id),
+    ),
+  resolve: merchantProcedure.input(resolveReconciliationExceptionInput).mutation(({ ctx, input }) =>
+    withTransaction(ctx.db.pool, (tx) =>
+      resolveReconciliationException(tx, ctx.principal, {
+        id: input.id,
+        note: input.note,
+        actor: eventMetadata(ctx).actor as string,
+        clock: ctx.services.clock,
+      }),
+    ),
+  ),
 });

@@ -256,20 +256,28 @@ export function fee(tx: Queryable, p: Money & { reason: string }, options?: Book
   );
 }
 
-/** Settlement from the acquirer: it pays what it owes, less its own fees, into the bank. */
+/**
+ * Settlement from the acquirer: it pays what it owes (`gross`, captures less refunds), less its
+ * own fees, into the bank. A day of more refunds than captures has a negative gross: the
+ * acquirer then takes the difference (and its fees) from the platform's cash.
+ */
 export function settleFromAcquirer(
   tx: Queryable,
   p: { currency: string; gross: bigint; acquirerFee: bigint; livemode: boolean },
   options?: BookOptions,
 ) {
+  if (p.acquirerFee < 0n) throw new Error('an acquirer fee is not negative');
+  const net = p.gross - p.acquirerFee;
+  const side = (amount: bigint, positive: 'debit' | 'credit'): ['debit' | 'credit', bigint] =>
+    amount >= 0n ? [positive, amount] : [positive === 'debit' ? 'credit' : 'debit', -amount];
   return book(
     tx,
     'acquirer_settlement',
     { currency: p.currency, livemode: p.livemode },
     options,
-    ['platform_cash', 'debit', p.gross - p.acquirerFee],
+    ['platform_cash', ...side(net, 'debit')],
     ['acquirer_fees', 'debit', p.acquirerFee],
-    ['acquirer_receivable', 'credit', p.gross],
+    ['acquirer_receivable', ...side(p.gross, 'credit')],
   );
 }
 

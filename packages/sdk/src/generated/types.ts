@@ -174,10 +174,37 @@ export interface Payout {
   failure_code: string | null;
   failure_message: string | null;
   balance_transaction: string;
+  destination: string | null;
   description: string | null;
   metadata: {
     [k: string]: string;
   };
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * Something that did not reconcile between Kassa's records and the acquirer's or the bank's files.
+ */
+export interface ReconciliationException {
+  id: string;
+  object: "reconciliation_exception";
+  source: "acquirer_report" | "bank_statement";
+  day: string;
+  kind: "unmatched_line" | "missing_line" | "amount_mismatch" | "duplicate_line";
+  reference: string;
+  currency: string;
+  expected_amount: number | null;
+  actual_amount: number | null;
+  object_id: string | null;
+  line: number | null;
+  description: string;
+  status: "open" | "resolved";
+  resolution: {
+    note: string;
+    resolved_by: string;
+    resolved_at: number;
+  } | null;
   livemode: boolean;
   created: number;
 }
@@ -353,6 +380,32 @@ export interface ListPayoutsParams {
   };
   status?: "pending" | "in_transit" | "paid" | "failed" | "canceled";
   currency?: string;
+}
+
+/**
+ * reconciliationExceptions.list
+ */
+export interface ListReconciliationExceptionsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  status?: "open" | "resolved";
+  kind?: "unmatched_line" | "missing_line" | "amount_mismatch" | "duplicate_line";
+  day?: string;
+}
+
+/**
+ * reconciliationExceptions.resolve
+ */
+export interface ResolveReconciliationExceptionParams {
+  id: string;
+  note: string;
 }
 
 /**
