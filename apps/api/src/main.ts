@@ -6,6 +6,7 @@ import {
   loadDotEnv,
   orExit,
   stopWithSupervisor,
+  testClockFromEnv,
 } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { createEventBus } from '@kassa/ledger';
@@ -20,6 +21,8 @@ import { installGracefulShutdown } from './shutdown.ts';
 loadDotEnv();
 const config = loadConfigOrExit(apiVariables);
 const busSettings = orExit(() => eventBusSettings(config));
+// End-to-end tests that span days set the clock (refused in production); else the system's.
+const testClock = orExit(() => testClockFromEnv(config.KASSA_TEST_CLOCK, config.NODE_ENV));
 
 const database = await resolveDatabase(config);
 const db = createDatabaseClients(database.url, {
@@ -44,6 +47,7 @@ const resilience = {
 };
 const app = await buildApiServer({
   db,
+  ...(testClock && { clock: testClock }),
   logger: config.LOG_LEVEL,
   secretKey: config.KASSA_SECRET_KEY,
   previousSecretKey: config.KASSA_SECRET_KEY_PREVIOUS,

@@ -139,7 +139,7 @@ describe('the settlement worker process', () => {
   it('completes a day once when killed in the middle of its close and started again', async () => {
     const merchants = await merchantsWithDueFunds(12);
     // Hold the seventh merchant's unit (the lock every close of it takes first): the worker
-    // closes the six before it, each in its own transaction, and waits there.
+    // closes the eleven others, each in its own transaction, and waits on that one.
     const blocker = new pg.Client({ connectionString: db.current.url });
     await blocker.connect();
     try {
@@ -152,7 +152,7 @@ describe('the settlement worker process', () => {
           db.current.pool,
           `SELECT 1 FROM pg_stat_activity WHERE application_name = 'kassa-settlement' AND wait_event_type = 'Lock'`,
         );
-        return waiting.length > 0 && (await closesOf()) === 6;
+        return waiting.length > 0 && (await closesOf()) === 11;
       });
       const killed = once(first.child, 'exit');
       first.child.kill('SIGKILL');
@@ -161,7 +161,12 @@ describe('the settlement worker process', () => {
     } finally {
       await blocker.end();
     }
-    expect(await closesOf()).toBe(6);
+    expect(await closesOf()).toBe(11);
+    expect(
+      await query(db.current.pool, `SELECT 1 FROM settlement_closes WHERE merchant_id = $1`, [
+        merchants[6],
+      ]),
+    ).toEqual([]);
 
     const second = await startWorker();
     await eventually(async () => (await closesOf()) === 12);

@@ -10,6 +10,7 @@ export {
   orExit,
 } from './load.ts';
 export { stopWithSupervisor } from './supervisor.ts';
+export { type TestClock, type TestClockMessage, testClockFromEnv } from './test-clock.ts';
 export { type Variable, type VariableName, type VariableValue, variables } from './variables.ts';
 export { workspaceRoot } from './workspace.ts';
 
@@ -67,6 +68,7 @@ export const apiVariables = [
   'ACQUIRER_BREAKER_HALF_OPEN_MS',
   'ACQUIRER_MAX_CONCURRENT',
   'SETTLEMENT_CUTOFF',
+  'KASSA_TEST_CLOCK',
   ...busVariables,
 ] as const;
 
@@ -82,6 +84,8 @@ export const settlementWorkerVariables = [
   'ACQUIRER_URL',
   'ACQUIRER_API_KEY',
   'ACQUIRER_TIMEOUT_MS',
+  'SETTLEMENT_POLL_MS',
+  'KASSA_TEST_CLOCK',
   ...busVariables,
 ] as const;
 

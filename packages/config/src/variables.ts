@@ -473,6 +473,20 @@ export const variables = {
     expected: 'an integer number of milliseconds from 0 to 86400000',
     example: '# BANK_SETTLE_DELAY_MS=10000',
   }),
+  SETTLEMENT_POLL_MS: variable({
+    schema: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+    description:
+      'Settlement worker: how often it looks for payouts to send to the bank and transfers to check.',
+    expected: 'an integer number of milliseconds from 10 to 3600000',
+    example: '# SETTLEMENT_POLL_MS=2000',
+  }),
+  KASSA_TEST_CLOCK: variable({
+    schema: z.iso.datetime({ offset: true }).optional(),
+    description:
+      "Tests only (refused in production): the API's and the settlement worker's clock starts at this time and a test moves it over IPC, for end-to-end tests that span days.",
+    expected: 'an ISO 8601 time, e.g. 2026-02-02T09:00:00Z',
+    example: '# KASSA_TEST_CLOCK=',
+  }),
   SETTLEMENT_HOST: variable({
     schema: z.string().min(1).default('127.0.0.1'),
     description: 'Settlement worker: interface its health endpoint (/healthz, /readyz) listens on.',

@@ -51,33 +51,42 @@ export function balanceTransactionView(row: BalanceTransactionRow): BalanceTrans
  * ledger_entries row, with parameters from $3 on).
  */
 const CANDIDATES = (scope: string) => `
-  WITH entries AS (
-    SELECT e.id, e.code, e.created_at, ev.data->>'reference' AS reference
+  WITH entries AS MATERIALIZED (
+    SELECT e.id, e.event_seq, e.code, e.created_at, ev.data->>'reference' AS reference
       FROM ledger_entries e JOIN ledger_events ev ON ev.seq = e.event_seq
      WHERE ${scope} AND e.code <> 'settle_to_available'
        AND NOT EXISTS (SELECT 1 FROM balance_transactions bt WHERE bt.ledger_entry_id = e.id)
   ), legs AS (
-    SELECT p.entry_id, a.owner, a.code, a.currency,
-           sum(CASE WHEN p.side = 'credit' THEN p.amount ELSE -p.amount END)::bigint AS credit_net
+    -- One row per entry (by event_seq, which ledger_postings indexes): the merchant's net on its
+    -- pending account and the platform's fee in the same entry.
+    SELECT p.entry_id,
+           min(a.owner) FILTER (WHERE a.code = 'merchant_pending') AS owner,
+           min(a.currency) FILTER (WHERE a.code = 'merchant_pending') AS currency,
+           count(DISTINCT (a.owner, a.currency)) FILTER (WHERE a.code = 'merchant_pending')::int AS accounts,
+           sum(CASE WHEN p.side = 'credit' THEN p.amount ELSE -p.amount END)
+             FILTER (WHERE a.code = 'merchant_pending')::bigint AS net,
+           COALESCE(sum(CASE WHEN p.side = 'credit' THEN p.amount ELSE -p.amount END)
+             FILTER (WHERE a.code = 'platform_fees'), 0)::bigint AS fee
       FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
-     WHERE p.entry_id IN (SELECT id FROM entries) AND p.kind = 'posted'
+     WHERE p.event_seq IN (SELECT event_seq FROM entries) AND p.kind = 'posted'
        AND a.code IN ('merchant_pending', 'platform_fees')
-     GROUP BY 1, 2, 3, 4
+     GROUP BY p.entry_id
+    HAVING count(*) FILTER (WHERE a.code = 'merchant_pending') > 0
   )
-  SELECT e.id AS entry_id, e.code, e.created_at, e.reference, m.currency,
-         CASE WHEN m.owner LIKE '%:test' THEN left(m.owner, -5) ELSE m.owner END AS merchant_id,
-         m.owner NOT LIKE '%:test' AS livemode,
-         m.credit_net AS net, COALESCE(f.credit_net, 0)::bigint AS fee,
+  SELECT e.id AS entry_id, e.code, e.created_at, e.reference, l.currency, l.accounts,
+         CASE WHEN l.owner LIKE '%:test' THEN left(l.owner, -5) ELSE l.owner END AS merchant_id,
+         l.owner NOT LIKE '%:test' AS livemode, l.net, l.fee,
          (${dayOfSql('e.created_at', '$1::float8')} + COALESCE(s.delay_days, $2::int))::text AS available_on
     FROM entries e
-    JOIN legs m ON m.entry_id = e.id AND m.code = 'merchant_pending'
-    LEFT JOIN legs f ON f.entry_id = e.id AND f.code = 'platform_fees' AND f.currency = m.currency
+    JOIN legs l ON l.entry_id = e.id
     LEFT JOIN payout_schedules s
-      ON s.merchant_id = CASE WHEN m.owner LIKE '%:test' THEN left(m.owner, -5) ELSE m.owner END
-     AND s.livemode = (m.owner NOT LIKE '%:test')`;
+      ON s.merchant_id = CASE WHEN l.owner LIKE '%:test' THEN left(l.owner, -5) ELSE l.owner END
+     AND s.livemode = (l.owner NOT LIKE '%:test')`;
 
 interface Candidate {
   entry_id: string;
+  /** How many of the merchants' pending accounts the entry moves (one, or it is refused). */
+  accounts: number;
   code: string;
   created_at: Date;
   reference: string | null;
@@ -128,14 +137,12 @@ export async function projectBalanceTransactions(
   }
   const candidates = await query<Candidate>(db, CANDIDATES(scope), params);
   if (candidates.length === 0) return 0;
-  const seen = new Set<string>();
   for (const c of candidates) {
-    if (seen.has(c.entry_id))
+    if (c.accounts !== 1)
       throw new SettlementError(
         'entry_spans_merchants',
         `Journal entry ${c.entry_id} (${c.code}) moves the pending funds of more than one merchant or currency.`,
       );
-    seen.add(c.entry_id);
     if (c.reference === null)
       throw new SettlementError(
         'unreferenced_entry',

@@ -29,6 +29,8 @@ export interface SettlementContext {
   /** Who runs it, for the events' metadata: `settlement_worker`, `cli`. */
   actor: string;
   accounts?: AccountCache;
+  /** Units closed at once (default 4); each takes a database connection. */
+  concurrency?: number;
 }
 
 /** What one close of one unit did. */
@@ -92,10 +94,18 @@ export async function closeDay(
       ORDER BY 1, 2, 3`,
     [day, options.merchantId ?? null],
   );
-  const closes: UnitClose[] = [];
-  for (const unit of units) {
-    closes.push(await withTransaction(ctx.pool, (tx) => closeUnit(tx, ctx, unit, day)));
-  }
+  // Units are independent (each its own transaction and lock; the platform's accounts they touch
+  // are append-only), so a few close at once.
+  const closes: UnitClose[] = new Array(units.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(ctx.concurrency ?? 4, units.length) }, async () => {
+      for (let i = next++; i < units.length; i = next++) {
+        const unit = units[i] as Unit;
+        closes[i] = await withTransaction(ctx.pool, (tx) => closeUnit(tx, ctx, unit, day));
+      }
+    }),
+  );
   if (options.merchantId === undefined) {
     await query(
       ctx.pool,

@@ -25,7 +25,13 @@ const apiMain = appEntry('api', 'src/main.ts');
 export async function startApiProcess(
   db: TestDatabase,
   env: Record<string, string> = {},
-): Promise<{ base: string; port: number; stop: () => Promise<void> }> {
+): Promise<{
+  base: string;
+  port: number;
+  stop: () => Promise<void>;
+  /** Moves the API's clock (it must have started with KASSA_TEST_CLOCK). */
+  setClock: (to: Date) => Promise<void>;
+}> {
   const port = env.API_PORT ? Number(env.API_PORT) : await freePort();
   const base = `http://127.0.0.1:${port}`;
   let errors = '';
@@ -64,6 +70,7 @@ export async function startApiProcess(
   return {
     base,
     port,
+    setClock: (to) => moveClock(child, to),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -71,6 +78,27 @@ export async function startApiProcess(
       await exited;
     },
   };
+}
+
+/**
+ * Moves the clock of a process started with KASSA_TEST_CLOCK (over its IPC channel), and waits
+ * until it has moved and done what it does then (the settlement worker closes days).
+ */
+export async function moveClock(child: ChildProcess, to: Date): Promise<void> {
+  const iso = to.toISOString();
+  const moved = new Promise<void>((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if ((message as { kassaTestClockMoved?: string } | null)?.kassaTestClockMoved !== iso) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve();
+    };
+    const onExit = () => reject(new Error('the process exited before its clock moved'));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+  child.send({ kassaTestClock: iso });
+  await moved;
 }
 
 type Client = ReturnType<typeof client>;
@@ -90,6 +118,10 @@ export function useApiProcess(
     merchant: Awaited<ReturnType<typeof newMerchant>>;
   };
   let api: Awaited<ReturnType<typeof startApiProcess>> | undefined;
+  const setClock = (to: Date) => {
+    if (!api) throw new Error('the API is not started');
+    return api.setClock(to);
+  };
   beforeAll(async () => {
     env.acquirer = await startAcquirer(db.current);
     api = await startApiProcess(db.current, {
@@ -109,5 +141,5 @@ export function useApiProcess(
     client(env.base, env.merchant.secretKey)(path, input, options);
   const browser: Client = (path, input, options) =>
     client(env.base, env.merchant.publishableKey)(path, input, options);
-  return { db, env, call, browser };
+  return { db, env, call, browser, setClock };
 }

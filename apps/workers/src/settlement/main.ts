@@ -5,6 +5,7 @@ import {
   orExit,
   settlementWorkerVariables,
   stopWithSupervisor,
+  testClockFromEnv,
 } from '@kassa/config';
 import { systemClock } from '@kassa/contracts';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
@@ -21,6 +22,8 @@ stopWithSupervisor();
 loadDotEnv();
 const config = loadConfigOrExit(settlementWorkerVariables);
 const busSettings = orExit(() => eventBusSettings(config));
+// End-to-end tests that span days set the clock (refused in production); else the system's.
+const testClock = orExit(() => testClockFromEnv(config.KASSA_TEST_CLOCK, config.NODE_ENV));
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
@@ -48,7 +51,7 @@ const testBank = new HttpBankClient(simulator);
 const worker = await startSettlementWorker({
   pool: db.pool,
   bus,
-  clock: systemClock,
+  clock: testClock ?? systemClock,
   calendar: { cutoffMinutes: config.SETTLEMENT_CUTOFF },
   log,
   health: { host: config.SETTLEMENT_HOST, port: config.SETTLEMENT_PORT },
@@ -56,7 +59,15 @@ const worker = await startSettlementWorker({
   payouts: {
     vault: new Vault(parseVaultKeys(config.KASSA_VAULT_KEYS, config.KASSA_VAULT_FINGERPRINT_KEY)),
     banks: { test: testBank },
+    pollMs: config.SETTLEMENT_POLL_MS,
+    checkEveryMs: config.SETTLEMENT_POLL_MS,
   },
+});
+// A test that moves the clock past a cutoff gets what the schedule would do at it: the close
+// (reconciliation first), then the payouts it made sent.
+testClock?.onMove(async () => {
+  await worker.closeNow().catch((err: unknown) => log.error({ err }, 'settlement close failed'));
+  await worker.payNow().catch((err: unknown) => log.error({ err }, 'payout run failed'));
 });
 log.info(
   { bus: bus.transport, health: worker.healthUrl, cutoffMinutes: config.SETTLEMENT_CUTOFF },

@@ -230,7 +230,10 @@ export async function bookEntries(
     entryId?: string;
     merchantId?: string | null;
     metadata?: EventMetadata;
+    /** The business object the entry books (BookOptions.reference). */
+    reference?: string;
   }>,
+  options: { occurredAt?: Date } = {},
 ): Promise<Array<{ entryId: string; eventId: string }>> {
   if (entries.some((e) => e.legs.some((l) => (l.kind ?? 'posted') !== 'posted'))) {
     throw new InvalidEntryError('invalid_entry', 'Bulk entries have posted legs only.');
@@ -249,6 +252,7 @@ export async function bookEntries(
     {
       stream: `journal_batch:${newId('journalEntry')}`,
       expectedVersion: 'no_stream',
+      occurredAt: options.occurredAt,
       events: prepared.map((p) => ({
         type: 'ledger.entry_posted',
         data: p.data as never,
