@@ -14,6 +14,8 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/', label: 'Home' },
   { href: '/payments', label: 'Payments' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
+  { href: '/payouts', label: 'Payouts', needs: 'balance.read' },
+  { href: '/reconciliation', label: 'Reconciliation', needs: 'balance.read' },
   { href: '/developers', label: 'Developers', needs: 'developers.read' },
   { href: '/team', label: 'Team', needs: 'team.read' },
   { href: '/audit-log', label: 'Audit log', needs: 'audit.read' },

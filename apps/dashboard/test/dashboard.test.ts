@@ -5,9 +5,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { expiryYearsFrom, newId, systemClock } from '@kassa/contracts';
+import { expiryYearsFrom, ManualClock, newId, systemClock } from '@kassa/contracts';
 import { freePort } from '@kassa/db/testing';
+import { sealAll } from '@kassa/ledger';
 import { Kassa } from '@kassa/sdk';
+import { addDays, closeDay, DEFAULT_CALENDAR, dayOf, endOf } from '@kassa/settlement';
 import {
   client,
   linkIn,
@@ -527,11 +529,82 @@ describe('the merchant dashboard', () => {
     await second.page.waitForURL(/\/sign-in/);
   });
 
+  it('adds a bank account in Settings; sees the next payout, its transactions, and resolves a reconciliation exception', async () => {
+    const { page } = await newTab();
+    await signIn(page, OWNER);
+    await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+    const merchantId = await merchantOf(OWNER);
+    await page.goto(`${dashboard.url}/settings`);
+    const payouts = page.getByRole('region', { name: 'Payouts' });
+    await payouts.getByLabel('Currency').fill('eur');
+    await payouts.getByLabel('Country').fill('DE');
+    await payouts.getByLabel('Account holder').fill('Espresso & Co');
+    await payouts.getByLabel('Account number').fill('000123456789');
+    await payouts.getByRole('button', { name: 'Add bank account' }).click();
+    await payouts.getByText('Bank account ending 6789 added.').waitFor();
+    await payouts.getByRole('cell', { name: '•••• 6789 (default)' }).waitFor();
+    await screenshot(page, screenshotDir, 'settings-payouts-desktop');
+    // The number went to the vault: the page, and the API's table, show the last 4 only.
+    expect(await page.content()).not.toContain('000123456789');
+
+    // The close of the day the payments' funds come due (the settlement worker's, run here).
+    await sealAll(db.current.pool);
+    const day = addDays(dayOf(new Date(), DEFAULT_CALENDAR), 3);
+    const closed = await closeDay(
+      {
+        pool: db.current.pool,
+        clock: new ManualClock(endOf(day, DEFAULT_CALENDAR)),
+        calendar: DEFAULT_CALENDAR,
+        actor: 'test',
+      },
+      day,
+      { merchantId },
+    );
+    const payoutId = closed.units.find((u) => u.currency === 'EUR')?.payoutId;
+    expect(payoutId).toMatch(/^po_/);
+
+    await page.goto(`${dashboard.url}/balances`);
+    const next = page.getByRole('link', { name: /arriving/ });
+    await next.waitFor();
+    await screenshot(page, screenshotDir, 'balances-payout-desktop');
+    await next.click();
+    await page.getByRole('heading', { level: 2, name: 'Transactions' }).waitFor();
+    await page.getByRole('rowheader', { name: 'Payout' }).waitFor();
+    expect(await page.getByRole('rowheader', { name: 'Charge' }).count()).toBeGreaterThan(0);
+    await screenshot(page, screenshotDir, 'payout-detail-desktop');
+
+    await db.current.pool.query(
+      `INSERT INTO reconciliation_exceptions (id, run_id, source, day, merchant_id, livemode, kind,
+         reference, currency, expected_amount, object_id, description, created_at)
+       VALUES ($1, 'rcn_dashboard', 'acquirer_report', $2, $3, false, 'missing_line', $4, 'EUR',
+         1250, $5, 'not in the file', now())`,
+      [newId('reconciliationException'), day, merchantId, 'pi_fromthebrowsertest000000', payoutId],
+    );
+    await page.goto(`${dashboard.url}/reconciliation`);
+    await page.getByRole('rowheader', { name: 'Missing from the file' }).waitFor();
+    await page.getByRole('button', { name: 'Resolve…' }).click();
+    await page
+      .getByLabel('Why it is resolved')
+      .fill('Captured after the cutoff; on the next report');
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await page.getByText('Nothing to look at').waitFor();
+    await page.getByLabel('Show').selectOption('resolved');
+    await page.getByText('Captured after the cutoff; on the next report').waitFor();
+    await screenshot(page, screenshotDir, 'reconciliation-desktop');
+    const { rows } = await db.current.pool.query<{ resolved_by: string }>(
+      `SELECT resolved_by FROM reconciliation_exceptions WHERE merchant_id = $1`,
+      [merchantId],
+    );
+    expect(rows.map((r) => r.resolved_by)).toEqual([expect.stringMatching(/^user:usr_/)]);
+  });
+
   it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
     const pages = [
       '/',
       '/payments',
       '/balances',
+      '/payouts',
+      '/reconciliation',
       '/developers',
       '/developers/events',
       '/team',

@@ -2,6 +2,7 @@
 
 import { EmptyState, ErrorState, LoadingState, Money, TableScroll } from '@kassa/ui';
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useCan } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
 
@@ -13,12 +14,42 @@ export function Balances() {
     ...trpc.dashboard.balance.retrieve.queryOptions({}),
     enabled: allowed,
   });
+  // On its way: the payouts made and not arrived yet (pending, then in transit), per currency.
+  const pending = useQuery({
+    ...trpc.dashboard.payouts.list.queryOptions({ status: 'pending', limit: 100 }),
+    enabled: allowed,
+  });
+  const inTransit = useQuery({
+    ...trpc.dashboard.payouts.list.queryOptions({ status: 'in_transit', limit: 100 }),
+    enabled: allowed,
+  });
+  const schedule = useQuery({
+    ...trpc.dashboard.payoutSchedule.retrieve.queryOptions({}),
+    enabled: allowed,
+  });
+  const onTheWay = [...(inTransit.data?.data ?? []), ...(pending.data?.data ?? [])];
+  const nextPayout = (currency: string) =>
+    onTheWay
+      .filter((p) => p.currency === currency)
+      .sort((a, b) => a.arrival_date.localeCompare(b.arrival_date))[0];
+  const s = schedule.data;
+  const scheduleText = !s
+    ? ''
+    : s.interval === 'manual'
+      ? 'You pay out by hand (manual schedule).'
+      : `Paid out ${
+          s.interval === 'daily'
+            ? 'every day'
+            : s.interval === 'weekly'
+              ? `every ${s.weekly_anchor}`
+              : `on day ${s.monthly_anchor} of each month`
+        }, ${s.delay_days} day${s.delay_days === 1 ? '' : 's'} after each payment's settlement day.`;
   return (
     <>
       <h1>Balances</h1>
       <p className="lede">
-        Available can be paid out; pending is captured and not settled yet. Payouts and settlement
-        arrive with the settlement worker.
+        Pending is captured and not settled yet; available is settled and is paid out to your bank
+        at the next close. {scheduleText} <Link href="/payouts">All payouts</Link>
       </p>
       {!allowed ? (
         <EmptyState title="Your role does not show balances">
@@ -43,6 +74,7 @@ export function Balances() {
                 <th scope="col" className="num">
                   Pending
                 </th>
+                <th scope="col">Next payout</th>
               </tr>
             </thead>
             <tbody>
@@ -70,6 +102,19 @@ export function Balances() {
                         }
                         currency={currency}
                       />
+                    </td>
+                    <td>
+                      {(() => {
+                        const next = nextPayout(currency);
+                        return next ? (
+                          <Link href={`/payouts/${next.id}`}>
+                            <Money amount={next.amount} currency={currency} />, arriving{' '}
+                            {next.arrival_date} ({next.status.replace('_', ' ')})
+                          </Link>
+                        ) : (
+                          '—'
+                        );
+                      })()}
                     </td>
                   </tr>
                 ))}

@@ -7,6 +7,7 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, useId, useState } from 'react';
 import { useCan } from '../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../lib/trpc.tsx';
+import { PayoutSettings } from './payout-settings.tsx';
 
 type Field = { name: string; label: string; type?: string; hint?: string; value: string | null };
 
@@ -141,6 +142,7 @@ export function Settings() {
           { name: 'support_url', label: 'Support page', type: 'url', value: checkout.support_url },
         ]}
       />
+      <PayoutSettings />
       <section className="panel" aria-labelledby="fee-plan">
         <h2 id="fee-plan">Fee plan</h2>
         <p>
