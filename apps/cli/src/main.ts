@@ -1,5 +1,6 @@
 import { ConfigError, loadDotEnv, renderEnvExample } from '@kassa/config';
 import { DatabaseError } from '@kassa/db';
+import { KassaApiError } from '@kassa/payments';
 import { SettlementError } from '@kassa/settlement';
 import { Command, Option } from 'commander';
 import { deadLettersCommand } from './commands/bus.ts';
@@ -20,7 +21,12 @@ import {
   verifyCommand,
 } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
-import { settlementRunCommand, settlementVerifyCommand } from './commands/settlement.ts';
+import {
+  reconciliationExceptionsCommand,
+  reconciliationResolveCommand,
+  settlementRunCommand,
+  settlementVerifyCommand,
+} from './commands/settlement.ts';
 import { newKeyCommand, rotateKeyCommand, vaultStatusCommand } from './commands/vault.ts';
 import { warn } from './output.ts';
 
@@ -142,6 +148,25 @@ settlement
     process.exitCode = await settlementVerifyCommand();
   });
 
+const reconciliation = program
+  .command('reconciliation')
+  .description("Reconciliation against the acquirer's reports and the bank's statements");
+reconciliation
+  .command('exceptions')
+  .description("List exceptions: every merchant's and the platform's own, newest first")
+  .option('--status <status>', 'open or resolved')
+  .action(async (options: { status?: string }) => {
+    process.exitCode = await reconciliationExceptionsCommand(options);
+  });
+reconciliation
+  .command('resolve')
+  .argument('<id>', 'the exception (rex_…)')
+  .requiredOption('--note <note>', 'why it is resolved (kept with who and when)')
+  .description('Resolve an exception with a note')
+  .action(async (id: string, options: { note: string }) => {
+    process.exitCode = await reconciliationResolveCommand(id, options);
+  });
+
 const vault = program.command('vault').description('The card vault and its master keys');
 vault
   .command('status')
@@ -241,7 +266,7 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DatabaseError) {
     warn(error.message);
-  } else if (error instanceof SettlementError) {
+  } else if (error instanceof SettlementError || error instanceof KassaApiError) {
     warn(`${error.code}: ${error.message}`);
   } else {
     warn(error instanceof Error ? (error.stack ?? error.message) : String(error));

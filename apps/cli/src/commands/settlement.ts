@@ -1,5 +1,6 @@
 import { type Config, databaseVariables, loadConfigOrExit } from '@kassa/config';
 import { systemClock } from '@kassa/contracts';
+import { withTransaction } from '@kassa/db';
 import {
   addDays,
   closeDay,
@@ -7,6 +8,7 @@ import {
   lastClosedDay,
   lastEndedDay,
   parseDay,
+  resolveReconciliationException,
   type SettlementContext,
   verifySettlement,
 } from '@kassa/settlement';
@@ -90,6 +92,68 @@ export async function settlementVerifyCommand(): Promise<number> {
         `Settlement OK: ${report.accounts} merchant account(s) agree with their balance transactions; ${report.payouts} payout(s) with theirs.`,
       ),
     );
+    return 0;
+  });
+}
+
+/**
+ * `kassa reconciliation exceptions [--status open|resolved]`: every merchant's exceptions and the
+ * platform's own (those with no merchant, such as the acquirer's settlement credit), newest first.
+ */
+export async function reconciliationExceptionsCommand(options: {
+  status?: string;
+}): Promise<number> {
+  if (options.status && options.status !== 'open' && options.status !== 'resolved') {
+    warn('--status must be open or resolved');
+    return 2;
+  }
+  return withDatabase(async (db) => {
+    const { rows } = await db.pool.query<{
+      id: string;
+      day: string;
+      source: string;
+      kind: string;
+      merchant_id: string | null;
+      livemode: boolean;
+      description: string;
+      status: string;
+    }>(
+      `SELECT id, day::text AS day, source::text AS source, kind, merchant_id, livemode, description,
+              status::text AS status
+         FROM reconciliation_exceptions
+        WHERE $1::text IS NULL OR status::text = $1
+        ORDER BY created_at DESC, id DESC LIMIT 1000`,
+      [options.status ?? null],
+    );
+    if (rows.length === 0) {
+      say(style('green', 'No reconciliation exceptions.'));
+      return 0;
+    }
+    for (const e of rows)
+      say(
+        `${e.id}  ${e.day}  ${e.source}  ${e.kind}  ${e.merchant_id ?? 'platform'} ${e.livemode ? 'live' : 'test'}  ${e.status}\n    ${e.description}`,
+      );
+    say(`${rows.length} exception(s).`);
+    return 0;
+  });
+}
+
+/** `kassa reconciliation resolve <id> --note "…"`: resolves one, as the operator (`operator:cli`). */
+export async function reconciliationResolveCommand(id: string, options: { note: string }) {
+  if (options.note.trim().length < 3) {
+    warn('--note says why it is resolved (at least 3 characters)');
+    return 2;
+  }
+  return withDatabase(async (db) => {
+    const resolved = await withTransaction(db.pool, (tx) =>
+      resolveReconciliationException(tx, null, {
+        id,
+        note: options.note.trim(),
+        actor: `operator:${process.env.USER ?? 'cli'}`,
+        clock: systemClock,
+      }),
+    );
+    say(style('green', `Resolved ${resolved.id} (${resolved.kind} ${resolved.reference}).`));
     return 0;
   });
 }
