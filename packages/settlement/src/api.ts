@@ -8,7 +8,13 @@ import type {
 } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
 import type { EventMetadata } from '@kassa/ledger';
-import { invalidRequest, KassaApiError, keysetPage, notFound } from '@kassa/payments';
+import {
+  invalidRequest,
+  KassaApiError,
+  keysetPage,
+  notFound,
+  type PageRequest,
+} from '@kassa/payments';
 import type { z } from 'zod';
 import {
   BALANCE_TRANSACTION_COLUMNS,
@@ -49,6 +55,36 @@ async function loadScoped<Row extends { id: string; created_at: Date }>(
   return row;
 }
 
+/**
+ * One page of the owner's rows of `table`, newest first (keysetPage), with `filters` beyond the
+ * owner's; a cursor of another merchant is a 404 naming the cursor parameter.
+ */
+async function listScoped<Row extends { id: string; created_at: Date }, View>(
+  db: Queryable,
+  owner: Owner,
+  source: { table: string; columns: string; what: string; view: (row: Row) => View },
+  filters: Array<[string, unknown]>,
+  page: PageRequest,
+): Promise<{ object: 'list'; data: View[]; has_more: boolean }> {
+  const { rows, hasMore } = await keysetPage<Row>(db, {
+    table: source.table,
+    columns: source.columns,
+    filters: [['merchant_id = ?', owner.merchantId], ['livemode = ?', owner.livemode], ...filters],
+    page,
+    cursor: (id) =>
+      loadScoped(
+        db,
+        owner,
+        source.table,
+        'id, created_at',
+        source.what,
+        id,
+        page.starting_after ? 'starting_after' : 'ending_before',
+      ),
+  });
+  return { object: 'list', data: rows.map(source.view), has_more: hasMore };
+}
+
 export async function retrieveBalanceTransaction(
   db: Queryable,
   owner: Owner,
@@ -72,10 +108,7 @@ export async function listBalanceTransactions(
   owner: Owner,
   input: z.output<typeof listBalanceTransactionsInput>,
 ): Promise<{ object: 'list'; data: BalanceTransaction[]; has_more: boolean }> {
-  const filters: Array<[string, unknown]> = [
-    ['merchant_id = ?', owner.merchantId],
-    ['livemode = ?', owner.livemode],
-  ];
+  const filters: Array<[string, unknown]> = [];
   if (input.type) filters.push(['type = ?::balance_transaction_type', input.type]);
   if (input.payout) filters.push(['payout_id = ?', input.payout]);
   if (input.source) filters.push(['source = ?', input.source]);
@@ -85,23 +118,18 @@ export async function listBalanceTransactions(
   if (range.gte) filters.push(['available_on >= ?::date', range.gte]);
   if (range.lt) filters.push(['available_on < ?::date', range.lt]);
   if (range.lte) filters.push(['available_on <= ?::date', range.lte]);
-  const { rows, hasMore } = await keysetPage<BalanceTransactionRow>(db, {
-    table: 'balance_transactions',
-    columns: BALANCE_TRANSACTION_COLUMNS,
+  return listScoped<BalanceTransactionRow, BalanceTransaction>(
+    db,
+    owner,
+    {
+      table: 'balance_transactions',
+      columns: BALANCE_TRANSACTION_COLUMNS,
+      what: 'balance transaction',
+      view: balanceTransactionView,
+    },
     filters,
-    page: input,
-    cursor: (id) =>
-      loadScoped(
-        db,
-        owner,
-        'balance_transactions',
-        'id, created_at',
-        'balance transaction',
-        id,
-        input.starting_after ? 'starting_after' : 'ending_before',
-      ),
-  });
-  return { object: 'list', data: rows.map(balanceTransactionView), has_more: hasMore };
+    input,
+  );
 }
 
 export async function retrievePayout(db: Queryable, owner: Owner, id: string): Promise<Payout> {
@@ -115,29 +143,16 @@ export async function listPayouts(
   owner: Owner,
   input: z.output<typeof listPayoutsInput>,
 ): Promise<{ object: 'list'; data: Payout[]; has_more: boolean }> {
-  const filters: Array<[string, unknown]> = [
-    ['merchant_id = ?', owner.merchantId],
-    ['livemode = ?', owner.livemode],
-  ];
+  const filters: Array<[string, unknown]> = [];
   if (input.status) filters.push(['status = ?::payout_status', input.status]);
   if (input.currency) filters.push(['currency = ?', input.currency.toUpperCase()]);
-  const { rows, hasMore } = await keysetPage<PayoutRow>(db, {
-    table: 'payouts',
-    columns: PAYOUT_COLUMNS,
+  return listScoped<PayoutRow, Payout>(
+    db,
+    owner,
+    { table: 'payouts', columns: PAYOUT_COLUMNS, what: 'payout', view: payoutView },
     filters,
-    page: input,
-    cursor: (id) =>
-      loadScoped(
-        db,
-        owner,
-        'payouts',
-        'id, created_at',
-        'payout',
-        id,
-        input.starting_after ? 'starting_after' : 'ending_before',
-      ),
-  });
-  return { object: 'list', data: rows.map(payoutView), has_more: hasMore };
+    input,
+  );
 }
 
 /**

@@ -13,10 +13,9 @@ import {
   updatePayoutScheduleInput,
 } from '@kassa/contracts';
 import { withTransaction } from '@kassa/db';
-import { eventMetadata, runMutation } from '@kassa/payments';
+import { runMutation } from '@kassa/payments';
 import {
   addBankAccount,
-  createManualPayout,
   deleteBankAccount,
   listBalanceTransactions,
   listBankAccounts,
@@ -24,7 +23,6 @@ import {
   listReconciliationExceptions,
   payoutScheduleView,
   reconciliationReport,
-  resolveReconciliationException,
   retrieveBalanceTransaction,
   retrievePayout,
   retrieveReconciliationException,
@@ -34,6 +32,7 @@ import {
 import { z } from 'zod';
 import { router } from '../init.ts';
 import { dashboardProcedureWith } from '../procedures.ts';
+import { payOutByHand, resolveException } from './settlement.ts';
 
 const noInput = z.object({}).strict().optional();
 
@@ -50,15 +49,7 @@ export const dashboardBalanceTransactionsRouter = router({
 export const dashboardPayoutsRouter = router({
   create: dashboardProcedureWith('payouts.manage')
     .input(createPayoutInput)
-    .mutation(({ ctx, input }) =>
-      runMutation(ctx, 'payouts.create', input, (tx) =>
-        createManualPayout(tx, ctx.principal, input, {
-          clock: ctx.services.clock,
-          calendar: ctx.services.settlementCalendar,
-          eventMetadata: eventMetadata(ctx),
-        }),
-      ),
-    ),
+    .mutation(({ ctx, input }) => payOutByHand(ctx, input)),
   retrieve: dashboardProcedureWith('balance.read')
     .input(retrievePayoutInput)
     .query(({ ctx, input }) => retrievePayout(ctx.db.pool, ctx.principal, input.id)),
@@ -128,15 +119,6 @@ export const dashboardReconciliationRouter = router({
       ),
     resolve: dashboardProcedureWith('payouts.manage')
       .input(resolveReconciliationExceptionInput)
-      .mutation(({ ctx, input }) =>
-        withTransaction(ctx.db.pool, (tx) =>
-          resolveReconciliationException(tx, ctx.principal, {
-            id: input.id,
-            note: input.note,
-            actor: eventMetadata(ctx).actor as string,
-            clock: ctx.services.clock,
-          }),
-        ),
-      ),
+      .mutation(({ ctx, input }) => resolveException(ctx, input)),
   }),
 });

@@ -20,8 +20,38 @@ import {
   retrievePayout,
   retrieveReconciliationException,
 } from '@kassa/settlement';
-import { router } from '../init.ts';
+import type { z } from 'zod';
+import { type ApiServices, router } from '../init.ts';
 import { merchantProcedure } from '../procedures.ts';
+
+/** What the settlement procedures of both callers (a secret key, a dashboard user) need. */
+type SettlementCaller = Parameters<typeof runMutation>[0] & { services: ApiServices };
+
+/** payouts.create, for the API and the dashboard alike: one payout per Idempotency-Key. */
+export function payOutByHand(ctx: SettlementCaller, input: z.output<typeof createPayoutInput>) {
+  return runMutation(ctx, 'payouts.create', input, (tx) =>
+    createManualPayout(tx, ctx.principal, input, {
+      clock: ctx.services.clock,
+      calendar: ctx.services.settlementCalendar,
+      eventMetadata: eventMetadata(ctx),
+    }),
+  );
+}
+
+/** reconciliationExceptions.resolve, for the API and the dashboard alike: by the caller. */
+export function resolveException(
+  ctx: SettlementCaller,
+  input: z.output<typeof resolveReconciliationExceptionInput>,
+) {
+  return withTransaction(ctx.services.db.pool, (tx) =>
+    resolveReconciliationException(tx, ctx.principal, {
+      id: input.id,
+      note: input.note,
+      actor: eventMetadata(ctx).actor as string,
+      clock: ctx.services.clock,
+    }),
+  );
+}
 
 /** The merchant's money as it moves: balance transactions (read only) and payouts. */
 export const balanceTransactionsRouter = router({
@@ -35,15 +65,9 @@ export const balanceTransactionsRouter = router({
 
 export const payoutsRouter = router({
   /** Manual schedule only: pays out the whole available balance in a currency (confirmed). */
-  create: merchantProcedure.input(createPayoutInput).mutation(({ ctx, input }) =>
-    runMutation(ctx, 'payouts.create', input, (tx) =>
-      createManualPayout(tx, ctx.principal, input, {
-        clock: ctx.services.clock,
-        calendar: ctx.services.settlementCalendar,
-        eventMetadata: eventMetadata(ctx),
-      }),
-    ),
-  ),
+  create: merchantProcedure
+    .input(createPayoutInput)
+    .mutation(({ ctx, input }) => payOutByHand(ctx, input)),
   retrieve: merchantProcedure
     .input(retrievePayoutInput)
     .query(({ ctx, input }) => retrievePayout(ctx.db.pool, ctx.principal, input.id)),
@@ -65,14 +89,7 @@ export const reconciliationExceptionsRouter = router({
     .query(({ ctx, input }) =>
       retrieveReconciliationException(ctx.db.pool, ctx.principal, input.id),
     ),
-  resolve: merchantProcedure.input(resolveReconciliationExceptionInput).mutation(({ ctx, input }) =>
-    withTransaction(ctx.db.pool, (tx) =>
-      resolveReconciliationException(tx, ctx.principal, {
-        id: input.id,
-        note: input.note,
-        actor: eventMetadata(ctx).actor as string,
-        clock: ctx.services.clock,
-      }),
-    ),
-  ),
+  resolve: merchantProcedure
+    .input(resolveReconciliationExceptionInput)
+    .mutation(({ ctx, input }) => resolveException(ctx, input)),
 });
