@@ -58,7 +58,14 @@ export {
   readMerchantLog,
   readStream,
 } from './events/read.ts';
-export { SEALED_CHANNEL, Sealer, sealAll, sealBatch, sealQueuedOf } from './events/sealer.ts';
+export {
+  SEALED_CHANNEL,
+  Sealer,
+  sealAll,
+  sealBatch,
+  sealCommitted,
+  sealQueuedOf,
+} from './events/sealer.ts';
 export type * from './events/types.ts';
 export {
   type AccountSpec,

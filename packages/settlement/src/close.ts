@@ -5,7 +5,7 @@ import {
   appendToStream,
   type EventMetadata,
   makeAvailable,
-  sealAll,
+  sealCommitted,
 } from '@kassa/ledger';
 import type pg from 'pg';
 import { type ProjectionOptions, sweepBalanceTransactions } from './balance-transactions.ts';
@@ -77,7 +77,7 @@ export async function closeDay(
       'day_not_ended',
       `The settlement day ${day} ends at ${endOf(day, ctx.calendar).toISOString()}; it cannot be closed before.`,
     );
-  await sealAll(ctx.pool);
+  await sealCommitted(ctx.pool);
   const swept = await withTransaction(ctx.pool, (tx) =>
     sweepBalanceTransactions(tx, projection(ctx)),
   );

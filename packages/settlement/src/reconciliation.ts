@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Clock, newId } from '@kassa/contracts';
 import { type Queryable, query, withTransaction } from '@kassa/db';
-import { type EventMetadata, sealAll, settleFromAcquirer } from '@kassa/ledger';
+import { type EventMetadata, sealCommitted, settleFromAcquirer } from '@kassa/ledger';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
 import { sweepBalanceTransactions } from './balance-transactions.ts';
@@ -250,7 +250,7 @@ export async function reconcileFile(
 ): Promise<ReconciliationSummary> {
   parseDay(input.day);
   // Kassa's side complete first: every committed entry sealed and given its balance transaction.
-  await sealAll(pool);
+  await sealCommitted(pool);
   await withTransaction(pool, (tx) => sweepBalanceTransactions(tx, { calendar: input.calendar }));
   const lines =
     input.source === 'acquirer_report'

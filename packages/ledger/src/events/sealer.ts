@@ -146,6 +146,28 @@ export async function sealQueuedOf(pool: pg.Pool, merchantId: string): Promise<n
 }
 
 /**
+ * Seals everything in the queue, waiting for a sealer already at work instead of leaving (as
+ * sealAll does): afterwards every event that committed before the call has a position. For a
+ * reader that must see all that happened before it started (a settlement close, a
+ * reconciliation), whatever the background sealer is doing. Returns how many it chained.
+ */
+export async function sealCommitted(pool: pg.Pool): Promise<number> {
+  const [pending] = await query<{ queued: boolean }>(
+    pool,
+    'SELECT EXISTS (SELECT 1 FROM ledger_seal_queue) AS queued',
+  );
+  if (!pending?.queued) return 0;
+  return underSealLock(pool, 'wait', async (tx) => {
+    let total = 0;
+    for (;;) {
+      const sealed = await sealLocked(tx, 5000);
+      if (sealed === 0) return total;
+      total += sealed;
+    }
+  });
+}
+
+/**
  * Keeps the chain up to date in the background: polls the seal queue, quickly while there is
  * work and backing off to `idleMs` when there is none. (Appenders do not NOTIFY: see
  * insertEvents.) Consumers are woken by the NOTIFY each sealed batch sends.
