@@ -120,38 +120,19 @@ export class Vault {
   ): Promise<TokenizedCard> {
     const { number, ...details } = validateCard(card, now);
     const fingerprint = createHmac('sha256', this.keys.fingerprintKey).update(number).digest();
-    const [existing] = await query<Pick<VaultCardRow, 'id'>>(
+    const vaultCardId = await this.storeOnce(
       tx,
-      'SELECT id FROM vault_cards WHERE fingerprint = $1',
-      [fingerprint],
+      'vault_cards',
+      'vaultCard',
+      fingerprint,
+      number,
+      numberAad,
     );
-    let vaultCardId = existing?.id;
-    if (!vaultCardId) {
-      const id = newId('vaultCard');
-      const dataKey = randomBytes(32);
-      try {
-        const ciphertext = seal(dataKey, Buffer.from(number, 'utf8'), numberAad(id));
-        const wrapped = seal(this.keys.active.key, dataKey, dataKeyAad(id, this.keys.active.id));
-        // A concurrent tokenization of the same number may win the insert; then use its record.
-        const [row] = await query<Pick<VaultCardRow, 'id'>>(
-          tx,
-          `INSERT INTO vault_cards (id, fingerprint, key_id, data_key, ciphertext)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
-           RETURNING id`,
-          [id, fingerprint, this.keys.active.id, wrapped, ciphertext],
-        );
-        vaultCardId = row?.id ?? id;
-      } finally {
-        dataKey.fill(0);
-      }
-    }
-    const merchantFingerprint = createHmac('sha256', this.keys.fingerprintKey)
-      .update(`merchant/${merchantId}/`)
-      .update(fingerprint)
-      .digest('base64url')
-      .slice(0, 16);
-    return { ...details, vaultCardId, fingerprint: merchantFingerprint };
+    return {
+      ...details,
+      vaultCardId,
+      fingerprint: this.merchantFingerprint(merchantId, fingerprint),
+    };
   }
 
   /**
@@ -194,6 +175,53 @@ export class Vault {
     }
   }
 
+  /**
+   * The record of `table` with this fingerprint, or a new one: `plaintext` sealed under a data
+   * key of its own (bound to the record by `aad`), the data key wrapped by the active master
+   * key. A concurrent store of the same value may win the insert; then its record is the one.
+   */
+  private async storeOnce(
+    tx: Queryable,
+    table: (typeof VAULT_TABLES)[number],
+    kind: 'vaultCard' | 'vaultBankAccount',
+    fingerprint: Buffer,
+    plaintext: string,
+    aad: (id: string) => string,
+  ): Promise<string> {
+    const [existing] = await query<{ id: string }>(
+      tx,
+      `SELECT id FROM ${table} WHERE fingerprint = $1`,
+      [fingerprint],
+    );
+    if (existing) return existing.id;
+    const id = newId(kind);
+    const dataKey = randomBytes(32);
+    try {
+      const ciphertext = seal(dataKey, Buffer.from(plaintext, 'utf8'), aad(id));
+      const wrapped = seal(this.keys.active.key, dataKey, dataKeyAad(id, this.keys.active.id));
+      const [row] = await query<{ id: string }>(
+        tx,
+        `INSERT INTO ${table} (id, fingerprint, key_id, data_key, ciphertext)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+         RETURNING id`,
+        [id, fingerprint, this.keys.active.id, wrapped, ciphertext],
+      );
+      return row?.id ?? id;
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** HMAC of the merchant and a record's fingerprint: stable per merchant, useless across. */
+  private merchantFingerprint(merchantId: string, fingerprint: Buffer): string {
+    return createHmac('sha256', this.keys.fingerprintKey)
+      .update(`merchant/${merchantId}/`)
+      .update(fingerprint)
+      .digest('base64url')
+      .slice(0, 16);
+  }
+
   private unwrap(row: VaultRow): Buffer {
     const master: MasterKey | undefined = this.keys.byId.get(row.key_id);
     if (!master) {
@@ -229,44 +257,18 @@ export class Vault {
       .update('bank-account/')
       .update(plaintext)
       .digest();
-    const [existing] = await query<{ id: string }>(
+    const id = await this.storeOnce(
       tx,
-      'SELECT id FROM vault_bank_accounts WHERE fingerprint = $1',
-      [fingerprint],
+      'vault_bank_accounts',
+      'vaultBankAccount',
+      fingerprint,
+      plaintext,
+      bankAccountAad,
     );
-    let id = existing?.id;
-    if (!id) {
-      const newRecord = newId('vaultBankAccount');
-      const dataKey = randomBytes(32);
-      try {
-        const ciphertext = seal(dataKey, Buffer.from(plaintext, 'utf8'), bankAccountAad(newRecord));
-        const wrapped = seal(
-          this.keys.active.key,
-          dataKey,
-          dataKeyAad(newRecord, this.keys.active.id),
-        );
-        const [row] = await query<{ id: string }>(
-          tx,
-          `INSERT INTO vault_bank_accounts (id, fingerprint, key_id, data_key, ciphertext)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
-           RETURNING id`,
-          [newRecord, fingerprint, this.keys.active.id, wrapped, ciphertext],
-        );
-        id = row?.id ?? newRecord;
-      } finally {
-        dataKey.fill(0);
-      }
-    }
-    const merchantFingerprint = createHmac('sha256', this.keys.fingerprintKey)
-      .update(`merchant/${merchantId}/`)
-      .update(fingerprint)
-      .digest('base64url')
-      .slice(0, 16);
     return {
       vaultBankAccountId: id,
       last4: details.accountNumber.slice(-4),
-      fingerprint: merchantFingerprint,
+      fingerprint: this.merchantFingerprint(merchantId, fingerprint),
     };
   }
 
