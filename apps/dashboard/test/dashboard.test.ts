@@ -598,80 +598,84 @@ describe('the merchant dashboard', () => {
     expect(rows.map((r) => r.resolved_by)).toEqual([expect.stringMatching(/^user:usr_/)]);
   });
 
-  it('shows every page at desktop and phone width, axe-clean (WCAG 2.1 AA), nothing wider than a phone', async () => {
-    const pages = [
-      '/',
-      '/payments',
-      '/balances',
-      '/payouts',
-      '/reconciliation',
-      '/developers',
-      '/developers/events',
-      '/team',
-      '/audit-log',
-      '/settings',
-      '/account',
-    ];
-    for (const viewport of ['desktop', 'mobile'] as const) {
-      const { page } = await newTab(viewport, { bypassCSP: true });
-      await page.goto(`${dashboard.url}/sign-in`);
-      await screenshot(page, screenshotDir, `sign-in-${viewport}`);
-      expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
-      // The emailed links' pages, with tokens made here (only their SHA-256 is stored).
-      const token = `${viewport === 'desktop' ? 'D' : 'M'}${'x'.repeat(42)}`;
-      const hash = createHash('sha256').update(token).digest('hex');
-      await db.current.pool.query(
-        `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
+  // One test per width: each has the whole test timeout for its tour of every page.
+  it.each(['desktop', 'mobile'] as const)(
+    'shows every page at %s width, axe-clean (WCAG 2.1 AA), nothing wider than a phone',
+    async (viewport) => {
+      const pages = [
+        '/',
+        '/payments',
+        '/balances',
+        '/payouts',
+        '/reconciliation',
+        '/developers',
+        '/developers/events',
+        '/team',
+        '/audit-log',
+        '/settings',
+        '/account',
+      ];
+      {
+        const { page } = await newTab(viewport, { bypassCSP: true });
+        await page.goto(`${dashboard.url}/sign-in`);
+        await screenshot(page, screenshotDir, `sign-in-${viewport}`);
+        expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
+        // The emailed links' pages, with tokens made here (only their SHA-256 is stored).
+        const token = `${viewport === 'desktop' ? 'D' : 'M'}${'x'.repeat(42)}`;
+        const hash = createHash('sha256').update(token).digest('hex');
+        await db.current.pool.query(
+          `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
          VALUES ($1, $2, $3, 'support', $4, now(), now() + interval '1 day')`,
-        [newId('invitation'), await merchantOf(OWNER), `shot-${viewport}@shop.example`, hash],
-      );
-      await db.current.pool.query(
-        `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at)
+          [newId('invitation'), await merchantOf(OWNER), `shot-${viewport}@shop.example`, hash],
+        );
+        await db.current.pool.query(
+          `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at)
          SELECT $1, id, $2, now(), now() + interval '1 hour' FROM users WHERE email = $3`,
-        [newId('passwordReset'), hash, OWNER],
-      );
-      for (const path of ['/sign-up', '/forgot-password', '/invitation', '/reset-password']) {
-        await page.goto(`${dashboard.url}${path}#${token}`);
-        if (path === '/invitation') await page.getByText('as support, with').waitFor();
-        await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
-        expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
-      }
-      await signIn(page, OWNER);
-      await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
-      const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
-      const { rows: ids } = await db.current.pool.query<{ endpoint: string; event: string }>(
-        `SELECT w.id AS endpoint, d.event_id AS event FROM webhook_endpoints w
+          [newId('passwordReset'), hash, OWNER],
+        );
+        for (const path of ['/sign-up', '/forgot-password', '/invitation', '/reset-password']) {
+          await page.goto(`${dashboard.url}${path}#${token}`);
+          if (path === '/invitation') await page.getByText('as support, with').waitFor();
+          await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
+          expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
+        }
+        await signIn(page, OWNER);
+        await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+        const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
+        const { rows: ids } = await db.current.pool.query<{ endpoint: string; event: string }>(
+          `SELECT w.id AS endpoint, d.event_id AS event FROM webhook_endpoints w
            JOIN webhook_deliveries d ON d.endpoint_id = w.id LIMIT 1`,
-      );
-      const { endpoint, event } = ids[0] as { endpoint: string; event: string };
-      for (const path of [
-        ...pages,
-        `/payments/${paymentId}`,
-        `/developers/webhooks/${endpoint}`,
-        `/developers/events/${event}`,
-      ]) {
-        await page.goto(`${dashboard.url}${path}`);
-        await page.waitForFunction(() => !document.querySelector('.kassa-state-loading'));
-        const name =
-          path === '/'
-            ? 'home'
-            : path
-                .slice(1)
-                .replaceAll('/', '-')
-                .replace(/pi_\w+/, 'detail')
-                .replace(/we_\w+/, 'endpoint')
-                .replace(/evt_\w+/, 'event');
-        await screenshot(page, screenshotDir, `${name}-${viewport}`);
-        expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
-        if (viewport === 'mobile') {
-          expect(
-            await page.evaluate(() => document.documentElement.scrollWidth),
-            `${path} fits a phone`,
-          ).toBeLessThanOrEqual(viewports.mobile.width);
+        );
+        const { endpoint, event } = ids[0] as { endpoint: string; event: string };
+        for (const path of [
+          ...pages,
+          `/payments/${paymentId}`,
+          `/developers/webhooks/${endpoint}`,
+          `/developers/events/${event}`,
+        ]) {
+          await page.goto(`${dashboard.url}${path}`);
+          await page.waitForFunction(() => !document.querySelector('.kassa-state-loading'));
+          const name =
+            path === '/'
+              ? 'home'
+              : path
+                  .slice(1)
+                  .replaceAll('/', '-')
+                  .replace(/pi_\w+/, 'detail')
+                  .replace(/we_\w+/, 'endpoint')
+                  .replace(/evt_\w+/, 'event');
+          await screenshot(page, screenshotDir, `${name}-${viewport}`);
+          expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
+          if (viewport === 'mobile') {
+            expect(
+              await page.evaluate(() => document.documentElement.scrollWidth),
+              `${path} fits a phone`,
+            ).toBeLessThanOrEqual(viewports.mobile.width);
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('can be used with the keyboard alone: sign in, go to the payments, open one', async () => {
     const { page } = await newTab();

@@ -25,7 +25,7 @@ interface Report {
 }
 
 /** Starts the fixture process and resolves with the line it prints once it holds the database. */
-function startProcess(): { child: ChildProcess; report: Promise<Report> } {
+function spawnFixture(): { child: ChildProcess; report: Promise<Report> } {
   const child = spawn(process.execPath, ['--import', tsx, fixture, dataDir, String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,6 +41,31 @@ function startProcess(): { child: ChildProcess; report: Promise<Report> } {
     child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${stderr}`)));
   });
   return { child, report };
+}
+
+/**
+ * The fixture, started again on another port when another process (a test database of another
+ * package, started at the same moment) took the one freePort chose before PostgreSQL bound it.
+ */
+function startProcess(): { readonly child: ChildProcess; report: Promise<Report> } {
+  let current = spawnFixture();
+  const report = (async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await current.report;
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('is in use')) throw error;
+        port = await freePort();
+        current = spawnFixture();
+      }
+    }
+  })();
+  return {
+    get child() {
+      return current.child;
+    },
+    report,
+  };
 }
 
 async function visitors(url: string): Promise<Array<{ pid: number; role: string }>> {

@@ -1,0 +1,59 @@
+import { type Queryable, query } from '@kassa/db';
+
+/**
+ * The fraud service's consumer: what it keeps from each payment event. An event of a payment
+ * (`payment_intent:<id>`) makes it look at that payment's authorization attempts that have an
+ * outcome and record each once (one row per attempt, upserted as its outcome moves on: a
+ * 3-D Secure challenge becomes authorized or failed_3ds). The first time an attempt is seen
+ * authorized, its amount joins the merchant's daily amounts. Idempotent: an event delivered
+ * twice, or events of one payment out of order, leave the same rows.
+ */
+export async function observePayment(tx: Queryable, paymentIntentId: string): Promise<number> {
+  const rows = await query<{ before: string | null; after: string; day: string }>(
+    tx,
+    `WITH attempts AS (
+       SELECT a.id, a.merchant_id, a.livemode, a.payment_intent_id, m.fingerprint,
+              lower(nullif(m.billing_details->>'email', '')) AS email, a.client_ip, a.amount,
+              a.currency, a.created_at,
+              CASE
+                WHEN a.status = 'succeeded' THEN 'authorized'
+                WHEN a.status = 'requires_action' THEN 'requires_action'
+                WHEN a.failure->>'decline_code' = 'authentication_failed' THEN 'failed_3ds'
+                ELSE 'declined'
+              END AS outcome
+         FROM payment_attempts a JOIN payment_methods m ON m.id = a.payment_method_id
+        WHERE a.payment_intent_id = $1 AND a.kind = 'authorize'
+          AND a.status IN ('succeeded', 'failed', 'requires_action')
+     )
+     INSERT INTO risk_observations AS o (attempt_id, merchant_id, livemode, payment_intent_id,
+       card_fingerprint, email, ip, amount, currency, outcome, observed_at)
+     SELECT id, merchant_id, livemode, payment_intent_id, fingerprint, email, client_ip, amount,
+            currency, outcome, created_at FROM attempts
+     ON CONFLICT (attempt_id) DO UPDATE SET outcome = EXCLUDED.outcome
+       WHERE o.outcome IS DISTINCT FROM EXCLUDED.outcome AND o.outcome = 'requires_action'
+     RETURNING old.outcome AS before, new.outcome AS after,
+               to_char(new.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+               new.merchant_id, new.livemode, new.currency, new.amount`,
+    [paymentIntentId],
+  );
+  const authorized = rows.filter((r) => r.after === 'authorized' && r.before !== 'authorized');
+  for (const row of authorized as Array<
+    (typeof rows)[number] & {
+      merchant_id: string;
+      livemode: boolean;
+      currency: string;
+      amount: bigint;
+    }
+  >) {
+    await query(
+      tx,
+      `INSERT INTO risk_amount_days (merchant_id, livemode, currency, day, payments, amount)
+       VALUES ($1, $2, $3, $4::date, 1, $5)
+       ON CONFLICT (merchant_id, livemode, currency, day)
+       DO UPDATE SET payments = risk_amount_days.payments + 1,
+                     amount = risk_amount_days.amount + EXCLUDED.amount`,
+      [row.merchant_id, row.livemode, row.currency, row.day, row.amount],
+    );
+  }
+  return rows.length;
+}
