@@ -83,6 +83,11 @@ const authorizationInput = z
       })
       .strict(),
     return_url: z.url().max(2000).optional(),
+    /**
+     * `required`: the merchant's risk rules asked for 3-D Secure; the issuer challenges the
+     * shopper whatever the card (a card that is declined is still declined).
+     */
+    three_d_secure: z.enum(['automatic', 'required']).optional(),
   })
   .strict();
 
@@ -357,7 +362,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
           currency: input.currency,
           status: declineCode
             ? 'declined'
-            : card.kind === 'three_d_secure'
+            : card.kind === 'three_d_secure' || input.three_d_secure === 'required'
               ? 'requires_action'
               : 'approved',
           capture: input.capture,

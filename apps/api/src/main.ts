@@ -11,6 +11,7 @@ import {
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { createEventBus } from '@kassa/ledger';
 import { AcquirerClient } from '@kassa/payments';
+import { FraudClient } from '@kassa/risk';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import { buildApiServer, cardTestingLimits } from './server.ts';
 import { installGracefulShutdown } from './shutdown.ts';
@@ -34,6 +35,10 @@ if (config.ACQUIRER_LIVE_URL && !config.ACQUIRER_LIVE_API_KEY) {
   process.stderr.write(
     'ACQUIRER_LIVE_URL is set without ACQUIRER_LIVE_API_KEY: set both, or neither.\n',
   );
+  process.exit(1);
+}
+if (config.FRAUD_URL && !config.FRAUD_API_KEY) {
+  process.stderr.write('FRAUD_URL is set without FRAUD_API_KEY: set both, or neither.\n');
   process.exit(1);
 }
 // The bus only publishes here (Kafka: the outbox relay); the workers consume.
@@ -78,6 +83,17 @@ const app = await buildApiServer({
   authPerMinute: config.API_AUTH_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
   cardTesting: cardTestingLimits(config),
+  // Without FRAUD_URL payments are not scored (docs/risk.md).
+  ...(config.FRAUD_URL && {
+    fraud: new FraudClient({
+      url: config.FRAUD_URL,
+      apiKey: config.FRAUD_API_KEY as string,
+      timeoutMs: config.FRAUD_TIMEOUT_MS,
+      breakerThreshold: config.FRAUD_BREAKER_THRESHOLD,
+      halfOpenAfterMs: config.FRAUD_BREAKER_HALF_OPEN_MS,
+      maxConcurrent: config.FRAUD_MAX_CONCURRENT,
+    }),
+  }),
 });
 if (!config.SMTP_URL && config.NODE_ENV === 'production') {
   app.log.warn(

@@ -18,6 +18,7 @@ import {
   DEFAULT_CARD_TESTING_LIMITS,
   keysOfRootSecret,
 } from '@kassa/payments';
+import type { FraudClient } from '@kassa/risk';
 import { DEFAULT_CALENDAR, type SettlementCalendar } from '@kassa/settlement';
 import type { Vault } from '@kassa/vault';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
@@ -81,6 +82,8 @@ export interface ApiServerOptions {
   trustProxy?: boolean | number | string[];
   /** Failed authorizations allowed per payment, card and client address. */
   cardTesting?: CardTestingLimits;
+  /** The fraud service (FRAUD_URL): asked for a risk decision on every authorization. */
+  fraud?: FraudClient;
   /** The most calls one tRPC batch may hold (each call counts toward the rate limits); default 10. */
   maxBatchSize?: number;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
@@ -174,9 +177,12 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       test: options.acquirer,
       ...(options.liveAcquirer && { live: options.liveAcquirer }),
     },
+    // The risk decision comes first in the attempt's call: its timeout counts toward the lease.
     attemptLeaseMs:
       options.attemptLeaseMs ??
-      Math.max(options.acquirer.longestCallMs, options.liveAcquirer?.longestCallMs ?? 0),
+      Math.max(options.acquirer.longestCallMs, options.liveAcquirer?.longestCallMs ?? 0) +
+        (options.fraud?.timeoutMs ?? 0),
+    ...(options.fraud && { fraud: options.fraud }),
     idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
     cardTesting: options.cardTesting ?? DEFAULT_CARD_TESTING_LIMITS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),

@@ -7,6 +7,8 @@ import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
 import { refundsRouter } from './routers/refunds.ts';
+import { reviewsRouter } from './routers/reviews.ts';
+import { riskListsRouter, riskRulesRouter, riskSettingsRouter } from './routers/risk.ts';
 import {
   balanceTransactionsRouter,
   payoutsRouter,
@@ -26,6 +28,10 @@ export const appRouter = router({
   paymentIntents: paymentIntentsRouter,
   paymentMethods: paymentMethodsRouter,
   refunds: refundsRouter,
+  reviews: reviewsRouter,
+  riskRules: riskRulesRouter,
+  riskLists: riskListsRouter,
+  riskSettings: riskSettingsRouter,
   events: eventsRouter,
   balance: balanceRouter,
   balanceTransactions: balanceTransactionsRouter,

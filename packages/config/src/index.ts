@@ -67,6 +67,12 @@ export const apiVariables = [
   'ACQUIRER_BREAKER_THRESHOLD',
   'ACQUIRER_BREAKER_HALF_OPEN_MS',
   'ACQUIRER_MAX_CONCURRENT',
+  'FRAUD_URL',
+  'FRAUD_API_KEY',
+  'FRAUD_TIMEOUT_MS',
+  'FRAUD_BREAKER_THRESHOLD',
+  'FRAUD_BREAKER_HALF_OPEN_MS',
+  'FRAUD_MAX_CONCURRENT',
   'SETTLEMENT_CUTOFF',
   'KASSA_TEST_CLOCK',
   ...busVariables,
@@ -85,6 +91,19 @@ export const settlementWorkerVariables = [
   'ACQUIRER_API_KEY',
   'ACQUIRER_TIMEOUT_MS',
   'SETTLEMENT_POLL_MS',
+  'KASSA_TEST_CLOCK',
+  ...busVariables,
+] as const;
+
+export const fraudServiceVariables = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  ...databaseVariables,
+  'FRAUD_HOST',
+  'FRAUD_PORT',
+  'FRAUD_API_KEY',
+  'RISK_USD_RATES',
+  'RISK_GEOIP_FILE',
   'KASSA_TEST_CLOCK',
   ...busVariables,
 ] as const;

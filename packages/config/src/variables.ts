@@ -480,10 +480,81 @@ export const variables = {
     expected: 'an integer number of milliseconds from 10 to 3600000',
     example: '# SETTLEMENT_POLL_MS=2000',
   }),
+  FRAUD_URL: variable({
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      'API: base URL of the fraud service, asked for a risk decision on every confirmation before the acquirer (docs/risk.md). Unset: payments are not scored (payment_intent.risk is null). `kassa dev` starts the service and sets it.',
+    expected: 'an http:// or https:// URL, e.g. http://127.0.0.1:4300',
+    example: '# FRAUD_URL=http://127.0.0.1:4300',
+  }),
+  FRAUD_API_KEY: variable({
+    schema: z.string().min(32).optional(),
+    description:
+      'Shared secret the API presents to the fraud service and the service checks. Required by the service, and by the API with FRAUD_URL. `kassa dev` generates one into KASSA_DATA_DIR.',
+    expected: 'a random string of at least 32 characters',
+    example: '# FRAUD_API_KEY=change-me-to-at-least-32-random-characters',
+    secret: true,
+  }),
+  FRAUD_TIMEOUT_MS: variable({
+    schema: z.coerce.number().int().min(10).max(10_000).default(300),
+    description:
+      "API: how long a confirmation waits for the fraud service's decision before the merchant's fallback decides (never retried).",
+    expected: 'milliseconds, an integer from 10 to 10000',
+    example: '# FRAUD_TIMEOUT_MS=300',
+  }),
+  FRAUD_BREAKER_THRESHOLD: variable({
+    schema: z.coerce.number().int().min(1).max(1000).default(5),
+    description:
+      'API: failed scoring calls in a row after which the fraud service is not asked (the fallback decides at once) for FRAUD_BREAKER_HALF_OPEN_MS.',
+    expected: 'an integer from 1 to 1000',
+    example: '# FRAUD_BREAKER_THRESHOLD=5',
+  }),
+  FRAUD_BREAKER_HALF_OPEN_MS: variable({
+    schema: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+    description: 'API: how long the fraud service breaker stays open before one trial call.',
+    expected: 'milliseconds, an integer from 10 to 3600000',
+    example: '# FRAUD_BREAKER_HALF_OPEN_MS=5000',
+  }),
+  FRAUD_MAX_CONCURRENT: variable({
+    schema: z.coerce.number().int().min(1).max(10_000).default(128),
+    description:
+      "API: scoring calls in flight at once (as many may wait); beyond that the merchant's fallback decides at once.",
+    expected: 'an integer from 1 to 10000',
+    example: '# FRAUD_MAX_CONCURRENT=128',
+  }),
+  FRAUD_HOST: variable({
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Fraud service: interface it listens on (/v1/score, /healthz, /readyz).',
+    expected: 'a host name or IP address',
+    example: '# FRAUD_HOST=127.0.0.1',
+  }),
+  FRAUD_PORT: variable({
+    schema: port.default(4300),
+    description: 'Fraud service: port it listens on.',
+    expected: 'an integer port from 1 to 65535',
+    example: '# FRAUD_PORT=4300',
+  }),
+  RISK_USD_RATES: variable({
+    schema: z
+      .string()
+      .regex(/^([A-Z]{3}=\d+(\.\d+)?)(,[A-Z]{3}=\d+(\.\d+)?)*$/)
+      .optional(),
+    description:
+      'Fraud service: US dollars per unit of each currency for :amount_in_usd:, as CUR=rate pairs. Unset: the reference rates in packages/risk/src/rates.ts.',
+    expected: 'comma-separated CUR=rate pairs, e.g. EUR=1.08,GBP=1.27',
+    example: '# RISK_USD_RATES=EUR=1.08,GBP=1.27',
+  }),
+  RISK_GEOIP_FILE: variable({
+    schema: z.string().min(1).optional(),
+    description:
+      'Fraud service: a CSV of IP ranges and their countries (first,last,CC: the free db-ip.com or IP2Location LITE country files) for :ip_country:. Unset: :ip_country: is unknown.',
+    expected: 'a path to a CSV file',
+    example: '# RISK_GEOIP_FILE=/var/lib/kassa/ip-to-country.csv',
+  }),
   KASSA_TEST_CLOCK: variable({
     schema: z.iso.datetime({ offset: true }).optional(),
     description:
-      "Tests only (refused in production): the API's and the settlement worker's clock starts at this time and a test moves it over IPC, for end-to-end tests that span days.",
+      "Tests only (refused in production): the API's, the settlement worker's and the fraud service's clock starts at this time and a test moves it over IPC, for end-to-end tests that span days.",
     expected: 'an ISO 8601 time, e.g. 2026-02-02T09:00:00Z',
     example: '# KASSA_TEST_CLOCK=',
   }),

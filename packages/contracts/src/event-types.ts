@@ -22,5 +22,7 @@ export const eventTypes = [
   'payout.updated',
   'payout.paid',
   'payout.failed',
+  'review.opened',
+  'review.closed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -30,6 +30,11 @@ export const idPrefixes = {
   bankAccount: 'ba',
   reconciliationRun: 'rcn',
   reconciliationException: 'rex',
+  riskAssessment: 'ra',
+  riskRule: 'rule',
+  riskList: 'rl',
+  riskListItem: 'rli',
+  review: 'rev',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -14,5 +14,7 @@ export * from './money.ts';
 export * from './payment-intents.ts';
 export * from './payment-methods.ts';
 export * from './refunds.ts';
+export * from './reviews.ts';
+export * from './risk.ts';
 export * from './settlement.ts';
 export * from './webhook-endpoints.ts';

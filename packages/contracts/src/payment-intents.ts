@@ -44,6 +44,44 @@ export const nextActionSchema = z.object({
   redirect_to_url: z.object({ url: z.string(), return_url: z.string().nullable() }),
 });
 
+export const riskOutcomes = ['allow', 'review', 'block', 'request_3ds'] as const;
+export const riskLevels = ['normal', 'elevated', 'highest'] as const;
+export const riskFallbackReasons = [
+  'timeout',
+  'unavailable',
+  'breaker_open',
+  'bulkhead_full',
+  'error',
+] as const;
+
+/**
+ * The risk decision on the payment's last confirmation (docs/risk.md): the fraud service's
+ * score (0 safest … 100 riskiest) and the reasons behind it, the outcome and the rule that chose
+ * it; or, when the service could not answer in time, the merchant's fallback (`decided_by:
+ * "fallback"`, no score) and why.
+ */
+export const paymentIntentRiskSchema = z.object({
+  outcome: z.enum(riskOutcomes),
+  score: z.number().int().min(0).max(100).nullable(),
+  level: z.enum(riskLevels).nullable(),
+  decided_by: z.enum(['rules', 'fallback']),
+  fallback_reason: z.enum(riskFallbackReasons).nullable(),
+  rule: z
+    .object({ id: z.string(), action: z.enum(riskOutcomes), predicate: z.string() })
+    .nullable(),
+  reasons: z.array(
+    z.object({
+      feature: z.string(),
+      value: z.string(),
+      points: z.number().int(),
+      description: z.string(),
+    }),
+  ),
+  /** The review this decision opened, if any. */
+  review: z.string().nullable(),
+});
+export type PaymentIntentRisk = z.infer<typeof paymentIntentRiskSchema>;
+
 export const paymentIntentSchema = z.object({
   id: z.string(),
   object: z.literal('payment_intent'),
@@ -62,6 +100,8 @@ export const paymentIntentSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   canceled_at: z.number().int().nullable(),
   cancellation_reason: z.enum(cancellationReasons).nullable(),
+  /** Null when the payment was not scored (no confirmation yet, or no fraud service). */
+  risk: paymentIntentRiskSchema.nullable(),
   created: z.number().int(),
 });
 export type PaymentIntent = z.infer<typeof paymentIntentSchema>;

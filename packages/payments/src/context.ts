@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '@kassa/contracts';
 import type { DatabaseClients } from '@kassa/db';
 import type { AccountCache } from '@kassa/ledger';
+import type { FraudClient } from '@kassa/risk';
 import type { Vault } from '@kassa/vault';
 import type { WebhookSigner } from '@kassa/webhooks';
 import type { AcquirerClient } from './acquirer/client.ts';
@@ -95,6 +96,11 @@ export interface PaymentsServices {
    * before answering 409 `idempotency_key_in_use`.
    */
   idempotencyWaitMs: number;
+  /**
+   * The fraud service, asked for a risk decision on every authorization (payments/risk.ts);
+   * without one (FRAUD_URL unset) payments are not scored.
+   */
+  fraud?: FraudClient;
   /** Failed authorizations allowed per payment, card and client address (card-testing.ts). */
   cardTesting: CardTestingLimits;
   /** Where browsers reach the API (3-D Secure returns). */

@@ -92,6 +92,11 @@ export class FraudClient {
     );
   }
 
+  /** The longest a scoring call takes (it is never retried). */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   async score(request: ScoreRequest): Promise<Assessment> {
     try {
       return await this.policy.execute(async ({ signal }) => {

@@ -24,6 +24,7 @@ import {
   listPayoutsInput,
   listReconciliationExceptionsInput,
   listRefundsInput,
+  listReviewsInput,
   listWebhookEndpointsInput,
   paymentIntentSchema,
   paymentMethodSchema,
@@ -31,6 +32,7 @@ import {
   reconciliationExceptionSchema,
   refundSchema,
   resolveReconciliationExceptionInput,
+  reviewSchema,
   rollWebhookEndpointSecretInput,
   updatePaymentIntentInput,
   updateWebhookEndpointInput,
@@ -42,6 +44,12 @@ import { z } from 'zod';
 const types: Array<[name: string, schema: z.ZodType, io: 'input' | 'output', doc: string]> = [
   ['PaymentIntent', paymentIntentSchema, 'output', 'A payment, from creation to capture.'],
   ['Refund', refundSchema, 'output', 'A refund of (part of) a captured payment.'],
+  [
+    'Review',
+    reviewSchema,
+    'output',
+    'A payment held by your risk rules for a person to approve (capture) or reject (cancel or refund).',
+  ],
   ['PaymentMethod', paymentMethodSchema, 'output', 'A tokenized card: never its number.'],
   ['Event', eventSchema, 'output', 'Something that happened to one of your objects.'],
   ['Balance', balanceSchema, 'output', 'Available and pending funds per currency.'],
@@ -66,6 +74,7 @@ const types: Array<[name: string, schema: z.ZodType, io: 'input' | 'output', doc
   ['ListPaymentIntentsParams', listPaymentIntentsInput, 'input', 'paymentIntents.list'],
   ['CreateRefundParams', createRefundInput, 'input', 'refunds.create'],
   ['ListRefundsParams', listRefundsInput, 'input', 'refunds.list'],
+  ['ListReviewsParams', listReviewsInput, 'input', 'reviews.list'],
   ['ListEventsParams', listEventsInput, 'input', 'events.list'],
   [
     'ListBalanceTransactionsParams',

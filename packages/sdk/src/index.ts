@@ -9,6 +9,7 @@ import {
   Payouts,
   ReconciliationExceptions,
   Refunds,
+  Reviews,
   WebhookEndpoints,
 } from './resources.ts';
 import { Webhooks } from './webhooks.ts';
@@ -22,6 +23,7 @@ import { Webhooks } from './webhooks.ts';
 export class Kassa {
   readonly paymentIntents: PaymentIntents;
   readonly refunds: Refunds;
+  readonly reviews: Reviews;
   readonly paymentMethods: PaymentMethods;
   readonly events: Events;
   readonly balance: BalanceResource;
@@ -36,6 +38,7 @@ export class Kassa {
     const http = new HttpClient(secretKey, options);
     this.paymentIntents = new PaymentIntents(http);
     this.refunds = new Refunds(http);
+    this.reviews = new Reviews(http);
     this.paymentMethods = new PaymentMethods(http);
     this.events = new Events(http);
     this.balance = new BalanceResource(http);

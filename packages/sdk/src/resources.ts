@@ -19,12 +19,14 @@ import type {
   ListPayoutsParams,
   ListReconciliationExceptionsParams,
   ListRefundsParams,
+  ListReviewsParams,
   ListWebhookEndpointsParams,
   PaymentIntent,
   PaymentMethod,
   Payout,
   ReconciliationException,
   Refund,
+  Review,
   RollWebhookEndpointSecretParams,
   UpdatePaymentIntentParams,
   UpdateWebhookEndpointParams,
@@ -103,6 +105,33 @@ export class Refunds {
       (page) => this.http.query<ListPage<Refund>>('refunds.list', page, options),
       params,
     );
+  }
+}
+
+/**
+ * Payments your risk rules held for a person (a `review` rule, or the fallback while the fraud
+ * service was down): approve captures the payment, reject cancels or refunds it as fraudulent.
+ */
+export class Reviews {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<Review> {
+    return this.http.query('reviews.retrieve', { id }, options);
+  }
+  list(
+    params: ListReviewsParams = {},
+    options?: ReadOptions,
+  ): ListResult<Review, ListReviewsParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Review>>('reviews.list', page, options),
+      params,
+    );
+  }
+  approve(id: string, options?: RequestOptions): Promise<Review> {
+    return this.http.mutation('reviews.approve', { id }, options);
+  }
+  reject(id: string, options?: RequestOptions): Promise<Review> {
+    return this.http.mutation('reviews.reject', { id }, options);
   }
 }
 

@@ -10,6 +10,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agree = <T extends true>() => true as T;
 agree<Same<Sdk.PaymentIntent, Contracts.PaymentIntent>>();
 agree<Same<Sdk.Refund, Contracts.Refund>>();
+agree<Same<Sdk.Review, Contracts.Review>>();
+agree<Same<Sdk.ListReviewsParams, Contracts.ListReviewsInput>>();
 agree<Same<Sdk.PaymentMethod, Contracts.PaymentMethod>>();
 agree<Same<Sdk.Balance, Contracts.Balance>>();
 agree<Same<Sdk.CreatePaymentIntentParams, Contracts.CreatePaymentIntentInput>>();

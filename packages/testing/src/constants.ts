@@ -18,3 +18,6 @@ export const TEST_ACQUIRER_KEY = 'acquirer-key-for-kassa-api-tests-0123456789';
 export function testVault(): Vault {
   return new Vault(parseVaultKeys(TEST_VAULT_KEYS, TEST_VAULT_FINGERPRINT_KEY));
 }
+
+/** The secret the API presents to the fraud service in tests. */
+export const TEST_FRAUD_KEY = 'test-fraud-service-key-000000000000000000000000';

@@ -8,6 +8,7 @@ export * from './client.ts';
 export * from './constants.ts';
 export * from './database.ts';
 export * from './entries.ts';
+export * from './fraud-service.ts';
 export * from './merchant.ts';
 export * from './smtp.ts';
 export * from './webhooks-worker.ts';

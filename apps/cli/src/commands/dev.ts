@@ -18,6 +18,8 @@ const devVariables = [
   'ACQUIRER_PORT',
   'SETTLEMENT_HOST',
   'SETTLEMENT_PORT',
+  'FRAUD_HOST',
+  'FRAUD_PORT',
   'SETTLEMENT_CUTOFF',
   'API_SHUTDOWN_GRACE_MS',
   'CHECKOUT_URL',
@@ -92,6 +94,8 @@ export async function devCommand(options: { bus?: string } = {}): Promise<number
       acquirerPort: config.ACQUIRER_PORT,
       settlementHost: config.SETTLEMENT_HOST,
       settlementPort: config.SETTLEMENT_PORT,
+      fraudHost: config.FRAUD_HOST,
+      fraudPort: config.FRAUD_PORT,
       checkoutUrl: config.CHECKOUT_URL,
       dashboardUrl: config.DASHBOARD_URL,
       logLevel: config.LOG_LEVEL,
@@ -187,6 +191,9 @@ function printBanner(
   say('  Webhooks worker  running (endpoints: webhookEndpoints.create; docs/webhooks.md)');
   say(
     `  Settlement       http://${config.SETTLEMENT_HOST}:${config.SETTLEMENT_PORT}/readyz  (closes each day at ${String(Math.floor(config.SETTLEMENT_CUTOFF / 60)).padStart(2, '0')}:${String(config.SETTLEMENT_CUTOFF % 60).padStart(2, '0')} UTC; docs/settlement.md)`,
+  );
+  say(
+    `  Fraud service    http://${config.FRAUD_HOST}:${config.FRAUD_PORT}/readyz  (risk rules and reviews; docs/risk.md)`,
   );
   if (bus) say(`  Event bus        ${bus.description}`);
   say(

@@ -15,6 +15,7 @@ export interface LocalSecrets {
   KASSA_VAULT_KEYS: string;
   KASSA_VAULT_FINGERPRINT_KEY: string;
   ACQUIRER_API_KEY: string;
+  FRAUD_API_KEY: string;
 }
 
 const NAMES = [
@@ -23,6 +24,7 @@ const NAMES = [
   'KASSA_VAULT_KEYS',
   'KASSA_VAULT_FINGERPRINT_KEY',
   'ACQUIRER_API_KEY',
+  'FRAUD_API_KEY',
 ] as const;
 
 export const localSecretsFile = (dataDir: string) => join(dataDir, 'secrets.json');
@@ -50,6 +52,7 @@ export async function savedLocalSecrets(dataDir: string): Promise<LocalSecrets> 
     KASSA_VAULT_FINGERPRINT_KEY:
       saved.KASSA_VAULT_FINGERPRINT_KEY ?? randomBytes(48).toString('base64url'),
     ACQUIRER_API_KEY: saved.ACQUIRER_API_KEY ?? randomBytes(48).toString('base64url'),
+    FRAUD_API_KEY: saved.FRAUD_API_KEY ?? randomBytes(48).toString('base64url'),
   };
   if (NAMES.some((name) => secrets[name] !== saved[name])) await saveLocalSecrets(dataDir, secrets);
   return secrets;

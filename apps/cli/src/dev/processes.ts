@@ -22,6 +22,8 @@ export interface PlatformSettings {
   acquirerPort: number;
   settlementHost: string;
   settlementPort: number;
+  fraudHost: string;
+  fraudPort: number;
   checkoutUrl: string;
   dashboardUrl: string;
   logLevel: string;
@@ -29,8 +31,8 @@ export interface PlatformSettings {
 }
 
 /**
- * Every process of the platform, in start order. Later issues add the fraud worker here; each
- * gets the database URL, the generated secrets and its own port.
+ * Every process of the platform, in start order; each gets the database URL, the generated
+ * secrets and its own port.
  */
 export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
   const env = {
@@ -41,6 +43,7 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
     LOG_LEVEL: settings.logLevel,
   };
   const acquirerUrl = `http://${settings.acquirerHost}:${settings.acquirerPort}`;
+  const fraudUrl = `http://${settings.fraudHost}:${settings.fraudPort}`;
   return [
     {
       name: 'acquirer',
@@ -53,6 +56,17 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
       readyUrl: `${acquirerUrl}/healthz`,
     },
     {
+      // Risk decisions for the API's confirmations; its consumer group keeps the features.
+      name: 'fraud',
+      ...typescriptEntry('@kassa/workers/fraud/main'),
+      env: {
+        ...env,
+        FRAUD_HOST: settings.fraudHost,
+        FRAUD_PORT: String(settings.fraudPort),
+      },
+      readyUrl: `${fraudUrl}/readyz`,
+    },
+    {
       name: 'api',
       ...typescriptEntry('@kassa/api-server/main'),
       env: {
@@ -60,6 +74,7 @@ export function platformProcesses(settings: PlatformSettings): ProcessSpec[] {
         API_HOST: settings.apiHost,
         API_PORT: String(settings.apiPort),
         ACQUIRER_URL: acquirerUrl,
+        FRAUD_URL: fraudUrl,
         CHECKOUT_URL: settings.checkoutUrl,
         // The links of the dashboard's emails (invitations, resets) point there.
         DASHBOARD_URL: settings.dashboardUrl,

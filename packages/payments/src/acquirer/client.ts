@@ -251,6 +251,8 @@ export class AcquirerClient {
       reference: string;
       card: CardForAcquirer;
       return_url?: string;
+      /** `required`: 3-D Secure whatever the card (the merchant's risk rules asked for it). */
+      three_d_secure?: 'required';
     },
     options: CallOptions = {},
   ): Promise<AcquirerAuthorization> {

@@ -21,6 +21,7 @@ import {
 import { refuseCardTesting, shopperSafe } from './card-testing.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
+import { assessmentOfAttempt, decideRisk, openReview, riskOnPayment } from './risk.ts';
 import { answerOrRefusal, answerUnderKey, lockForFinish, settledAttempt } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
@@ -61,7 +62,9 @@ export type ConfirmPlan =
 
 export type ConfirmOutcome =
   | { authorization: AcquirerAuthorization }
-  | { rejected: AcquirerRejectedError };
+  | { rejected: AcquirerRejectedError }
+  /** The risk rules (or the merchant's fallback) blocked it: the acquirer was not asked. */
+  | { blocked: true };
 
 const CONFIRMABLE = new Set(['requires_payment_method', 'requires_confirmation', 'processing']);
 
@@ -181,6 +184,10 @@ export function confirmStep<View>(
             return { authorization: await acquirer().retrieve(authorizationId) };
           }
           const { attempt } = plan;
+          // The risk decision first (stored, so a resumed attempt keeps it): a block never
+          // reaches the acquirer; a review authorizes without capture, for a person to decide.
+          const risk = await decideRisk(ctx, attempt);
+          if (risk?.outcome === 'block') return { blocked: true as const };
           const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
           const authorize = () =>
             acquirer().authorize(
@@ -188,7 +195,8 @@ export function confirmStep<View>(
               {
                 amount: attempt.amount,
                 currency: attempt.currency,
-                capture: plan.capture,
+                capture: plan.capture && risk?.outcome !== 'review',
+                ...(risk?.outcome === 'request_3ds' && { three_d_secure: 'required' as const }),
                 merchant: attempt.merchant_id,
                 reference: attempt.payment_intent_id,
                 card: {
@@ -221,11 +229,22 @@ export function confirmStep<View>(
       if (!attempt || (attempt.status !== 'pending' && attempt.status !== 'requires_action')) {
         return view(row);
       }
+      const assessment = await assessmentOfAttempt(tx, attempt.id);
+      if ('blocked' in outcome) {
+        if (!assessment) throw new Error(`attempt ${attempt.id} was blocked without a decision`);
+        riskOnPayment(row, assessment, false);
+        ctx.log.info(
+          { attempt: attempt.id, rule: assessment.rule_id, decidedBy: assessment.decided_by },
+          'blocked by the risk rules',
+        );
+        return failPayment(tx, ctx, row, attempt, 'fraudulent', null);
+      }
       if ('rejected' in outcome) {
         ctx.log.error(
           { attempt: attempt.id, code: outcome.rejected.code, status: outcome.rejected.status },
           'the acquirer refused an authorization request',
         );
+        if (assessment) riskOnPayment(row, assessment, false);
         return failPayment(tx, ctx, row, attempt, 'processing_error', null);
       }
       if (
@@ -234,7 +253,12 @@ export function confirmStep<View>(
       ) {
         return view(row); // the shopper has not finished the challenge yet
       }
-      return view(await applyAuthorization(tx, ctx, row, attempt, outcome.authorization));
+      const authorized =
+        outcome.authorization.status === 'approved' || outcome.authorization.status === 'captured';
+      const opens = assessment ? riskOnPayment(row, assessment, authorized) : undefined;
+      const applied = await applyAuthorization(tx, ctx, row, attempt, outcome.authorization);
+      if (opens && assessment) await openReview(tx, ctx, applied, assessment, opens);
+      return view(applied);
     },
 
     async abandon(tx, plan) {

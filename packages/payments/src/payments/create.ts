@@ -36,6 +36,7 @@ export async function createPaymentIntent(
     acquirer_authorization_id: null,
     capture_before: null,
     amount_refunded: 0n,
+    risk: null,
     canceled_at: null,
     cancellation_reason: null,
     version: 1,

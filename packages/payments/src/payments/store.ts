@@ -1,4 +1,4 @@
-import type { PaymentIntentStatus } from '@kassa/contracts';
+import type { PaymentIntentRisk, PaymentIntentStatus } from '@kassa/contracts';
 import {
   type AssertSameColumns,
   assignments,
@@ -31,6 +31,8 @@ export interface PaymentIntentRow {
   acquirer_authorization_id: string | null;
   capture_before: Date | null;
   amount_refunded: bigint;
+  /** The risk assessment of the last confirmation, as `payment_intent.risk` shows it. */
+  risk: PaymentIntentRisk | null;
   canceled_at: Date | null;
   cancellation_reason: string | null;
   version: number;
@@ -64,6 +66,7 @@ const ROW_COLUMNS = [
   'acquirer_authorization_id',
   'capture_before',
   'amount_refunded',
+  'risk',
   'canceled_at',
   'cancellation_reason',
   'version',
@@ -110,7 +113,7 @@ const INSERT_COLUMNS = [
 const _insertColumns: AssertSameColumns<
   ColumnsIn<typeof INSERT_COLUMNS>,
   PaymentIntentRecord,
-  'acquirer_authorization_id' | 'capture_before' | 'amount_refunded' | 'updated_at'
+  'acquirer_authorization_id' | 'capture_before' | 'amount_refunded' | 'risk' | 'updated_at'
 > = true;
 
 const INSERT = `INSERT INTO payment_intents (${INSERT_COLUMNS.join(', ')}, updated_at)
@@ -137,6 +140,7 @@ const SAVE_COLUMNS = [
   'acquirer_authorization_id',
   'capture_before',
   'amount_refunded',
+  'risk',
 ] as const satisfies readonly (keyof PaymentIntentRecord)[];
 
 const _saveColumns: AssertSameColumns<
@@ -211,6 +215,7 @@ export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): P
     row.acquirer_authorization_id,
     row.capture_before,
     row.amount_refunded.toString(),
+    row.risk && JSON.stringify(row.risk),
   ]);
   if (rowCount !== 1) {
     throw new KassaApiError({

@@ -25,6 +25,7 @@ export function paymentIntentView(row: PaymentIntentRow, clientSecretKey: Buffer
     metadata: row.metadata,
     canceled_at: row.canceled_at ? seconds(row.canceled_at) : null,
     cancellation_reason: row.cancellation_reason as PaymentIntent['cancellation_reason'],
+    risk: row.risk,
     created: seconds(row.created_at),
   };
 }

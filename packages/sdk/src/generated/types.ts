@@ -43,6 +43,25 @@ export interface PaymentIntent {
   };
   canceled_at: number | null;
   cancellation_reason: ("duplicate" | "fraudulent" | "requested_by_customer" | "abandoned" | "automatic") | null;
+  risk: {
+    outcome: "allow" | "review" | "block" | "request_3ds";
+    score: number | null;
+    level: ("normal" | "elevated" | "highest") | null;
+    decided_by: "rules" | "fallback";
+    fallback_reason: ("timeout" | "unavailable" | "breaker_open" | "bulkhead_full" | "error") | null;
+    rule: {
+      id: string;
+      action: "allow" | "review" | "block" | "request_3ds";
+      predicate: string;
+    } | null;
+    reasons: {
+      feature: string;
+      value: string;
+      points: number;
+      description: string;
+    }[];
+    review: string | null;
+  } | null;
   created: number;
 }
 
@@ -63,6 +82,21 @@ export interface Refund {
   };
   livemode: boolean;
   created: number;
+}
+
+/**
+ * A payment held by your risk rules for a person to approve (capture) or reject (cancel or refund).
+ */
+export interface Review {
+  id: string;
+  object: "review";
+  payment_intent: string;
+  open: boolean;
+  opened_reason: "rule" | "fallback" | "manual";
+  closed_reason: ("approved" | "canceled" | "refunded" | "refunded_as_fraud") | null;
+  livemode: boolean;
+  created: number;
+  closed_at: number | null;
 }
 
 /**
@@ -313,6 +347,22 @@ export interface ListRefundsParams {
 }
 
 /**
+ * reviews.list
+ */
+export interface ListReviewsParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  open?: boolean;
+}
+
+/**
  * events.list
  */
 export interface ListEventsParams {
@@ -465,8 +515,10 @@ export interface CreateWebhookEndpointParams {
         | "payout.updated"
         | "payout.paid"
         | "payout.failed"
+        | "review.opened"
+        | "review.closed"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*")
     | "*"
   )[];
   description?: string;
@@ -506,8 +558,10 @@ export interface UpdateWebhookEndpointParams {
         | "payout.updated"
         | "payout.paid"
         | "payout.failed"
+        | "review.opened"
+        | "review.closed"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*")
     | "*"
   )[];
   description?: string | null;

@@ -28,7 +28,7 @@ CREATE TABLE "risk_rules" (
     "created_at" TIMESTAMPTZ(3) NOT NULL,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
-    CONSTRAINT "risk_rules_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "risk_rules_pkey" PRIMARY KEY ("merchant_id","livemode","id")
 );
 
 -- CreateTable
@@ -125,9 +125,6 @@ CREATE TABLE "reviews" (
 
 -- CreateIndex
 CREATE INDEX "risk_rules_merchant_id_livemode_position_idx" ON "risk_rules"("merchant_id", "livemode", "position");
-
--- CreateIndex
-CREATE UNIQUE INDEX "risk_rules_merchant_id_livemode_id_key" ON "risk_rules"("merchant_id", "livemode", "id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "risk_lists_merchant_id_livemode_alias_key" ON "risk_lists"("merchant_id", "livemode", "alias");

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort, type TestDatabase } from '@kassa/db/testing';
+import { moveClock } from './api-process.ts';
+import { TEST_FRAUD_KEY } from './constants.ts';
+import { appEntry, tsx } from './entries.ts';
+
+const fraudMain = appEntry('workers', 'src/fraud/main.ts');
+
+/**
+ * The fraud service as its own process (apps/workers' fraud main: scoring over HTTP, its
+ * consumer group on the PostgreSQL bus), the way `kassa dev` runs it. `kill` stops it hard
+ * (SIGKILL, as a crash would) and `restart` brings it back on the same port.
+ */
+export async function startFraudService(db: TestDatabase, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess;
+  let output = '';
+  async function launch() {
+    output = '';
+    child = spawn(process.execPath, ['--import', tsx, fraudMain], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        DATABASE_POOL_MAX: '6',
+        KASSA_BUS: 'postgres',
+        FRAUD_HOST: '127.0.0.1',
+        FRAUD_PORT: String(port),
+        FRAUD_API_KEY: TEST_FRAUD_KEY,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the fraud service exited: ${output}`);
+      if (Date.now() > deadline) throw new Error(`the fraud service did not start: ${output}`);
+      try {
+        if ((await fetch(`${url}/readyz`)).ok) return;
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  async function stop(signal: NodeJS.Signals) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+  await launch();
+  return {
+    url,
+    /** What the API needs to call it. */
+    apiEnv: { FRAUD_URL: url, FRAUD_API_KEY: TEST_FRAUD_KEY },
+    /** What it wrote to stderr (warnings and errors). */
+    output: () => output,
+    /** Moves its clock (it must have started with KASSA_TEST_CLOCK). */
+    setClock: (to: Date) => moveClock(child, to),
+    kill: () => stop('SIGKILL'),
+    restart: launch,
+    stop: () => stop('SIGTERM'),
+  };
+}
