@@ -299,6 +299,17 @@ describe('dashboard sessions', () => {
       expect(confirmed.body.status).toBe('requires_capture');
       return { id: created.body.id };
     };
+    /** An authorized payment held for review (as a manual review opens one). */
+    const freshReview = async () => {
+      const payment = await authorized();
+      const id = newId('review');
+      await db.current.pool.query(
+        `INSERT INTO reviews (id, merchant_id, livemode, payment_intent_id, open, opened_reason, created_at)
+         VALUES ($1, $2, false, $3, true, 'manual', now())`,
+        [id, shop.merchantId, payment.id],
+      );
+      return { id };
+    };
     let members = 0;
     const freshMember = async () => {
       members += 1;
@@ -527,6 +538,51 @@ describe('dashboard sessions', () => {
       ['events.retrieve', 'events.read', { id: eventId }, true],
       ['settings.retrieve', 'settings.read', {}, true],
       ['home.summary', 'balance.read', { period: '7d' }, true],
+      ['reviews.queue', 'payments.read', {}, true],
+      ['reviews.approve', 'payments.manage', freshReview, false],
+      ['reviews.reject', 'payments.manage', freshReview, false],
+      ['risk.rules.list', 'payments.read', {}, true],
+      ['risk.rules.test', 'payments.read', { source: 'block if :amount: > 100' }, true],
+      ['risk.rules.create', 'risk.manage', { source: 'review if :amount_in_usd: > 900' }, false],
+      [
+        'risk.rules.update',
+        'risk.manage',
+        { id: 'rule_default_elevated_risk', enabled: true },
+        false,
+      ],
+      ['risk.lists.list', 'payments.read', {}, true],
+      ['risk.lists.items', 'payments.read', { list: 'blocked_emails' }, true],
+      [
+        'risk.lists.create',
+        'risk.manage',
+        () => ({
+          alias: `matrix_${newId('riskList').slice(3, 11).toLowerCase()}`,
+          name: 'Matrix',
+          kind: 'email',
+        }),
+        false,
+      ],
+      [
+        'risk.lists.addItem',
+        'risk.manage',
+        { list: 'blocked_emails', value: 'x@example.com' },
+        false,
+      ],
+      [
+        'risk.lists.removeItem',
+        'risk.manage',
+        async () => {
+          await db.current.pool.query(
+            `INSERT INTO risk_list_items (id, merchant_id, livemode, list_alias, value, created_by, created_at)
+             VALUES ($1, $2, false, 'blocked_ips', '192.0.2.1', 'test', now()) ON CONFLICT DO NOTHING`,
+            [newId('riskListItem'), shop.merchantId],
+          );
+          return { list: 'blocked_ips', value: '192.0.2.1' };
+        },
+        false,
+      ],
+      ['risk.settings.retrieve', 'payments.read', {}, true],
+      ['risk.settings.update', 'risk.manage', { fallback: 'allow_and_review' }, false],
       ['settings.update', 'settings.manage', { support_email: 'help@shop.example' }, false],
     ];
     const outcomes: string[] = [];

@@ -13,6 +13,8 @@ import { TrpcProviders, useTRPC } from '../lib/trpc.tsx';
 const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/', label: 'Home' },
   { href: '/payments', label: 'Payments' },
+  { href: '/reviews', label: 'Reviews', needs: 'payments.read' },
+  { href: '/risk', label: 'Risk rules', needs: 'payments.read' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
   { href: '/payouts', label: 'Payouts', needs: 'balance.read' },
   { href: '/reconciliation', label: 'Reconciliation', needs: 'balance.read' },

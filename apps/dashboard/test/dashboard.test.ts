@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expiryYearsFrom, ManualClock, newId, systemClock } from '@kassa/contracts';
+import { issueApiKey } from '@kassa/db';
 import { freePort } from '@kassa/db/testing';
 import { sealAll } from '@kassa/ledger';
 import { Kassa } from '@kassa/sdk';
@@ -676,6 +677,140 @@ describe('the merchant dashboard', () => {
       }
     },
   );
+
+  it('decides the review queue with the score’s reasons, and edits the risk rules and lists', async () => {
+    const { page } = await newTab();
+    await signIn(page, OWNER);
+    await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+    const merchantId = await merchantOf(OWNER);
+    const key = (kind: 'secret' | 'publishable') =>
+      issueApiKey(db.current.prisma, { merchantId, kind, mode: 'test' }).then((k) => k.secret);
+    const kassa = new Kassa(await key('secret'), { baseUrl: env.base });
+    const browserKey = await key('publishable');
+    // Two payments held for review, as a review rule holds them: authorized, not captured, with
+    // the decision and its reasons on the payment (the fraud service's own path is tested end
+    // to end in apps/workers/test/fraud-e2e.test.ts).
+    const held: string[] = [];
+    for (const amount of [64_000, 81_000]) {
+      const created = await kassa.paymentIntents.create({
+        amount,
+        currency: 'eur',
+        capture_method: 'manual',
+      });
+      const confirmed = await client(env.base, browserKey)<{ status: string }>(
+        'checkout.paymentIntents.confirm',
+        {
+          client_secret: created.client_secret,
+          payment_method_data: {
+            type: 'card',
+            card: {
+              number: '4242424242424242',
+              cvc: '123',
+              ...expiryYearsFrom(systemClock.now(), 5),
+            },
+          },
+        },
+      );
+      expect(confirmed.body.status).toBe('requires_capture');
+      const review = newId('review');
+      const risk = {
+        outcome: 'review',
+        score: 72,
+        level: 'elevated',
+        decided_by: 'rules',
+        fallback_reason: null,
+        rule: {
+          id: 'rule_default_elevated_risk',
+          action: 'review',
+          predicate: ':risk_score: >= 65',
+        },
+        reasons: [
+          {
+            feature: 'amount_to_merchant_average',
+            value: '12.5',
+            points: 25,
+            description: "Far above this merchant's usual amount",
+          },
+          {
+            feature: 'ip_country',
+            value: 'RO',
+            points: 15,
+            description: "The card's country is not the shopper's",
+          },
+        ],
+        review,
+      };
+      await db.current.pool.query('UPDATE payment_intents SET risk = $2 WHERE id = $1', [
+        created.id,
+        JSON.stringify(risk),
+      ]);
+      await db.current.pool.query(
+        `INSERT INTO reviews (id, merchant_id, livemode, payment_intent_id, open, opened_reason, created_at)
+         VALUES ($1, $2, false, $3, true, 'rule', now())`,
+        [review, merchantId, created.id],
+      );
+      held.push(created.id);
+    }
+
+    await page.goto(`${dashboard.url}/reviews`);
+    await page.getByText("Far above this merchant's usual amount").first().waitFor();
+    expect(await page.getByRole('row').count()).toBe(3); // the header and two reviews
+    await screenshot(page, screenshotDir, 'reviews-desktop');
+    // Approve the first from the queue: captured.
+    const first = page.getByRole('row').filter({ hasText: held[0] as string });
+    await first.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: held[0] as string })
+      .waitFor({ state: 'detached' });
+    expect((await kassa.paymentIntents.retrieve(held[0] as string)).status).toBe('succeeded');
+    // Reject the second from its payment page's risk panel: canceled as fraudulent.
+    await page.goto(`${dashboard.url}/payments/${held[1]}`);
+    const panel = page.getByRole('region', { name: 'Risk' });
+    await panel.getByText('72 · Elevated risk').waitFor();
+    await panel.getByText(':risk_score: >= 65').waitFor();
+    await screenshot(page, screenshotDir, 'payment-risk-desktop');
+    await panel.getByRole('button', { name: 'Reject as fraud' }).click();
+    await page.getByText('Canceled').first().waitFor();
+    expect(await kassa.paymentIntents.retrieve(held[1] as string)).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'fraudulent',
+    });
+    await page.goto(`${dashboard.url}/reviews`);
+    await page.getByText('Nothing to review').waitFor();
+
+    // Rules: a bad rule is refused with its column; a good one is tested, then added.
+    await page.goto(`${dashboard.url}/risk`);
+    const rule = page.getByLabel('Rule', { exact: true });
+    await rule.fill('block if :amount_in_usd >> 5');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/at column 10/)
+      .waitFor();
+    await rule.fill('review if :amount: > 70000');
+    await page.getByRole('button', { name: 'Test on the last 30 days' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/would have matched/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('rowheader', { name: ':amount: > 70000' }).waitFor();
+    // A blocked email, kept lower case.
+    await page.getByLabel('Add to').selectOption('blocked_emails');
+    await page.getByLabel('Value').fill('Fraud@Example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page
+      .getByRole('row', { name: /Blocked emails/ })
+      .getByRole('cell', { name: '1' })
+      .waitFor();
+    await screenshot(page, screenshotDir, 'risk-desktop');
+    const { rows } = await db.current.pool.query<{ value: string }>(
+      'SELECT value FROM risk_list_items WHERE merchant_id = $1',
+      [merchantId],
+    );
+    expect(rows).toEqual([{ value: 'fraud@example.com' }]);
+  });
 
   it('can be used with the keyboard alone: sign in, go to the payments, open one', async () => {
     const { page } = await newTab();

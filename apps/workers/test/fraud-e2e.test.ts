@@ -53,11 +53,11 @@ async function shop() {
 type Shop = Awaited<ReturnType<typeof shop>>;
 
 /** A payment confirmed by the shopper's browser (the hosted checkout's path), retrieved after. */
-async function pay(s: Shop, amount: number, currency = 'usd', card = '4242424242424242') {
-  const created = await s.kassa.paymentIntents.create({ amount, currency });
+async function pay(s: Shop, amount: number, email?: string) {
+  const created = await s.kassa.paymentIntents.create({ amount, currency: 'usd' });
   const confirmed = await s.browser<PaymentIntent>('checkout.paymentIntents.confirm', {
     client_secret: created.client_secret,
-    payment_method_data: testCard(card),
+    payment_method_data: { ...testCard(), ...(email && { billing_details: { email } }) },
   });
   return { confirmed, payment: await s.kassa.paymentIntents.retrieve(created.id) };
 }
@@ -161,9 +161,29 @@ describe('risk end to end', () => {
     );
   });
 
+  it('blocks what is on a block list, and refuses a value that is not of the list’s kind', async () => {
+    const s = await shop();
+    const item = await s.kassa.riskLists.addItem({
+      list: 'blocked_emails',
+      value: ' Thief@Example.com ',
+    });
+    expect(item.value).toBe('thief@example.com');
+    const blocked = await pay(s, 2_000, 'THIEF@example.com');
+    expect(blocked.payment.risk).toMatchObject({
+      outcome: 'block',
+      rule: { id: 'rule_default_blocked_emails' },
+    });
+    const other = await pay(s, 2_000, 'ada@example.com');
+    expect(other.payment.status).toBe('succeeded');
+    const lists = await s.kassa.riskLists.list();
+    expect(lists.data.find((l) => l.alias === 'blocked_emails')?.items).toBe(1);
+    const bad = await s.call('riskLists.addItem', { list: 'blocked_countries', value: 'Germany' });
+    expect(bad.error).toMatchObject({ code: 'list_item_invalid', param: 'value' });
+  });
+
   it('holds a payment for review; approving captures it, rejecting cancels it', async () => {
     const s = await shop();
-    await s.call('riskRules.create', { source: 'review if :amount_in_usd: > 500' });
+    await s.kassa.riskRules.create({ source: 'review if :amount_in_usd: > 500' });
     const held = [await pay(s, 60_000), await pay(s, 75_000)];
     for (const { payment } of held) {
       expect(payment.status).toBe('requires_capture');
@@ -203,7 +223,7 @@ describe('risk end to end', () => {
 
   it('asks for 3-D Secure when a rule requests it, whatever the card', async () => {
     const s = await shop();
-    await s.call('riskRules.create', { source: 'request_3ds if :amount_in_usd: > 2000' });
+    await s.kassa.riskRules.create({ source: 'request_3ds if :amount_in_usd: > 2000' });
     const { payment } = await pay(s, 250_000);
     expect(payment.status).toBe('requires_action');
     expect(payment.next_action?.type).toBe('redirect_to_url');
@@ -243,7 +263,7 @@ describe('risk end to end', () => {
     expect(refunded.data).toMatchObject([{ amount: 3_000, reason: 'fraudulent' }]);
 
     // The other fallback: block.
-    await s.call('riskSettings.update', { fallback: 'block' });
+    expect(await s.kassa.riskSettings.update('block')).toMatchObject({ fallback: 'block' });
     const blocked = await pay(s, 4_000);
     expect(blocked.payment.status).toBe('requires_payment_method');
     expect(blocked.payment.last_payment_error?.decline_code).toBe('fraudulent');

@@ -4,6 +4,7 @@
 // src/generated/types.ts; a test fails when it is out of date, and typechecked assertions in
 // test/types.test.ts fail when a generated type and its contract disagree.
 import {
+  addRiskListItemInput,
   balanceSchema,
   balanceTransactionSchema,
   cancelPaymentIntentInput,
@@ -14,6 +15,8 @@ import {
   createPaymentIntentInput,
   createPayoutInput,
   createRefundInput,
+  createRiskListInput,
+  createRiskRuleInput,
   createWebhookEndpointInput,
   deletedWebhookEndpointSchema,
   eventSchema,
@@ -33,8 +36,14 @@ import {
   refundSchema,
   resolveReconciliationExceptionInput,
   reviewSchema,
+  riskListItemSchema,
+  riskListSchema,
+  riskRuleSchema,
+  riskRuleTestSchema,
+  riskSettingsSchema,
   rollWebhookEndpointSecretInput,
   updatePaymentIntentInput,
+  updateRiskRuleInput,
   updateWebhookEndpointInput,
   webhookEndpointSchema,
 } from '@kassa/contracts';
@@ -75,6 +84,20 @@ const types: Array<[name: string, schema: z.ZodType, io: 'input' | 'output', doc
   ['CreateRefundParams', createRefundInput, 'input', 'refunds.create'],
   ['ListRefundsParams', listRefundsInput, 'input', 'refunds.list'],
   ['ListReviewsParams', listReviewsInput, 'input', 'reviews.list'],
+  ['RiskRule', riskRuleSchema, 'output', 'A risk rule: `<action> if <condition>` (docs/risk.md).'],
+  [
+    'RiskRuleTest',
+    riskRuleTestSchema,
+    'output',
+    'What a rule would have done over the last 30 days of scored payments.',
+  ],
+  ['RiskList', riskListSchema, 'output', 'A block or allow list that rules name as @alias.'],
+  ['RiskListItem', riskListItemSchema, 'output', 'A value on a risk list.'],
+  ['RiskSettings', riskSettingsSchema, 'output', 'What decides while the fraud service is down.'],
+  ['CreateRiskRuleParams', createRiskRuleInput, 'input', 'riskRules.create'],
+  ['UpdateRiskRuleParams', updateRiskRuleInput, 'input', 'riskRules.update'],
+  ['CreateRiskListParams', createRiskListInput, 'input', 'riskLists.create'],
+  ['RiskListItemParams', addRiskListItemInput, 'input', 'riskLists.addItem, riskLists.removeItem'],
   ['ListEventsParams', listEventsInput, 'input', 'events.list'],
   [
     'ListBalanceTransactionsParams',

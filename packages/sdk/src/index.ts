@@ -10,6 +10,9 @@ import {
   ReconciliationExceptions,
   Refunds,
   Reviews,
+  RiskLists,
+  RiskRules,
+  RiskSettingsResource,
   WebhookEndpoints,
 } from './resources.ts';
 import { Webhooks } from './webhooks.ts';
@@ -24,6 +27,9 @@ export class Kassa {
   readonly paymentIntents: PaymentIntents;
   readonly refunds: Refunds;
   readonly reviews: Reviews;
+  readonly riskRules: RiskRules;
+  readonly riskLists: RiskLists;
+  readonly riskSettings: RiskSettingsResource;
   readonly paymentMethods: PaymentMethods;
   readonly events: Events;
   readonly balance: BalanceResource;
@@ -39,6 +45,9 @@ export class Kassa {
     this.paymentIntents = new PaymentIntents(http);
     this.refunds = new Refunds(http);
     this.reviews = new Reviews(http);
+    this.riskRules = new RiskRules(http);
+    this.riskLists = new RiskLists(http);
+    this.riskSettings = new RiskSettingsResource(http);
     this.paymentMethods = new PaymentMethods(http);
     this.events = new Events(http);
     this.balance = new BalanceResource(http);

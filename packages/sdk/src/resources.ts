@@ -9,6 +9,8 @@ import type {
   CreatePaymentIntentParams,
   CreatePayoutParams,
   CreateRefundParams,
+  CreateRiskListParams,
+  CreateRiskRuleParams,
   CreateWebhookEndpointParams,
   DeletedWebhookEndpoint,
   Event,
@@ -27,8 +29,15 @@ import type {
   ReconciliationException,
   Refund,
   Review,
+  RiskList,
+  RiskListItem,
+  RiskListItemParams,
+  RiskRule,
+  RiskRuleTest,
+  RiskSettings,
   RollWebhookEndpointSecretParams,
   UpdatePaymentIntentParams,
+  UpdateRiskRuleParams,
   UpdateWebhookEndpointParams,
   WebhookEndpoint,
 } from './generated/types.ts';
@@ -132,6 +141,67 @@ export class Reviews {
   }
   reject(id: string, options?: RequestOptions): Promise<Review> {
     return this.http.mutation('reviews.reject', { id }, options);
+  }
+}
+
+/** Your risk rules (docs/risk.md): test one on the last 30 days before you enable it. */
+export class RiskRules {
+  constructor(private readonly http: HttpClient) {}
+
+  list(options?: ReadOptions): Promise<{ object: 'list'; data: RiskRule[]; has_more: boolean }> {
+    return this.http.query('riskRules.list', {}, options);
+  }
+  test(source: string, options?: ReadOptions): Promise<RiskRuleTest> {
+    return this.http.query('riskRules.test', { source }, options);
+  }
+  create(params: CreateRiskRuleParams, options?: RequestOptions): Promise<RiskRule> {
+    return this.http.mutation('riskRules.create', params, options);
+  }
+  update(
+    id: string,
+    params: WithoutId<UpdateRiskRuleParams>,
+    options?: RequestOptions,
+  ): Promise<RiskRule> {
+    return this.http.mutation('riskRules.update', { id, ...params }, options);
+  }
+  del(id: string, options?: RequestOptions): Promise<{ id: string; deleted: true }> {
+    return this.http.mutation('riskRules.del', { id }, options);
+  }
+}
+
+/** Block and allow lists (cards, emails, addresses, countries) that rules name as @alias. */
+export class RiskLists {
+  constructor(private readonly http: HttpClient) {}
+
+  list(options?: ReadOptions): Promise<{ object: 'list'; data: RiskList[]; has_more: boolean }> {
+    return this.http.query('riskLists.list', {}, options);
+  }
+  create(params: CreateRiskListParams, options?: RequestOptions): Promise<RiskList> {
+    return this.http.mutation('riskLists.create', params, options);
+  }
+  items(
+    list: string,
+    options?: ReadOptions,
+  ): Promise<{ object: 'list'; data: RiskListItem[]; has_more: boolean }> {
+    return this.http.query('riskLists.items', { list }, options);
+  }
+  addItem(params: RiskListItemParams, options?: RequestOptions): Promise<RiskListItem> {
+    return this.http.mutation('riskLists.addItem', params, options);
+  }
+  removeItem(params: RiskListItemParams, options?: RequestOptions): Promise<{ deleted: true }> {
+    return this.http.mutation('riskLists.removeItem', params, options);
+  }
+}
+
+/** What decides while the fraud service cannot answer: allow and review, or block. */
+export class RiskSettingsResource {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(options?: ReadOptions): Promise<RiskSettings> {
+    return this.http.query('riskSettings.retrieve', {}, options);
+  }
+  update(fallback: RiskSettings['fallback'], options?: RequestOptions): Promise<RiskSettings> {
+    return this.http.mutation('riskSettings.update', { fallback }, options);
   }
 }
 

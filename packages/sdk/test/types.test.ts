@@ -11,6 +11,8 @@ const agree = <T extends true>() => true as T;
 agree<Same<Sdk.PaymentIntent, Contracts.PaymentIntent>>();
 agree<Same<Sdk.Refund, Contracts.Refund>>();
 agree<Same<Sdk.Review, Contracts.Review>>();
+agree<Same<Sdk.RiskRule, Contracts.RiskRule>>();
+agree<Same<Sdk.RiskList, Contracts.RiskList>>();
 agree<Same<Sdk.ListReviewsParams, Contracts.ListReviewsInput>>();
 agree<Same<Sdk.PaymentMethod, Contracts.PaymentMethod>>();
 agree<Same<Sdk.Balance, Contracts.Balance>>();

@@ -15,6 +15,7 @@ export const PERMISSIONS = {
   'balance.read': 'See balances, balance transactions and payouts',
   'payouts.manage':
     'Pay out by hand; change the payout schedule and bank accounts; resolve reconciliation exceptions',
+  'risk.manage': 'Change the risk rules, block and allow lists and the fallback',
   'events.read': 'See the event log',
   'audit.read': 'See the audit log',
   'developers.read': 'See API keys and webhook endpoints',
@@ -35,6 +36,7 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'payments.manage',
     'balance.read',
     'payouts.manage',
+    'risk.manage',
     'events.read',
     'audit.read',
     'developers.read',
@@ -52,6 +54,7 @@ export const ROLE_PERMISSIONS: Record<MembershipRole, ReadonlySet<Permission>> =
     'payments.manage',
     'balance.read',
     'payouts.manage',
+    'risk.manage',
     'events.read',
     'audit.read',
     'developers.read',

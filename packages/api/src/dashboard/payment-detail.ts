@@ -24,7 +24,7 @@ export async function paymentDetail(
   clientSecretKey: Buffer,
 ) {
   const row = await loadPaymentIntent(db, principal, id);
-  const [card, refunds] = await Promise.all([
+  const [card, refunds, reviews] = await Promise.all([
     row.payment_method_id
       ? db.query<DetailCard>(
           `SELECT brand, last4, exp_month, exp_year, funding, country FROM payment_methods
@@ -36,9 +36,17 @@ export async function paymentDetail(
       'SELECT id FROM refunds WHERE payment_intent_id = $1 AND merchant_id = $2 ORDER BY created_at',
       [id, principal.merchantId],
     ),
+    db.query<{ id: string }>(
+      'SELECT id FROM reviews WHERE payment_intent_id = $1 AND merchant_id = $2 AND open',
+      [id, principal.merchantId],
+    ),
   ]);
   const objects = [id, ...refunds.rows.map((r) => r.id)];
-  const streams = [`payment_intent:${id}`, ...refunds.rows.map((r) => `refund:${r.id}`)];
+  const streams = [
+    `payment_intent:${id}`,
+    ...refunds.rows.map((r) => `refund:${r.id}`),
+    ...(row.risk?.review ? [`review:${row.risk.review}`] : []),
+  ];
 
   const [events, postings] = await Promise.all([
     db.query<{ id: string; type: string; occurred_at: Date; stream: string }>(
@@ -149,6 +157,8 @@ export async function paymentDetail(
     fee: Number(fee),
     net: Number(BigInt(row.amount_received) - fee - refunded),
     refunded: Number(refunded),
+    /** The review open on this payment, if any (approve or reject it from the risk panel). */
+    open_review: reviews.rows[0]?.id ?? null,
     three_d_secure: !types.includes('payment_intent.requires_action')
       ? 'not_requested'
       : row.status === 'requires_action'

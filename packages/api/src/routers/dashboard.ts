@@ -41,6 +41,7 @@ import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashbo
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
+import { dashboardReviewsRouter, dashboardRiskRouter } from './dashboard-risk.ts';
 import {
   dashboardBalanceTransactionsRouter,
   dashboardBankAccountsRouter,
@@ -201,6 +202,8 @@ export const dashboardRouter = router({
   payoutSchedule: dashboardPayoutScheduleRouter,
   bankAccounts: dashboardBankAccountsRouter,
   reconciliation: dashboardReconciliationRouter,
+  reviews: dashboardReviewsRouter,
+  risk: dashboardRiskRouter,
   /** Business profile, the checkout's public name and support details, the fee plan (read only). */
   settings: router({
     retrieve: dashboardProcedureWith('settings.read')

@@ -1,5 +1,5 @@
-import type { listReviewsInput, Review } from '@kassa/contracts';
-import type { Queryable, Transaction } from '@kassa/db';
+import type { listReviewsInput, PaymentIntentRisk, Review } from '@kassa/contracts';
+import { type Queryable, query, type Transaction } from '@kassa/db';
 import { appendToStream, type JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
@@ -210,4 +210,41 @@ function planOf(
 
 export async function retrieveReview(db: Queryable, ctx: DomainContext, id: string) {
   return reviewView(await loadReview(db, ctx, id));
+}
+
+/**
+ * The dashboard's review queue: reviews (open ones by default) with what a person needs to
+ * decide: the payment's amount, status and risk (score, reasons, the rule that held it).
+ */
+export async function reviewQueue(
+  db: Queryable,
+  ctx: DomainContext,
+  input: { open: boolean; limit: number },
+) {
+  const rows = await query<
+    ReviewRow & {
+      amount: bigint;
+      currency: string;
+      status: string;
+      risk: Record<string, unknown> | null;
+    }
+  >(
+    db,
+    `SELECT r.id, r.livemode, r.payment_intent_id, r.open, r.opened_reason, r.closed_reason,
+            r.created_at, r.closed_at, p.amount, p.currency, p.status, p.risk
+       FROM reviews r JOIN payment_intents p ON p.id = r.payment_intent_id
+      WHERE r.merchant_id = $1 AND r.livemode = $2 AND r.open = $3
+      ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
+    [ctx.principal.merchantId, ctx.principal.livemode, input.open, input.limit],
+  );
+  return rows.map((row) => ({
+    review: reviewView(row),
+    payment: {
+      id: row.payment_intent_id,
+      amount: Number(row.amount),
+      currency: row.currency.toLowerCase(),
+      status: row.status,
+      risk: row.risk as PaymentIntentRisk | null,
+    },
+  }));
 }

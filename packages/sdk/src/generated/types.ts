@@ -363,6 +363,102 @@ export interface ListReviewsParams {
 }
 
 /**
+ * A risk rule: `<action> if <condition>` (docs/risk.md).
+ */
+export interface RiskRule {
+  id: string;
+  object: "risk_rule";
+  action: "request_3ds" | "allow" | "block" | "review";
+  source: string;
+  predicate: string;
+  enabled: boolean;
+  default: boolean;
+  position: number;
+  description: string | null;
+}
+
+/**
+ * What a rule would have done over the last 30 days of scored payments.
+ */
+export interface RiskRuleTest {
+  object: "risk_rule_test";
+  action: "request_3ds" | "allow" | "block" | "review";
+  assessed: number;
+  matched: number;
+  changed: number;
+  payment_intents: string[];
+  since: number;
+}
+
+/**
+ * A block or allow list that rules name as @alias.
+ */
+export interface RiskList {
+  id: string;
+  object: "risk_list";
+  alias: string;
+  name: string;
+  kind: "card_fingerprint" | "email" | "ip_address" | "country" | "string";
+  default: boolean;
+  items: number;
+}
+
+/**
+ * A value on a risk list.
+ */
+export interface RiskListItem {
+  id: string;
+  object: "risk_list_item";
+  list: string;
+  value: string;
+  created: number;
+}
+
+/**
+ * What decides while the fraud service is down.
+ */
+export interface RiskSettings {
+  object: "risk_settings";
+  fallback: "allow_and_review" | "block";
+}
+
+/**
+ * riskRules.create
+ */
+export interface CreateRiskRuleParams {
+  source: string;
+  enabled?: boolean;
+  position?: number;
+}
+
+/**
+ * riskRules.update
+ */
+export interface UpdateRiskRuleParams {
+  id: string;
+  source?: string;
+  enabled?: boolean;
+  position?: number;
+}
+
+/**
+ * riskLists.create
+ */
+export interface CreateRiskListParams {
+  alias: string;
+  name: string;
+  kind: "card_fingerprint" | "email" | "ip_address" | "country" | "string";
+}
+
+/**
+ * riskLists.addItem, riskLists.removeItem
+ */
+export interface RiskListItemParams {
+  list: string;
+  value: string;
+}
+
+/**
  * events.list
  */
 export interface ListEventsParams {

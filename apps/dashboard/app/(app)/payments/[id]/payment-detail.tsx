@@ -5,6 +5,7 @@ import { minorToDecimal } from '@kassa/ui/money';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { cardLabel, formatDate } from '../../../../components/payments-table.tsx';
+import { RiskPanel } from '../../../../components/risk-panel.tsx';
 import { useCan } from '../../../../lib/scope.tsx';
 import { kassaError, useTRPC } from '../../../../lib/trpc.tsx';
 import { PaymentActions } from './payment-actions.tsx';
@@ -133,6 +134,11 @@ export function PaymentDetail(props: { id: string }) {
           )}
         </section>
       </div>
+
+      <RiskPanel
+        risk={pi.risk}
+        reviewOpen={detail.data.open_review !== null && detail.data.open_review === pi.risk?.review}
+      />
 
       <section aria-labelledby="refunds-heading">
         <h2 id="refunds-heading">Refunds</h2>
