@@ -18,6 +18,7 @@ import {
   client,
   dashboardCaller,
   dashboardUser,
+  holdForReview,
   newMerchant,
   sessionCookie,
   startAcquirer,
@@ -299,17 +300,13 @@ describe('dashboard sessions', () => {
       expect(confirmed.body.status).toBe('requires_capture');
       return { id: created.body.id };
     };
-    /** An authorized payment held for review (as a manual review opens one). */
-    const freshReview = async () => {
-      const payment = await authorized();
-      const id = newId('review');
-      await db.current.pool.query(
-        `INSERT INTO reviews (id, merchant_id, livemode, payment_intent_id, open, opened_reason, created_at)
-         VALUES ($1, $2, false, $3, true, 'manual', now())`,
-        [id, shop.merchantId, payment.id],
-      );
-      return { id };
-    };
+    /** An authorized payment held for review. */
+    const freshReview = async () => ({
+      id: await holdForReview(db.current, {
+        merchantId: shop.merchantId,
+        paymentIntentId: (await authorized()).id,
+      }),
+    });
     let members = 0;
     const freshMember = async () => {
       members += 1;

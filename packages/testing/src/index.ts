@@ -10,5 +10,6 @@ export * from './database.ts';
 export * from './entries.ts';
 export * from './fraud-service.ts';
 export * from './merchant.ts';
+export * from './reviews.ts';
 export * from './smtp.ts';
 export * from './webhooks-worker.ts';

@@ -71,7 +71,6 @@ export function Reviews() {
                 </th>
                 <th scope="col">Risk</th>
                 <th scope="col">Why</th>
-                <th scope="col">Opened</th>
                 <th scope="col">{open ? 'Decision' : 'Outcome'}</th>
               </tr>
             </thead>
@@ -81,8 +80,11 @@ export function Reviews() {
                   <th scope="row">
                     <Link href={`/payments/${payment.id}`} className="mono">
                       {payment.id}
-                    </Link>{' '}
-                    <StatusBadge status={payment.status} />
+                    </Link>
+                    <div>
+                      <StatusBadge status={payment.status} />{' '}
+                      <span className="hint">{formatDate(review.created)}</span>
+                    </div>
                   </th>
                   <td className="num">
                     <Money amount={payment.amount} currency={payment.currency} />
@@ -104,7 +106,6 @@ export function Reviews() {
                       </ul>
                     )}
                   </td>
-                  <td>{formatDate(review.created)}</td>
                   <td>
                     {!review.open ? (
                       (CLOSED[review.closed_reason ?? ''] ?? review.closed_reason)
