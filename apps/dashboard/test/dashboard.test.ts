@@ -620,63 +620,61 @@ describe('the merchant dashboard', () => {
         '/settings',
         '/account',
       ];
-      {
-        const { page } = await newTab(viewport, { bypassCSP: true });
-        await page.goto(`${dashboard.url}/sign-in`);
-        await screenshot(page, screenshotDir, `sign-in-${viewport}`);
-        expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
-        // The emailed links' pages, with tokens made here (only their SHA-256 is stored).
-        const token = `${viewport === 'desktop' ? 'D' : 'M'}${'x'.repeat(42)}`;
-        const hash = createHash('sha256').update(token).digest('hex');
-        await db.current.pool.query(
-          `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, 'support', $4, now(), now() + interval '1 day')`,
-          [newId('invitation'), await merchantOf(OWNER), `shot-${viewport}@shop.example`, hash],
-        );
-        await db.current.pool.query(
-          `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at)
-         SELECT $1, id, $2, now(), now() + interval '1 hour' FROM users WHERE email = $3`,
-          [newId('passwordReset'), hash, OWNER],
-        );
-        for (const path of ['/sign-up', '/forgot-password', '/invitation', '/reset-password']) {
-          await page.goto(`${dashboard.url}${path}#${token}`);
-          if (path === '/invitation') await page.getByText('as support, with').waitFor();
-          await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
-          expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
-        }
-        await signIn(page, OWNER);
-        await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
-        const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
-        const { rows: ids } = await db.current.pool.query<{ endpoint: string; event: string }>(
-          `SELECT w.id AS endpoint, d.event_id AS event FROM webhook_endpoints w
-           JOIN webhook_deliveries d ON d.endpoint_id = w.id LIMIT 1`,
-        );
-        const { endpoint, event } = ids[0] as { endpoint: string; event: string };
-        for (const path of [
-          ...pages,
-          `/payments/${paymentId}`,
-          `/developers/webhooks/${endpoint}`,
-          `/developers/events/${event}`,
-        ]) {
-          await page.goto(`${dashboard.url}${path}`);
-          await page.waitForFunction(() => !document.querySelector('.kassa-state-loading'));
-          const name =
-            path === '/'
-              ? 'home'
-              : path
-                  .slice(1)
-                  .replaceAll('/', '-')
-                  .replace(/pi_\w+/, 'detail')
-                  .replace(/we_\w+/, 'endpoint')
-                  .replace(/evt_\w+/, 'event');
-          await screenshot(page, screenshotDir, `${name}-${viewport}`);
-          expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
-          if (viewport === 'mobile') {
-            expect(
-              await page.evaluate(() => document.documentElement.scrollWidth),
-              `${path} fits a phone`,
-            ).toBeLessThanOrEqual(viewports.mobile.width);
-          }
+      const { page } = await newTab(viewport, { bypassCSP: true });
+      await page.goto(`${dashboard.url}/sign-in`);
+      await screenshot(page, screenshotDir, `sign-in-${viewport}`);
+      expect(await axeViolations(page), `sign-in ${viewport}`).toEqual([]);
+      // The emailed links' pages, with tokens made here (only their SHA-256 is stored).
+      const token = `${viewport === 'desktop' ? 'D' : 'M'}${'x'.repeat(42)}`;
+      const hash = createHash('sha256').update(token).digest('hex');
+      await db.current.pool.query(
+        `INSERT INTO invitations (id, merchant_id, email, role, token_hash, created_at, expires_at)
+       VALUES ($1, $2, $3, 'support', $4, now(), now() + interval '1 day')`,
+        [newId('invitation'), await merchantOf(OWNER), `shot-${viewport}@shop.example`, hash],
+      );
+      await db.current.pool.query(
+        `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at)
+       SELECT $1, id, $2, now(), now() + interval '1 hour' FROM users WHERE email = $3`,
+        [newId('passwordReset'), hash, OWNER],
+      );
+      for (const path of ['/sign-up', '/forgot-password', '/invitation', '/reset-password']) {
+        await page.goto(`${dashboard.url}${path}#${token}`);
+        if (path === '/invitation') await page.getByText('as support, with').waitFor();
+        await screenshot(page, screenshotDir, `${path.slice(1)}-${viewport}`);
+        expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
+      }
+      await signIn(page, OWNER);
+      await page.getByRole('heading', { level: 1, name: 'Espresso & Co' }).waitFor();
+      const paymentId = await page.getByRole('link', { name: /^pi_/ }).first().textContent();
+      const { rows: ids } = await db.current.pool.query<{ endpoint: string; event: string }>(
+        `SELECT w.id AS endpoint, d.event_id AS event FROM webhook_endpoints w
+         JOIN webhook_deliveries d ON d.endpoint_id = w.id LIMIT 1`,
+      );
+      const { endpoint, event } = ids[0] as { endpoint: string; event: string };
+      for (const path of [
+        ...pages,
+        `/payments/${paymentId}`,
+        `/developers/webhooks/${endpoint}`,
+        `/developers/events/${event}`,
+      ]) {
+        await page.goto(`${dashboard.url}${path}`);
+        await page.waitForFunction(() => !document.querySelector('.kassa-state-loading'));
+        const name =
+          path === '/'
+            ? 'home'
+            : path
+                .slice(1)
+                .replaceAll('/', '-')
+                .replace(/pi_\w+/, 'detail')
+                .replace(/we_\w+/, 'endpoint')
+                .replace(/evt_\w+/, 'event');
+        await screenshot(page, screenshotDir, `${name}-${viewport}`);
+        expect(await axeViolations(page), `${path} ${viewport}`).toEqual([]);
+        if (viewport === 'mobile') {
+          expect(
+            await page.evaluate(() => document.documentElement.scrollWidth),
+            `${path} fits a phone`,
+          ).toBeLessThanOrEqual(viewports.mobile.width);
         }
       }
     },
@@ -753,7 +751,31 @@ describe('the merchant dashboard', () => {
       held.push(created.id);
     }
 
-    await page.goto(`${dashboard.url}/reviews`);
+    // An open decline-spike episode (as the fraud service opens one): one notice on Home, with
+    // the reviews waiting.
+    await db.current.pool.query(
+      `INSERT INTO risk_alerts (id, merchant_id, livemode, kind, interval_at, observed, opened_at)
+       VALUES ($1, $2, false, 'decline_spike', '2026-03-02T11:00:00Z', $3, now())`,
+      [
+        newId('riskAlert'),
+        merchantId,
+        JSON.stringify({
+          observed: 0.8,
+          mean: 0.1,
+          deviation: 0,
+          threshold: 0.25,
+          attempts: 10,
+          declines: 8,
+        }),
+      ],
+    );
+    await page.goto(dashboard.url);
+    await page
+      .getByRole('link', {
+        name: 'Declines are spiking: 80% of 10 payments declined in the 5 minutes from 11:00 UTC, against 10% usually',
+      })
+      .waitFor();
+    await page.getByRole('link', { name: '2 payments held for review' }).click();
     await page.getByText("Far above this merchant's usual amount").first().waitFor();
     expect(await page.getByRole('row').count()).toBe(3); // the header and two reviews
     await screenshot(page, screenshotDir, 'reviews-desktop');

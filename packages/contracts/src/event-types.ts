@@ -24,5 +24,7 @@ export const eventTypes = [
   'payout.failed',
   'review.opened',
   'review.closed',
+  'radar.decline_spike',
+  'radar.volume_spike',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

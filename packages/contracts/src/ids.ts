@@ -35,6 +35,7 @@ export const idPrefixes = {
   riskList: 'rl',
   riskListItem: 'rli',
   review: 'rev',
+  riskAlert: 'ral',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -1,9 +1,10 @@
+export * from './anomalies.ts';
 export * from './client.ts';
 export * from './decimal.ts';
 export * from './defaults.ts';
 export * from './features.ts';
 export { GeoIp } from './geoip.ts';
-export { observePayment } from './observations.ts';
+export { ANOMALY_INTERVAL_MINUTES, observePayment } from './observations.ts';
 export * from './rates.ts';
 export * from './rules.ts';
 export * from './score.ts';

@@ -21,7 +21,7 @@ import {
   type RuleAction,
   ruleActions,
 } from './rules.ts';
-import { levelOf, type RiskLevel, type ScoreReason, scoreOf } from './score.ts';
+import { levelOf, type RiskLevel, type Score, type ScoreReason, scoreOf } from './score.ts';
 
 /** What the API tells the fraud service about a payment it is about to authorize. */
 export const scoreRequestSchema = z
@@ -256,12 +256,12 @@ export function amountInUsd(
 
 const n = (value: number | string) => decimalOf(BigInt(value));
 
-/** Assembles the features of a payment from its request and its scoring row. */
+/** Assembles the features of a payment from its request and its scoring row, and scores them. */
 export function featuresOf(
   request: ScoreRequest,
   row: ScoringRow,
   options: ScoringOptions,
-): FeatureVector {
+): { features: FeatureVector; score: Score } {
   const ipCountry = request.ip ? (options.geoIp?.countryOf(request.ip) ?? null) : null;
   let ratio: Decimal | null = null;
   if (row.amounts && BigInt(row.amounts.amount) > 0n) {
@@ -302,8 +302,8 @@ export function featuresOf(
     card_count_for_ip_daily: row.ip ? n(row.ip.cards_daily) : null,
     failed_3ds_count_for_card_daily: n(row.card.failed_3ds_daily),
   };
-  const { score } = scoreOf(features);
-  return { ...features, risk_score: decimalOf(score) };
+  const score = scoreOf(features);
+  return { features: { ...features, risk_score: decimalOf(score.score) }, score };
 }
 
 export function serializeFeatures(features: FeatureVector): Assessment['features'] {
@@ -333,11 +333,11 @@ export async function assess(
     ipCountry,
   ].filter((v): v is string => typeof v === 'string');
   const row = await loadScoringRow(db, request, now, values);
-  const features = featuresOf(request, row, options);
+  const { features, score: scored } = featuresOf(request, row, options);
   const listed = new Set((row.listed ?? []).map((l) => `${l.list}\u0000${l.value}`));
   const rules = cache.compile(row.rules, row.own_rules, listCatalog(row.lists ?? []));
   const match = decide(rules, features, (list, value) => listed.has(`${list}\u0000${value}`));
-  const { score, reasons } = scoreOf(features);
+  const { score, reasons } = scored;
   return {
     outcome: match?.parsed.action ?? 'allow',
     score,

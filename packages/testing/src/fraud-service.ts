@@ -31,7 +31,11 @@ export async function startFraudService(db: TestDatabase, env: Record<string, st
         LOG_LEVEL: 'warn',
         ...env,
       },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    // Its logs (warnings and errors: LOG_LEVEL warn) and anything it writes to stderr.
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
     });
     child.stderr?.on('data', (chunk) => {
       output += chunk;
@@ -57,7 +61,7 @@ export async function startFraudService(db: TestDatabase, env: Record<string, st
     url,
     /** What the API needs to call it. */
     apiEnv: { FRAUD_URL: url, FRAUD_API_KEY: TEST_FRAUD_KEY },
-    /** What it wrote to stderr (warnings and errors). */
+    /** What it logged (warnings and errors) and wrote to stderr. */
     output: () => output,
     /** Moves its clock (it must have started with KASSA_TEST_CLOCK). */
     setClock: (to: Date) => moveClock(child, to),

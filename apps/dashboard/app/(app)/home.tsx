@@ -118,6 +118,9 @@ function TotalsTable(props: { caption: string; totals: Totals[]; rateBps: number
   );
 }
 
+const formatTime = (unixSeconds: number) =>
+  new Date(unixSeconds * 1000).toISOString().slice(11, 16);
+
 /** Today and the period: volume, net and count per currency, the chart, rates, declines, attention. */
 function Overview() {
   const trpc = useTRPC();
@@ -142,6 +145,23 @@ function Overview() {
     net: byDay.get(day)?.net ?? 0,
   }));
   const attention = [
+    ...data.alerts.map((alert) => (
+      <li key={alert.id} className="notice-alert">
+        <Link href="/reviews">
+          {alert.kind === 'decline_spike'
+            ? `Declines are spiking: ${Math.round(Number(alert.observed) * 100)}% of ${alert.attempts} payments declined in the ${alert.interval_minutes} minutes from ${formatTime(alert.interval_start)} UTC, against ${Math.round(Number(alert.baseline.mean) * 100)}% usually`
+            : `Payments are spiking: ${alert.attempts} in the ${alert.interval_minutes} minutes from ${formatTime(alert.interval_start)} UTC, against ${Math.round(Number(alert.baseline.mean))} usually`}
+        </Link>
+      </li>
+    )),
+    data.attention.open_reviews > 0 && (
+      <li key="reviews">
+        <Link href="/reviews">
+          {data.attention.open_reviews} payment{data.attention.open_reviews === 1 ? '' : 's'} held
+          for review
+        </Link>
+      </li>
+    ),
     data.attention.failed_webhooks > 0 && (
       <li key="webhooks">
         <Link href="/developers">

@@ -2,15 +2,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '@kassa/contracts';
-import { query } from '@kassa/db';
+import { query, withTransaction } from '@kassa/db';
 import type { BusEvent, EventBus, Subscription } from '@kassa/ledger';
 import {
+  type AnomalyOptions,
   assess,
+  type DetectionResult,
+  detectAnomalies,
   observePayment,
   RuleCache,
   type ScoringOptions,
   scoreRequestSchema,
 } from '@kassa/risk';
+import { Cron } from 'croner';
 import type pg from 'pg';
 
 /** The consumer group of the fraud service on the event bus. */
@@ -32,11 +36,16 @@ export interface FraudServiceOptions {
   scoring: ScoringOptions;
   /** Where it listens; port 0 picks a free one. */
   listen: { host: string; port: number };
+  /** Judge every merchant's current interval every minute (default true; tests call detectNow). */
+  schedule?: boolean;
+  anomalies?: AnomalyOptions;
 }
 
 export interface FraudService {
   url: string;
   subscription: Subscription;
+  /** Runs anomaly detection now (what the schedule runs every minute). */
+  detectNow(): Promise<DetectionResult>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +59,9 @@ const MAX_BODY = 16 * 1024;
  * - its consumer group `fraud` on the event bus (PostgreSQL log or Kafka) keeps the features
  *   current: every payment event records that payment's authorization attempts
  *   (risk_observations) and its authorized amounts (risk_amount_days);
+ * - every minute it judges each merchant's current 5-minute interval against its baseline
+ *   (@kassa/risk detectAnomalies): a decline or volume spike opens one alert episode, with one
+ *   `radar.decline_spike` / `radar.volume_spike` event;
  * - `/healthz` (the process is up) and `/readyz` (its database answers).
  */
 export async function startFraudService(options: FraudServiceOptions): Promise<FraudService> {
@@ -63,13 +75,35 @@ export async function startFraudService(options: FraudServiceOptions): Promise<F
         ? event.stream.slice('payment_intent:'.length)
         : undefined;
       if (!id) throw new Error(`${event.type} ${event.id} is not on a payment's stream`);
-      await observePayment(pool, id);
+      await withTransaction(pool, (tx) => observePayment(tx, id));
     },
     {
       startFrom: 'beginning',
       onError: (err, event) => log.error({ err, event: event.id }, 'risk observation failed'),
     },
   );
+
+  // Anomaly detection: runs never overlap in this process; across processes the episodes'
+  // unique index keeps one open per merchant and kind.
+  let detecting: Promise<DetectionResult> | undefined;
+  const detectNow = (): Promise<DetectionResult> => {
+    detecting ??= detectAnomalies(pool, options.clock.now(), options.anomalies).finally(() => {
+      detecting = undefined;
+    });
+    return detecting;
+  };
+  const job =
+    options.schedule === false
+      ? undefined
+      : new Cron('0 * * * * *', { timezone: 'UTC', protect: true, name: 'anomalies' }, async () => {
+          try {
+            const result = await detectNow();
+            for (const alert of result.opened)
+              log.warn({ alert: alert.id, kind: alert.kind }, 'anomaly: alert opened');
+          } catch (err) {
+            log.error({ err }, 'anomaly detection failed; the next run retries');
+          }
+        });
 
   const expectedKey = createHash('sha256').update(options.apiKey).digest();
   const authorized = (request: IncomingMessage): boolean => {
@@ -152,8 +186,11 @@ export async function startFraudService(options: FraudServiceOptions): Promise<F
   return {
     url,
     subscription,
+    detectNow,
     async stop() {
       stopped = true;
+      job?.stop();
+      await detecting?.catch(() => undefined);
       await subscription.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,3 +1,4 @@
+import { listAlerts } from '@kassa/risk';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { DashboardPrincipal } from '../procedures.ts';
@@ -12,8 +13,9 @@ import type { DashboardPrincipal } from '../procedures.ts';
  * - **Authorization rate and decline reasons**: the card authorizations the period finished
  *   (`payment_attempts` of kind authorize, succeeded or failed), and the decline codes of the
  *   failed ones, most frequent first.
- * - **What needs attention**: webhook deliveries that failed for good in the last 7 days, and
- *   authorized payments whose authorization runs out within 24 hours if not captured.
+ * - **What needs attention**: open anomaly alerts (a decline or volume spike, one notice per
+ *   episode), payments held for review, webhook deliveries that failed for good in the last 7
+ *   days, and authorized payments whose authorization runs out within 24 hours if not captured.
  */
 export const PERIODS = { '7d': 7, '30d': 30, '90d': 90 } as const;
 
@@ -139,8 +141,14 @@ export async function homeSummary(
         GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
       [principal.merchantId, principal.livemode, from, now],
     ),
-    pool.query<{ failed_webhooks: number; expiring_authorizations: number }>(
+    pool.query<{
+      failed_webhooks: number;
+      expiring_authorizations: number;
+      open_reviews: number;
+    }>(
       `SELECT
+         (SELECT count(*)::int FROM reviews
+           WHERE merchant_id = $1 AND livemode = $2 AND open) AS open_reviews,
          (SELECT count(*)::int FROM webhook_deliveries d
             JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.livemode = $2
            WHERE d.merchant_id = $1 AND d.status = 'dead'
@@ -185,5 +193,7 @@ export async function homeSummary(
       net: Number(r.gross) - Number(r.fees) - Number(r.refunded),
     })),
     attention: flags,
+    /** Open anomaly episodes (a decline or volume spike): the dashboard's notice, one each. */
+    alerts: await listAlerts(pool, principal, { open: true, limit: 10 }),
   };
 }

@@ -613,8 +613,10 @@ export interface CreateWebhookEndpointParams {
         | "payout.failed"
         | "review.opened"
         | "review.closed"
+        | "radar.decline_spike"
+        | "radar.volume_spike"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
     | "*"
   )[];
   description?: string;
@@ -656,8 +658,10 @@ export interface UpdateWebhookEndpointParams {
         | "payout.failed"
         | "review.opened"
         | "review.closed"
+        | "radar.decline_spike"
+        | "radar.volume_spike"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*")
+    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
     | "*"
   )[];
   description?: string | null;
