@@ -8,6 +8,12 @@ import { z } from 'zod';
 import { registerBank } from './bank.ts';
 import { behaviourOf, brandOf } from './cards.ts';
 import { challengePage, donePage } from './challenge.ts';
+import {
+  type DisputePlan,
+  disputePlanOf,
+  openDisputeAtCapture,
+  registerDisputes,
+} from './disputes.ts';
 import { type Injection, injectionSchema } from './injections.ts';
 import { settlementCsv } from './settlement.ts';
 import {
@@ -38,6 +44,8 @@ export interface Behaviour {
   hold: boolean;
   /** How long after it is received the bank decides a transfer (paid or failed). */
   bankSettleDelayMs: number;
+  /** How long after evidence is submitted a dispute is decided. */
+  disputeDecisionDelayMs: number;
   /** Faults written into the settlement report and the bank statement (injections.ts). */
   inject: Injection[];
 }
@@ -103,6 +111,7 @@ const controlInput = z
     refuse_replays: z.boolean().optional(),
     hold: z.boolean().optional(),
     bank_settle_delay_ms: z.number().int().min(0).max(86_400_000).optional(),
+    dispute_decision_delay_ms: z.number().int().min(0).max(86_400_000).optional(),
     inject: z.array(injectionSchema).max(100).optional(),
     now: z.iso.datetime({ offset: true }).nullable().optional(),
   })
@@ -168,6 +177,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
     refuseReplays: options.behaviour?.refuseReplays ?? false,
     hold: options.behaviour?.hold ?? false,
     bankSettleDelayMs: options.behaviour?.bankSettleDelayMs ?? 10_000,
+    disputeDecisionDelayMs: options.behaviour?.disputeDecisionDelayMs ?? 10_000,
     inject: options.behaviour?.inject ?? [],
   };
   // Requests waiting for the hold to be released (released in arrival order).
@@ -320,6 +330,9 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       fee: fee(amount),
       createdAt: clock.now(),
     });
+    // A dispute test card: the shopper's bank disputes the payment once it is captured.
+    if (row.dispute_plan)
+      await openDisputeAtCapture(tx, row, row.dispute_plan as DisputePlan, amount, clock.now());
   }
 
   const requireAuthorization = async (tx: Transaction, id: string) => {
@@ -375,6 +388,14 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
           return_url: input.return_url ?? null,
           network_transaction_id: declineCode ? null : newId('ntx'),
         });
+        const plan = row.status === 'declined' ? undefined : disputePlanOf(input.card.number);
+        if (plan) {
+          row.dispute_plan = plan;
+          await tx.query('UPDATE acquirer_sim.authorizations SET dispute_plan = $2 WHERE id = $1', [
+            row.id,
+            plan,
+          ]);
+        }
         if (row.status === 'approved' && row.capture) {
           await captureInside(tx, row, row.amount);
           await updateAuthorization(tx, row);
@@ -517,6 +538,15 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       notFound: (message) => new SimError(404, 'not_found', message),
     });
 
+    registerDisputes(api, {
+      pool,
+      clock,
+      decisionDelayMs: () => behaviour.disputeDecisionDelayMs,
+      once,
+      notFound: (message) => new SimError(404, 'not_found', message),
+      conflict: (message) => new SimError(409, 'dispute_closed', message),
+    });
+
     const settings = () => ({
       latency_ms: behaviour.latencyMs,
       fault_rate: behaviour.faultRate,
@@ -525,6 +555,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       hold: behaviour.hold,
       held: held.length,
       bank_settle_delay_ms: behaviour.bankSettleDelayMs,
+      dispute_decision_delay_ms: behaviour.disputeDecisionDelayMs,
       inject: behaviour.inject,
       now: frozenAt?.toISOString() ?? null,
     });
@@ -540,6 +571,8 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
       if (input.hold !== undefined) behaviour.hold = input.hold;
       if (input.bank_settle_delay_ms !== undefined)
         behaviour.bankSettleDelayMs = input.bank_settle_delay_ms;
+      if (input.dispute_decision_delay_ms !== undefined)
+        behaviour.disputeDecisionDelayMs = input.dispute_decision_delay_ms;
       if (input.inject !== undefined) behaviour.inject = input.inject;
       if (input.now !== undefined) frozenAt = input.now === null ? null : new Date(input.now);
       if (!behaviour.hold) release();

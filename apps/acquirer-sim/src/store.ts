@@ -1,6 +1,7 @@
 import { type Queryable, query } from '@kassa/db';
 import type pg from 'pg';
 import { BANK_SCHEMA_SQL } from './bank.ts';
+import { DISPUTES_SCHEMA_SQL } from './disputes.ts';
 
 /**
  * The simulator's own records, in a schema of their own (`acquirer_sim`): it plays an outside
@@ -55,6 +56,7 @@ export async function ensureSchema(pool: pg.Pool): Promise<void> {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('kassa_acquirer_sim_schema'))`);
     await client.query(SCHEMA_SQL);
     await client.query(BANK_SCHEMA_SQL);
+    await client.query(DISPUTES_SCHEMA_SQL);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -87,6 +89,8 @@ export interface AuthorizationRow {
   card_last4: string;
   return_url: string | null;
   network_transaction_id: string | null;
+  /** The plan of a dispute test card (disputes.ts): its capture opens a dispute. */
+  dispute_plan?: string | null;
   created_at: Date;
 }
 

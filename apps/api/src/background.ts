@@ -6,6 +6,7 @@ import {
   type PaymentsServices,
   pruneIdempotencyKeys,
   resumeUnresolvedAttempts,
+  syncDisputes,
 } from '@kassa/payments';
 import { Cron } from 'croner';
 import type { FastifyBaseLogger } from 'fastify';
@@ -17,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify';
  * - the ledger sealer (chains committed events, folds balances), which on Kafka is also the
  *   outbox relay (publishes the sealed log to the topic, one relay at a time across replicas);
  * - every 2 s, the recovery sweep of acquirer attempts whose answer was lost;
+ * - every 2 s, the sync of the acquirer's dispute changes (docs/disputes.md);
  * - every minute, the expiry of authorizations not captured in time;
  * - every 30 s, the expiry of checkout sessions past their expires_at;
  * - every hour, the pruning of Idempotency-Keys older than 24 hours;
@@ -52,6 +54,11 @@ export function startBackgroundJobs(
   const jobs = [
     new Cron('*/2 * * * * *', options('recovery'), () =>
       resumeUnresolvedAttempts(services, log).then(() => {}),
+    ),
+    new Cron('*/2 * * * * *', options('dispute-sync'), () =>
+      syncDisputes(services, log).then((applied) => {
+        if (applied > 0) log.info({ applied }, 'dispute changes applied');
+      }),
     ),
     new Cron('0 * * * * *', options('authorization-expiry'), () =>
       expireAuthorizations(services, log).then(() => {}),

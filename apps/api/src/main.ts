@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { SmtpMailer } from '@kassa/api';
 import {
   apiVariables,
@@ -10,7 +11,7 @@ import {
 } from '@kassa/config';
 import { createDatabaseClients, resolveDatabase } from '@kassa/db';
 import { createEventBus } from '@kassa/ledger';
-import { AcquirerClient } from '@kassa/payments';
+import { AcquirerClient, DiskFileStorage } from '@kassa/payments';
 import { FraudClient } from '@kassa/risk';
 import { parseVaultKeys, Vault } from '@kassa/vault';
 import { buildApiServer, cardTestingLimits } from './server.ts';
@@ -83,6 +84,7 @@ const app = await buildApiServer({
   authPerMinute: config.API_AUTH_RATE_LIMIT,
   trustProxy: config.API_TRUST_PROXY,
   cardTesting: cardTestingLimits(config),
+  files: new DiskFileStorage(config.FILES_DIR ?? join(config.KASSA_DATA_DIR, 'files')),
   // Without FRAUD_URL payments are not scored (docs/risk.md).
   ...(config.FRAUD_URL && {
     fraud: new FraudClient({

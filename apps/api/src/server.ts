@@ -16,6 +16,7 @@ import {
   type CardTestingLimits,
   CONCURRENT_WAIT_MS,
   DEFAULT_CARD_TESTING_LIMITS,
+  type FileStorage,
   keysOfRootSecret,
 } from '@kassa/payments';
 import type { FraudClient } from '@kassa/risk';
@@ -84,6 +85,8 @@ export interface ApiServerOptions {
   cardTesting?: CardTestingLimits;
   /** The fraud service (FRAUD_URL): asked for a risk decision on every authorization. */
   fraud?: FraudClient;
+  /** Where uploaded files are kept (FILES_DIR); without it, files.create is refused. */
+  files?: FileStorage;
   /** The most calls one tRPC batch may hold (each call counts toward the rate limits); default 10. */
   maxBatchSize?: number;
   /** Log level (to stdout), a level and a stream, or a complete Fastify logger setting. */
@@ -183,6 +186,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       Math.max(options.acquirer.longestCallMs, options.liveAcquirer?.longestCallMs ?? 0) +
         (options.fraud?.timeoutMs ?? 0),
     ...(options.fraud && { fraud: options.fraud }),
+    ...(options.files && { files: options.files }),
     idempotencyWaitMs: options.idempotencyWaitMs ?? CONCURRENT_WAIT_MS,
     cardTesting: options.cardTesting ?? DEFAULT_CARD_TESTING_LIMITS,
     publicUrl: options.publicUrl.replace(/\/$/, ''),

@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth.ts';
 import { checkoutRouter } from './routers/checkout.ts';
 import { checkoutSessionsRouter } from './routers/checkout-sessions.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
+import { disputesRouter, filesRouter } from './routers/disputes.ts';
 import { balanceRouter, eventsRouter } from './routers/events.ts';
 import { paymentIntentsRouter } from './routers/payment-intents.ts';
 import { paymentMethodsRouter } from './routers/payment-methods.ts';
@@ -29,6 +30,8 @@ export const appRouter = router({
   paymentMethods: paymentMethodsRouter,
   refunds: refundsRouter,
   reviews: reviewsRouter,
+  disputes: disputesRouter,
+  files: filesRouter,
   riskRules: riskRulesRouter,
   riskLists: riskListsRouter,
   riskSettings: riskSettingsRouter,

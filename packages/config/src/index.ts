@@ -73,6 +73,7 @@ export const apiVariables = [
   'FRAUD_BREAKER_THRESHOLD',
   'FRAUD_BREAKER_HALF_OPEN_MS',
   'FRAUD_MAX_CONCURRENT',
+  'FILES_DIR',
   'SETTLEMENT_CUTOFF',
   'KASSA_TEST_CLOCK',
   ...busVariables,

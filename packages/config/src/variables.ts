@@ -534,6 +534,13 @@ export const variables = {
     expected: 'an integer port from 1 to 65535',
     example: '# FRAUD_PORT=4300',
   }),
+  FILES_DIR: variable({
+    schema: z.string().min(1).optional(),
+    description:
+      'API: the directory uploaded files (dispute evidence) are kept in. Unset: KASSA_DATA_DIR/files.',
+    expected: 'a directory path',
+    example: '# FILES_DIR=/var/lib/kassa/files',
+  }),
   RISK_USD_RATES: variable({
     schema: z
       .string()

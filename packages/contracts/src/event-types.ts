@@ -26,5 +26,10 @@ export const eventTypes = [
   'review.closed',
   'radar.decline_spike',
   'radar.volume_spike',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -36,6 +36,8 @@ export const idPrefixes = {
   riskListItem: 'rli',
   review: 'rev',
   riskAlert: 'ral',
+  dispute: 'dp',
+  file: 'file',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -4,6 +4,7 @@ export * from './checkout-sessions.ts';
 export * from './clock.ts';
 export * from './currencies.ts';
 export * from './decimal.ts';
+export * from './disputes.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './expiry.ts';

@@ -7,6 +7,7 @@ import type { Vault } from '@kassa/vault';
 import type { WebhookSigner } from '@kassa/webhooks';
 import type { AcquirerClient } from './acquirer/client.ts';
 import { KassaApiError } from './errors.ts';
+import type { FileStorage } from './files/files.ts';
 import type { CardTestingLimits } from './payments/card-testing.ts';
 
 // The payments domain's own context. It knows no tRPC, no Fastify and no HTTP: an API request,
@@ -101,6 +102,8 @@ export interface PaymentsServices {
    * without one (FRAUD_URL unset) payments are not scored.
    */
   fraud?: FraudClient;
+  /** Where uploaded files (dispute evidence) are kept; without it, files.create is refused. */
+  files?: FileStorage;
   /** Failed authorizations allowed per payment, card and client address (card-testing.ts). */
   cardTesting: CardTestingLimits;
   /** Where browsers reach the API (3-D Secure returns). */

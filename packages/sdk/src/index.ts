@@ -3,7 +3,9 @@ import {
   BalanceResource,
   BalanceTransactions,
   CheckoutSessions,
+  Disputes,
   Events,
+  Files,
   PaymentIntents,
   PaymentMethods,
   Payouts,
@@ -27,6 +29,8 @@ export class Kassa {
   readonly paymentIntents: PaymentIntents;
   readonly refunds: Refunds;
   readonly reviews: Reviews;
+  readonly disputes: Disputes;
+  readonly files: Files;
   readonly riskRules: RiskRules;
   readonly riskLists: RiskLists;
   readonly riskSettings: RiskSettingsResource;
@@ -45,6 +49,8 @@ export class Kassa {
     this.paymentIntents = new PaymentIntents(http);
     this.refunds = new Refunds(http);
     this.reviews = new Reviews(http);
+    this.disputes = new Disputes(http);
+    this.files = new Files(http);
     this.riskRules = new RiskRules(http);
     this.riskLists = new RiskLists(http);
     this.riskSettings = new RiskSettingsResource(http);

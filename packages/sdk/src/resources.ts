@@ -6,6 +6,7 @@ import type {
   CheckoutSession,
   ConfirmPaymentIntentParams,
   CreateCheckoutSessionParams,
+  CreateFileParams,
   CreatePaymentIntentParams,
   CreatePayoutParams,
   CreateRefundParams,
@@ -13,9 +14,12 @@ import type {
   CreateRiskRuleParams,
   CreateWebhookEndpointParams,
   DeletedWebhookEndpoint,
+  Dispute,
   Event,
+  File,
   ListBalanceTransactionsParams,
   ListCheckoutSessionsParams,
+  ListDisputesParams,
   ListEventsParams,
   ListPaymentIntentsParams,
   ListPayoutsParams,
@@ -36,6 +40,7 @@ import type {
   RiskRuleTest,
   RiskSettings,
   RollWebhookEndpointSecretParams,
+  UpdateDisputeParams,
   UpdatePaymentIntentParams,
   UpdateRiskRuleParams,
   UpdateWebhookEndpointParams,
@@ -141,6 +146,63 @@ export class Reviews {
   }
   reject(id: string, options?: RequestOptions): Promise<Review> {
     return this.http.mutation('reviews.reject', { id }, options);
+  }
+}
+
+/**
+ * Disputes (chargebacks) of your payments (docs/disputes.md): answer each with evidence before
+ * `evidence_details.due_by`, or accept it.
+ */
+export class Disputes {
+  constructor(private readonly http: HttpClient) {}
+
+  retrieve(id: string, options?: ReadOptions): Promise<Dispute> {
+    return this.http.query('disputes.retrieve', { id }, options);
+  }
+  list(
+    params: ListDisputesParams = {},
+    options?: ReadOptions,
+  ): ListResult<Dispute, ListDisputesParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Dispute>>('disputes.list', page, options),
+      params,
+    );
+  }
+  /** Saves evidence (merged); `submit: true` sends it to the shopper's bank. */
+  update(
+    id: string,
+    params: WithoutId<UpdateDisputeParams>,
+    options?: RequestOptions,
+  ): Promise<Dispute> {
+    return this.http.mutation('disputes.update', { id, ...params }, options);
+  }
+  /** Accepts the dispute: it is lost. */
+  close(id: string, options?: RequestOptions): Promise<Dispute> {
+    return this.http.mutation('disputes.close', { id }, options);
+  }
+}
+
+/** Bytes in base64, with what every runtime has (btoa), not Node's Buffer. */
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Files you upload as dispute evidence (a PDF, PNG or JPEG of at most 700 KB). */
+export class Files {
+  constructor(private readonly http: HttpClient) {}
+
+  /** `content`: the file's bytes (base64 is done here). */
+  create(
+    params: Omit<CreateFileParams, 'content'> & { content: Uint8Array | string },
+    options?: RequestOptions,
+  ): Promise<File> {
+    const content = typeof params.content === 'string' ? params.content : base64(params.content);
+    return this.http.mutation('files.create', { ...params, content }, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<File> {
+    return this.http.query('files.retrieve', { id }, options);
   }
 }
 

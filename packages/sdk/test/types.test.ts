@@ -13,6 +13,8 @@ agree<Same<Sdk.Refund, Contracts.Refund>>();
 agree<Same<Sdk.Review, Contracts.Review>>();
 agree<Same<Sdk.RiskRule, Contracts.RiskRule>>();
 agree<Same<Sdk.RiskList, Contracts.RiskList>>();
+agree<Same<Sdk.Dispute, Contracts.Dispute>>();
+agree<Same<Sdk.File, Contracts.KassaFile>>();
 agree<Same<Sdk.ListReviewsParams, Contracts.ListReviewsInput>>();
 agree<Same<Sdk.PaymentMethod, Contracts.PaymentMethod>>();
 agree<Same<Sdk.Balance, Contracts.Balance>>();

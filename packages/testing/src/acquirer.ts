@@ -62,6 +62,8 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
       hold?: boolean;
       /** The bank: how long after receiving a transfer it decides it. */
       bank_settle_delay_ms?: number;
+      /** Disputes: how long after evidence is submitted a dispute is decided. */
+      dispute_decision_delay_ms?: number;
       /** Faults in the settlement report and the bank statement (apps/acquirer-sim/src/injections.ts). */
       inject?: Array<{
         file: 'settlement' | 'statement';

@@ -63,6 +63,31 @@ export const acquirerRefundSchema = z.object({
 });
 export type AcquirerRefund = z.infer<typeof acquirerRefundSchema>;
 
+/** A dispute as the acquirer reports it (its `change` orders every change, for the sync). */
+export const acquirerDisputeSchema = z.object({
+  id: z.string().min(1),
+  authorization: z.string().min(1),
+  merchant: z.string().min(1),
+  reference: z.string().min(1),
+  amount: amount.positive(),
+  currency: z.string().length(3),
+  reason: z.string().min(1),
+  status: z.enum([
+    'needs_response',
+    'under_review',
+    'won',
+    'lost',
+    'warning_needs_response',
+    'warning_under_review',
+    'warning_closed',
+  ]),
+  evidence: z.record(z.string(), z.string()),
+  evidence_due_by: z.iso.datetime({ offset: true }),
+  change: z.number().int().positive(),
+  created: z.iso.datetime({ offset: true }),
+});
+export type AcquirerDispute = z.infer<typeof acquirerDisputeSchema>;
+
 const acquirerErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
@@ -328,6 +353,42 @@ export class AcquirerClient {
       key,
       { amount: Number(amount) },
       options,
+    );
+  }
+
+  /** Disputes changed after `afterChange`, oldest change first (at most 100). */
+  async listDisputes(afterChange: number): Promise<AcquirerDispute[]> {
+    const list = await this.send(
+      z.object({ data: z.array(acquirerDisputeSchema).max(100) }),
+      'GET',
+      `/v1/disputes?after_change=${afterChange}&limit=100`,
+    );
+    return list.data;
+  }
+
+  /** Saves evidence on a dispute; `submit` sends it to the issuer (then decided later). */
+  submitDisputeEvidence(
+    disputeId: string,
+    key: string,
+    body: { evidence: Record<string, string>; submit: boolean },
+  ): Promise<AcquirerDispute> {
+    return this.send(
+      acquirerDisputeSchema,
+      'POST',
+      `/v1/disputes/${encodeURIComponent(disputeId)}/evidence`,
+      key,
+      body,
+    );
+  }
+
+  /** Accepts a dispute: lost at once (an inquiry is closed). */
+  acceptDispute(disputeId: string, key: string): Promise<AcquirerDispute> {
+    return this.send(
+      acquirerDisputeSchema,
+      'POST',
+      `/v1/disputes/${encodeURIComponent(disputeId)}/accept`,
+      key,
+      {},
     );
   }
 

@@ -363,6 +363,112 @@ export interface ListReviewsParams {
 }
 
 /**
+ * A dispute (chargeback) of a captured payment, or an inquiry (`warning_*`).
+ */
+export interface Dispute {
+  id: string;
+  object: "dispute";
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  reason: string;
+  status:
+    | "needs_response"
+    | "under_review"
+    | "won"
+    | "lost"
+    | "warning_needs_response"
+    | "warning_under_review"
+    | "warning_closed";
+  evidence: {
+    [k: string]: string;
+  };
+  evidence_details: {
+    due_by: number;
+    has_evidence: boolean;
+    past_due: boolean;
+    submission_count: number;
+  };
+  fee: number;
+  is_charge_refundable: boolean;
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * disputes.update
+ */
+export interface UpdateDisputeParams {
+  id: string;
+  evidence?: {
+    customer_name?: string;
+    customer_email_address?: string;
+    billing_address?: string;
+    product_description?: string;
+    shipping_address?: string;
+    shipping_carrier?: string;
+    shipping_tracking_number?: string;
+    shipping_date?: string;
+    refund_policy_disclosure?: string;
+    cancellation_policy_disclosure?: string;
+    uncategorized_text?: string;
+    receipt?: string;
+    customer_communication?: string;
+    shipping_documentation?: string;
+    uncategorized_file?: string;
+  };
+  submit?: boolean;
+}
+
+/**
+ * disputes.list
+ */
+export interface ListDisputesParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  payment_intent?: string;
+  status?:
+    | "needs_response"
+    | "under_review"
+    | "won"
+    | "lost"
+    | "warning_needs_response"
+    | "warning_under_review"
+    | "warning_closed";
+}
+
+/**
+ * A file you uploaded as dispute evidence.
+ */
+export interface File {
+  id: string;
+  object: "file";
+  purpose: "dispute_evidence";
+  filename: string;
+  type: "application/pdf" | "image/png" | "image/jpeg";
+  size: number;
+  sha256: string;
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * files.create
+ */
+export interface CreateFileParams {
+  purpose: "dispute_evidence";
+  filename: string;
+  content: string;
+}
+
+/**
  * A risk rule: `<action> if <condition>` (docs/risk.md).
  */
 export interface RiskRule {
@@ -615,6 +721,11 @@ export interface CreateWebhookEndpointParams {
         | "review.closed"
         | "radar.decline_spike"
         | "radar.volume_spike"
+        | "charge.dispute.created"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.funds_reinstated"
       )
     | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
     | "*"
@@ -660,6 +771,11 @@ export interface UpdateWebhookEndpointParams {
         | "review.closed"
         | "radar.decline_spike"
         | "radar.volume_spike"
+        | "charge.dispute.created"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.funds_reinstated"
       )
     | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
     | "*"
