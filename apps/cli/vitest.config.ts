@@ -6,6 +6,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     ...databaseTestOptions,
     // These tests run the whole platform as child processes, several starts per test.
-    testTimeout: 120_000,
+    testTimeout: 240_000,
   },
 });

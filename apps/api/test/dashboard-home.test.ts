@@ -25,7 +25,8 @@ interface Summary {
   authorizations: { succeeded: number; failed: number; rate_bps: number | null };
   decline_reasons: Array<{ reason: string; count: number }>;
   series: Array<{ day: string; currency: string; gross: number; net: number }>;
-  attention: { failed_webhooks: number; expiring_authorizations: number };
+  attention: { failed_webhooks: number; expiring_authorizations: number; open_reviews: number };
+  alerts: unknown[];
 }
 
 async function pay(amount: number, card: string, capture: 'automatic' | 'manual' = 'automatic') {
@@ -53,7 +54,8 @@ describe('the home summary', () => {
       authorizations: { succeeded: 0, failed: 0, rate_bps: null },
       decline_reasons: [],
       series: [],
-      attention: { failed_webhooks: 0, expiring_authorizations: 0 },
+      attention: { failed_webhooks: 0, expiring_authorizations: 0, open_reviews: 0 },
+      alerts: [],
     });
 
     const first = await pay(4_200, '4242424242424242');
@@ -85,7 +87,12 @@ describe('the home summary', () => {
     const todays = summary.body.series.filter((d) => d.day === summary.body.to);
     expect(summary.body.today.totals.map((t) => t.gross)).toEqual(todays.map((d) => d.gross));
     expect(summary.body.from <= summary.body.to).toBe(true);
-    expect(summary.body.attention).toEqual({ failed_webhooks: 0, expiring_authorizations: 0 });
+    expect(summary.body.attention).toEqual({
+      failed_webhooks: 0,
+      expiring_authorizations: 0,
+      open_reviews: 0,
+    });
+    expect(summary.body.alerts).toEqual([]);
 
     // The authorization about to run out needs attention.
     await db.current.pool.query(

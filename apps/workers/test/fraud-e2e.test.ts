@@ -78,7 +78,7 @@ async function observed(s: Shop) {
   }, 20_000);
 }
 
-describe('risk end to end', () => {
+describe('risk end to end', { timeout: 180_000 }, () => {
   it('blocks the sixth payment of one card within an hour by a default rule, with its reasons', async () => {
     const s = await shop();
     for (let i = 1; i <= 5; i++) {
