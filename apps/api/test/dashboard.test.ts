@@ -2,6 +2,7 @@ import { appRouter, type MembershipRole, may, type Permission, ROLES } from '@ka
 import { ManualClock, newId } from '@kassa/contracts';
 import { issueApiKey, query, withTransaction } from '@kassa/db';
 import { sealAll } from '@kassa/ledger';
+import { syncDisputes } from '@kassa/payments';
 import {
   addBankAccount,
   addDays,
@@ -307,6 +308,25 @@ describe('dashboard sessions', () => {
         paymentIntentId: (await authorized()).id,
       }),
     });
+    /** A payment disputed at the simulator, brought in by the dispute sync. */
+    const freshDispute = async () => {
+      const created = await client(base, shop.secretKey)<{ id: string; client_secret: string }>(
+        'paymentIntents.create',
+        { amount: 700, currency: 'eur' },
+      );
+      await client(base, shop.publishableKey)('checkout.paymentIntents.confirm', {
+        client_secret: created.body.client_secret,
+        payment_method_data: testCard('4000000000002685'),
+      });
+      await syncDisputes(app.kassaServices, app.log);
+      const [row] = await query<{ id: string }>(
+        db.current.pool,
+        'SELECT id FROM disputes WHERE payment_intent_id = $1',
+        [created.body.id],
+      );
+      if (!row) throw new Error('the sync brought no dispute');
+      return { id: row.id };
+    };
     let members = 0;
     const freshMember = async () => {
       members += 1;
@@ -381,10 +401,11 @@ describe('dashboard sessions', () => {
       updatePayoutSchedule(tx, owner, { interval: 'manual' }),
     );
     let closes = 0;
+    // Large enough to outweigh what the disputes below withdraw (their amount and fee).
     const freshFunds = async () => {
       const call = client(base, shop.secretKey);
       const payment = await call<{ client_secret: string }>('paymentIntents.create', {
-        amount: 2_000,
+        amount: 20_000,
         currency: 'eur',
       });
       await client(base, shop.publishableKey)('checkout.paymentIntents.confirm', {
@@ -536,6 +557,25 @@ describe('dashboard sessions', () => {
       ['settings.retrieve', 'settings.read', {}, true],
       ['home.summary', 'balance.read', { period: '7d' }, true],
       ['reviews.queue', 'payments.read', {}, true],
+      ['disputes.list', 'payments.read', {}, true],
+      ['disputes.retrieve', 'payments.read', freshDispute, true],
+      [
+        'disputes.update',
+        'payments.manage',
+        async () => ({ ...(await freshDispute()), evidence: { customer_name: 'Ada' } }),
+        false,
+      ],
+      ['disputes.close', 'payments.manage', freshDispute, false],
+      [
+        'disputes.upload',
+        'payments.manage',
+        {
+          purpose: 'dispute_evidence',
+          filename: 'receipt.pdf',
+          content: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64'),
+        },
+        false,
+      ],
       ['reviews.approve', 'payments.manage', freshReview, false],
       ['reviews.reject', 'payments.manage', freshReview, false],
       ['risk.rules.list', 'payments.read', {}, true],

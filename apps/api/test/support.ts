@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type MembershipRole, SmtpMailer } from '@kassa/api';
 import { type Clock, newId } from '@kassa/contracts';
@@ -6,6 +8,7 @@ import {
   AcquirerClient,
   type AcquirerClientOptions,
   type CardTestingLimits,
+  DiskFileStorage,
 } from '@kassa/payments';
 import {
   client,
@@ -104,6 +107,8 @@ export async function startApi(
     trustProxy: options.trustProxy,
     cardTesting: options.cardTesting,
     dashboardUrl: 'http://127.0.0.1:3001',
+    // Uploaded files (dispute evidence) on disk, in a folder of this test run's own.
+    files: new DiskFileStorage(join(tmpdir(), `kassa-test-files-${process.pid}`)),
     ...(options.smtpUrl && {
       mailer: new SmtpMailer(options.smtpUrl, 'Kassa <no-reply@kassa.test>'),
     }),

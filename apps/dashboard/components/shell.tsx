@@ -14,6 +14,7 @@ const NAV: Array<{ href: string; label: string; needs?: Permission }> = [
   { href: '/', label: 'Home' },
   { href: '/payments', label: 'Payments' },
   { href: '/reviews', label: 'Reviews', needs: 'payments.read' },
+  { href: '/disputes', label: 'Disputes', needs: 'payments.read' },
   { href: '/risk', label: 'Risk rules', needs: 'payments.read' },
   { href: '/balances', label: 'Balances', needs: 'balance.read' },
   { href: '/payouts', label: 'Payouts', needs: 'balance.read' },

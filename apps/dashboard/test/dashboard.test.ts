@@ -819,6 +819,11 @@ describe('the merchant dashboard', () => {
       .waitFor();
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByRole('rowheader', { name: ':amount: > 70000' }).waitFor();
+    // Edited: the merchant's own rule, not a default one.
+    await page.getByRole('button', { name: 'Edit :amount: > 70000' }).click();
+    await rule.fill('review if :amount: > 90000');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('rowheader', { name: ':amount: > 90000' }).waitFor();
     // A blocked email, kept lower case.
     await page.getByLabel('Add to').selectOption('blocked_emails');
     await page.getByLabel('Value').fill('Fraud@Example.com');
@@ -833,6 +838,54 @@ describe('the merchant dashboard', () => {
       [merchantId],
     );
     expect(rows).toEqual([{ value: 'fraud@example.com' }]);
+
+    // A dispute (the simulator disputes this test card once captured; the API syncs it in).
+    const disputed = await kassa.paymentIntents.create({ amount: 4_900, currency: 'eur' });
+    await client(env.base, browserKey)('checkout.paymentIntents.confirm', {
+      client_secret: disputed.client_secret,
+      payment_method_data: {
+        type: 'card',
+        card: { number: '4000000000000259', cvc: '123', ...expiryYearsFrom(systemClock.now(), 5) },
+      },
+    });
+    await page.goto(`${dashboard.url}/disputes`);
+    const row = page.getByRole('row').filter({ hasText: disputed.id });
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return row.count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    await row.getByText('Needs response').waitFor();
+    await row.getByRole('button', { name: 'Respond…' }).click();
+    await page.getByLabel('What was sold').fill('Espresso beans, 1 kg');
+    await page.getByLabel('Receipt (PDF, PNG or JPEG, at most 700 KB)').setInputFiles({
+      name: 'receipt.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    });
+    await screenshot(page, screenshotDir, 'disputes-desktop');
+    await page.getByRole('button', { name: 'Submit evidence' }).click();
+    await page
+      .getByRole('status')
+      .getByText('Evidence submitted. The bank decides next.')
+      .waitFor();
+    await page
+      .getByRole('row')
+      .filter({ hasText: disputed.id })
+      .getByText('Under review')
+      .waitFor();
+    const [answered] = (await kassa.disputes.list({ payment_intent: disputed.id })).data;
+    expect(answered).toMatchObject({
+      status: 'under_review',
+      evidence: {
+        product_description: 'Espresso beans, 1 kg',
+        receipt: expect.stringMatching(/^file_/),
+      },
+    });
   });
 
   it('can be used with the keyboard alone: sign in, go to the payments, open one', async () => {

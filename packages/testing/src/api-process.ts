@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { startAcquirer } from './acquirer.ts';
@@ -51,6 +53,8 @@ export async function startApiProcess(
       ACQUIRER_TIMEOUT_MS: '1000',
       API_RATE_LIMIT: '100000',
       LOG_LEVEL: 'warn',
+      // Uploaded files in a folder of this test run's own, not the developer's KASSA_DATA_DIR.
+      FILES_DIR: join(tmpdir(), `kassa-test-files-${process.pid}`),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

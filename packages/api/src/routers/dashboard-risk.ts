@@ -1,28 +1,38 @@
 import {
   addRiskListItemInput,
   approveReviewInput,
+  closeDisputeInput,
+  createFileInput,
   createRiskListInput,
   createRiskRuleInput,
+  listDisputesInput,
   listRiskListItemsInput,
   rejectReviewInput,
   removeRiskListItemInput,
+  retrieveDisputeInput,
   testRiskRuleInput,
+  updateDisputeInput,
   updateRiskRuleInput,
   updateRiskSettingsInput,
 } from '@kassa/contracts';
 import {
   addRiskListItem,
+  closeDispute,
   closeReviewStep,
+  createFile,
   createRiskList,
   createRiskRule,
+  listDisputes,
   listRiskListItems,
   listRiskLists,
   listRiskRules,
   removeRiskListItem,
+  retrieveDispute,
   reviewQueue,
   riskSettings,
   runAcquirerMutation,
   testRiskRule,
+  updateDispute,
   updateRiskRule,
   updateRiskSettings,
 } from '@kassa/payments';
@@ -108,4 +118,24 @@ export const dashboardRiskRouter = router({
       .input(updateRiskSettingsInput)
       .mutation(({ ctx, input }) => updateRiskSettings(ctx, input)),
   }),
+});
+
+/** The disputes page: due dates, evidence (saved or submitted), accept. */
+export const dashboardDisputesRouter = router({
+  list: dashboardProcedureWith('payments.read')
+    .input(listDisputesInput)
+    .query(({ ctx, input }) => listDisputes(ctx.db.pool, ctx, input)),
+  retrieve: dashboardProcedureWith('payments.read')
+    .input(retrieveDisputeInput)
+    .query(({ ctx, input }) => retrieveDispute(ctx.db.pool, ctx, input.id)),
+  update: dashboardProcedureWith('payments.manage')
+    .input(updateDisputeInput)
+    .mutation(({ ctx, input }) => updateDispute(ctx, input)),
+  close: dashboardProcedureWith('payments.manage')
+    .input(closeDisputeInput)
+    .mutation(({ ctx, input }) => closeDispute(ctx, input)),
+  /** A file of evidence, uploaded from the browser (base64). */
+  upload: dashboardProcedureWith('payments.manage')
+    .input(createFileInput)
+    .mutation(({ ctx, input }) => createFile(ctx, input)),
 });

@@ -41,7 +41,11 @@ import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashbo
 import { router } from '../init.ts';
 import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
-import { dashboardReviewsRouter, dashboardRiskRouter } from './dashboard-risk.ts';
+import {
+  dashboardDisputesRouter,
+  dashboardReviewsRouter,
+  dashboardRiskRouter,
+} from './dashboard-risk.ts';
 import {
   dashboardBalanceTransactionsRouter,
   dashboardBankAccountsRouter,
@@ -203,6 +207,7 @@ export const dashboardRouter = router({
   bankAccounts: dashboardBankAccountsRouter,
   reconciliation: dashboardReconciliationRouter,
   reviews: dashboardReviewsRouter,
+  disputes: dashboardDisputesRouter,
   risk: dashboardRiskRouter,
   /** Business profile, the checkout's public name and support details, the fee plan (read only). */
   settings: router({

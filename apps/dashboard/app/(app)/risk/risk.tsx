@@ -32,6 +32,8 @@ export function Risk() {
   const canManage = useCan('risk.manage');
   const ids = { source: useId(), list: useId(), value: useId(), fallback: useId() };
   const [source, setSource] = useState('');
+  /** The merchant's own rule being edited in the form (else the form adds a new one). */
+  const [editing, setEditing] = useState<string>();
   const [tested, setTested] = useState<string>();
   const [problem, setProblem] = useState<string>();
   const [listProblem, setListProblem] = useState<string>();
@@ -45,10 +47,14 @@ export function Risk() {
   });
   const refresh = () => queryClient.invalidateQueries();
   const create = useMutation({
-    mutationFn: (text: string) => client.dashboard.risk.rules.create.mutate({ source: text }),
+    mutationFn: (text: string) =>
+      editing
+        ? client.dashboard.risk.rules.update.mutate({ id: editing, source: text })
+        : client.dashboard.risk.rules.create.mutate({ source: text }),
     onSuccess: async () => {
       setSource('');
       setTested(undefined);
+      setEditing(undefined);
       await refresh();
     },
     onError: (error) => setProblem(kassaError(error)?.message ?? error.message),
@@ -123,7 +129,25 @@ export function Risk() {
                     <code>{rule.predicate}</code>
                     {rule.description && <div className="hint">{rule.description}</div>}
                   </th>
-                  <td className="mono">{rule.default ? 'Default' : rule.id}</td>
+                  <td className="mono">
+                    {rule.default ? (
+                      'Default'
+                    ) : canManage ? (
+                      <button
+                        type="button"
+                        className="button"
+                        onClick={() => {
+                          setEditing(rule.id);
+                          setSource(rule.source);
+                          setTested(undefined);
+                        }}
+                      >
+                        Edit<span className="visually-hidden"> {rule.predicate}</span>
+                      </button>
+                    ) : (
+                      rule.id
+                    )}
+                  </td>
                   <td>
                     {canManage ? (
                       <label className="checkbox">
@@ -150,7 +174,7 @@ export function Risk() {
         </TableScroll>
       )}
 
-      <h2>New rule</h2>
+      <h2>{editing ? `Edit rule ${editing}` : 'New rule'}</h2>
       <form onSubmit={submitRule} className="stacked-form">
         <div className="field">
           <label htmlFor={ids.source}>Rule</label>
@@ -182,7 +206,19 @@ export function Risk() {
               className="button primary"
               disabled={source.trim() === '' || create.isPending}
             >
-              {create.isPending ? 'Adding…' : 'Add rule'}
+              {create.isPending ? 'Saving…' : editing ? 'Save rule' : 'Add rule'}
+            </button>
+          )}
+          {editing && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setEditing(undefined);
+                setSource('');
+              }}
+            >
+              Cancel
             </button>
           )}
         </div>
