@@ -113,12 +113,16 @@ describe.skipIf(!kafkaHere)('the Kafka bus under faults', { timeout: 240_000 }, 
         BUS_BROKERS: broker.brokers.join(','),
         BUS_TOPIC: topic,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     children.push(child);
     const messages: Array<{ delivered?: string; joined?: number[]; sent?: string[] }> = [];
     child.on('message', (message) => messages.push(message as (typeof messages)[number]));
-    return { child, messages };
+    let errors = '';
+    child.stderr?.on('data', (chunk) => {
+      errors += chunk;
+    });
+    return { child, messages, errors: () => errors };
   }
 
   it('the broker killed mid-stream and restarted: nothing is lost, nothing takes effect twice', async () => {
@@ -200,7 +204,7 @@ describe.skipIf(!kafkaHere)('the Kafka bus under faults', { timeout: 240_000 }, 
     for (const m of ['mch_r1', 'mch_r2']) ids.push(...(await append(m, 10)));
     const crashing = member('relay', topic);
     const [code, signal] = await once(crashing.child, 'exit');
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+    expect({ code, signal }, crashing.errors()).toEqual({ code: null, signal: 'SIGKILL' });
     const sent = crashing.messages.flatMap((m) => m.sent ?? []);
     expect(sent.length).toBeGreaterThan(0);
 

@@ -1,3 +1,4 @@
+import { riskFallbackReasons } from '@kassa/contracts';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -19,13 +20,7 @@ import { riskLevels } from './score.ts';
 import type { Assessment, ScoreRequest } from './scoring.ts';
 
 /** Why the fraud service gave no decision: the payment's fallback decides, and says why. */
-export const fallbackReasons = [
-  'timeout',
-  'unavailable',
-  'breaker_open',
-  'bulkhead_full',
-  'error',
-] as const;
+export const fallbackReasons = riskFallbackReasons;
 export type FallbackReason = (typeof fallbackReasons)[number];
 
 export class FraudServiceUnavailableError extends Error {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { TEST_ACQUIRER_KEY } from './constants.ts';
 import { appEntry, tsx } from './entries.ts';
+import { stopProcess, untilReady } from './process.ts';
 
 const simulatorMain = appEntry('acquirer-sim', 'src/main.ts');
 
@@ -33,22 +33,9 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
     child.stderr?.on('data', (chunk) => {
       errors += chunk;
     });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the simulator exited: ${errors}`);
-      if (Date.now() > deadline) throw new Error(`the simulator did not start: ${errors}`);
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) return;
-      } catch {}
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilReady(child, 'simulator', `${url}/healthz`, () => errors, 30_000);
   }
-  async function stop(signal: NodeJS.Signals) {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
-  }
+  const stop = (signal: NodeJS.Signals) => stopProcess(child, signal);
   await launch();
   return {
     url,

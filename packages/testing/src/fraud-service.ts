@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { moveClock } from './api-process.ts';
 import { TEST_FRAUD_KEY } from './constants.ts';
 import { appEntry, tsx } from './entries.ts';
+import { stopProcess, untilReady } from './process.ts';
 
 const fraudMain = appEntry('workers', 'src/fraud/main.ts');
 
@@ -40,22 +40,9 @@ export async function startFraudService(db: TestDatabase, env: Record<string, st
     child.stderr?.on('data', (chunk) => {
       output += chunk;
     });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the fraud service exited: ${output}`);
-      if (Date.now() > deadline) throw new Error(`the fraud service did not start: ${output}`);
-      try {
-        if ((await fetch(`${url}/readyz`)).ok) return;
-      } catch {}
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilReady(child, 'fraud service', `${url}/readyz`, () => output, 60_000);
   }
-  async function stop(signal: NodeJS.Signals) {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
-  }
+  const stop = (signal: NodeJS.Signals) => stopProcess(child, signal);
   await launch();
   return {
     url,

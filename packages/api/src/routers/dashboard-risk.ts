@@ -18,7 +18,6 @@ import {
 import {
   addRiskListItem,
   closeDispute,
-  closeReviewStep,
   createFile,
   createRiskList,
   createRiskRule,
@@ -30,7 +29,6 @@ import {
   retrieveDispute,
   reviewQueue,
   riskSettings,
-  runAcquirerMutation,
   testRiskRule,
   updateDispute,
   updateRiskRule,
@@ -39,6 +37,7 @@ import {
 import { z } from 'zod';
 import { router } from '../init.ts';
 import { dashboardProcedureWith } from '../procedures.ts';
+import { decideReview } from './reviews.ts';
 
 const noInput = z.object({}).strict().optional();
 
@@ -57,24 +56,10 @@ export const dashboardReviewsRouter = router({
     .query(({ ctx, input }) => reviewQueue(ctx.db.pool, ctx, input)),
   approve: dashboardProcedureWith('payments.manage')
     .input(approveReviewInput)
-    .mutation(({ ctx, input }) =>
-      runAcquirerMutation(
-        ctx,
-        'reviews.approve',
-        input,
-        closeReviewStep(ctx, { id: input.id, action: 'approve' }),
-      ),
-    ),
+    .mutation(({ ctx, input }) => decideReview(ctx, input.id, 'approve')),
   reject: dashboardProcedureWith('payments.manage')
     .input(rejectReviewInput)
-    .mutation(({ ctx, input }) =>
-      runAcquirerMutation(
-        ctx,
-        'reviews.reject',
-        input,
-        closeReviewStep(ctx, { id: input.id, action: 'reject' }),
-      ),
-    ),
+    .mutation(({ ctx, input }) => decideReview(ctx, input.id, 'reject')),
 });
 
 /** Rules (edit, test on history, enable), lists and the fallback, on the Risk page. */

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@kassa/contracts';
+import { type Clock, disputeStatuses, systemClock } from '@kassa/contracts';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -72,15 +72,7 @@ export const acquirerDisputeSchema = z.object({
   amount: amount.positive(),
   currency: z.string().length(3),
   reason: z.string().min(1),
-  status: z.enum([
-    'needs_response',
-    'under_review',
-    'won',
-    'lost',
-    'warning_needs_response',
-    'warning_under_review',
-    'warning_closed',
-  ]),
+  status: z.enum(disputeStatuses),
   evidence: z.record(z.string(), z.string()),
   evidence_due_by: z.iso.datetime({ offset: true }),
   change: z.number().int().positive(),

@@ -1,0 +1,32 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+/**
+ * Waits until a started process answers `ready` with a 2xx, or throws (with what it wrote) when
+ * it exits first or `timeoutMs` passes.
+ */
+export async function untilReady(
+  child: ChildProcess,
+  name: string,
+  ready: string,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the ${name} exited: ${output()}`);
+    if (Date.now() > deadline) throw new Error(`the ${name} did not start: ${output()}`);
+    try {
+      if ((await fetch(ready)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Stops a process with `signal` and waits for it to exit (at once if it has). */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
