@@ -1,6 +1,11 @@
 import { newId, type PaymentIntentRisk } from '@kassa/contracts';
 import { type Queryable, query } from '@kassa/db';
-import { type Assessment, FraudServiceUnavailableError, type ScoreRequest } from '@kassa/risk';
+import {
+  type Assessment,
+  FraudServiceUnavailableError,
+  levelOf,
+  type ScoreRequest,
+} from '@kassa/risk';
 import type { DomainContext } from '../context.ts';
 import type { AttemptRow } from './attempts.ts';
 import { recordReviewEvent, reviewView } from './reviews.ts';
@@ -151,7 +156,7 @@ export function riskView(assessment: StoredAssessment, review: string | null): P
   return {
     outcome: assessment.outcome,
     score,
-    level: score === null ? null : score >= 85 ? 'highest' : score >= 65 ? 'elevated' : 'normal',
+    level: score === null ? null : levelOf(score),
     decided_by: assessment.decided_by,
     fallback_reason: assessment.fallback_reason,
     rule:
