@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { applyInjections, csvField, type Injection } from './injections.ts';
+import { settlementNets } from './settlement.ts';
 
 /**
  * The simulated bank that holds the platform's account: it receives payouts (transfers to
@@ -111,9 +112,13 @@ async function settleDue(db: Queryable, now: Date): Promise<void> {
   );
 }
 
+const addDay = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 /**
  * The account's statement of one UTC day, as CSV: a credit per currency for the acquirer's
- * settlement of the day before (the net of its captures and refunds), and a debit per transfer
+ * settlement of the day before (the net of its report: captures, refunds, chargebacks and their
+ * reversals, less the acquirer's fees), and a debit per transfer
  * paid that day. Failed transfers never left the account and are not on it.
  */
 export async function statementCsv(
@@ -123,17 +128,10 @@ export async function statementCsv(
   injections: readonly Injection[] = [],
 ): Promise<string> {
   await settleDue(db, now);
-  const credits = await query<{ currency: string; net: bigint; day: string }>(
-    db,
-    `SELECT o.currency, sum(CASE WHEN o.type = 'capture' THEN o.amount - o.fee ELSE -o.amount END)::bigint AS net,
-            ($1::date - 1)::text AS day
-       FROM acquirer_sim.operations o
-      WHERE o.type IN ('capture', 'refund')
-        AND o.created_at >= ($1::date - 1)::timestamp AT TIME ZONE 'UTC'
-        AND o.created_at < ($1::date)::timestamp AT TIME ZONE 'UTC'
-      GROUP BY o.currency ORDER BY o.currency`,
-    [day],
-  );
+  const settled = addDay(day, -1);
+  const credits = [...(await settlementNets(db, settled, now))]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, net]) => ({ currency, net, day: settled }));
   const debits = await query<TransferRow>(
     db,
     `SELECT * FROM acquirer_sim.bank_transfers

@@ -1,5 +1,4 @@
-import type { Clock } from '@kassa/contracts';
-import { randomBase62 } from '@kassa/contracts';
+import { type Clock, exponentOf, randomBase62 } from '@kassa/contracts';
 import { type Queryable, query, type Transaction } from '@kassa/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
@@ -64,7 +63,17 @@ CREATE TABLE IF NOT EXISTS acquirer_sim.disputes (
   updated_at       timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS disputes_change ON acquirer_sim.disputes (change);
+ALTER TABLE acquirer_sim.disputes ADD COLUMN IF NOT EXISTS fee bigint NOT NULL DEFAULT 0;
+ALTER TABLE acquirer_sim.disputes ADD COLUMN IF NOT EXISTS decided_at timestamptz;
 `;
+
+/**
+ * The acquirer's chargeback fee, charged to the platform when a dispute withdraws funds (not for
+ * an inquiry, and not returned if the dispute is won): 10 major units of the dispute's currency.
+ */
+export function chargebackFee(currency: string): bigint {
+  return 10n * 10n ** BigInt(exponentOf(currency));
+}
 
 interface DisputeRow {
   id: string;
@@ -79,6 +88,8 @@ interface DisputeRow {
   evidence: Record<string, unknown> | null;
   evidence_due_by: Date;
   decide_at: Date | null;
+  decided_at: Date | null;
+  fee: bigint;
   change: bigint;
   created_at: Date;
   updated_at: Date;
@@ -98,8 +109,8 @@ export async function openDisputeAtCapture(
   await query(
     tx,
     `INSERT INTO acquirer_sim.disputes (id, authorization_id, merchant, reference, amount, currency,
-       reason, status, outcome, evidence_due_by, change, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nextval('acquirer_sim.dispute_changes'), $11, $11)
+       reason, status, outcome, evidence_due_by, fee, change, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, nextval('acquirer_sim.dispute_changes'), $11, $11)
      ON CONFLICT (authorization_id) DO NOTHING`,
     [
       `dp_${randomBase62(24)}`,
@@ -113,6 +124,7 @@ export async function openDisputeAtCapture(
       plan.outcome,
       new Date(now.getTime() + EVIDENCE_DAYS * 86_400_000),
       now,
+      plan.kind === 'inquiry' ? 0n : chargebackFee(authorization.currency),
     ],
   );
 }
@@ -135,11 +147,14 @@ function disputeView(row: DisputeRow) {
   };
 }
 
-/** Decides the disputes whose decision is due (lazily, on every read: the simulator's clock). */
-async function decideDue(db: Queryable, now: Date): Promise<void> {
+/**
+ * Decides the disputes whose decision is due (lazily, on every read: the simulator's clock), as
+ * of the moment it was due: a won dispute's funds come back then (its settlement report line).
+ */
+export async function decideDue(db: Queryable, now: Date): Promise<void> {
   await query(
     db,
-    `UPDATE acquirer_sim.disputes SET status = outcome, decide_at = NULL, updated_at = $1,
+    `UPDATE acquirer_sim.disputes SET status = outcome, decided_at = decide_at, decide_at = NULL, updated_at = $1,
        change = nextval('acquirer_sim.dispute_changes')
      WHERE decide_at IS NOT NULL AND decide_at <= $1`,
     [now],
@@ -248,7 +263,7 @@ export function registerDisputes(api: FastifyInstance, options: DisputeOptions):
         throw options.conflict(`Dispute ${row.id} is ${row.status}: it cannot be accepted.`);
       const [updated] = await query<DisputeRow>(
         tx,
-        `UPDATE acquirer_sim.disputes SET status = $2, decide_at = NULL, updated_at = $3,
+        `UPDATE acquirer_sim.disputes SET status = $2, decide_at = NULL, decided_at = $3, updated_at = $3,
            change = nextval('acquirer_sim.dispute_changes')
          WHERE id = $1 RETURNING *`,
         [row.id, row.status === 'needs_response' ? 'lost' : 'warning_closed', clock.now()],

@@ -5,14 +5,14 @@ import { z } from 'zod';
  * reconciliation's tests and demos: a line left out, a line with a wrong amount, a line twice.
  * A fault names its file, the line's reference (Kassa's id: `pi_…` in the settlement report,
  * `po_…` or `acquirer_settlement:<day>:<currency>` on the statement) and, in the settlement
- * report, optionally the line's type (capture or refund).
+ * report, optionally the line's type (capture, refund, chargeback, chargeback_reversal).
  */
 export const injectionSchema = z
   .object({
     file: z.enum(['settlement', 'statement']),
     kind: z.enum(['missing', 'wrong_amount', 'duplicate']),
     reference: z.string().min(1).max(200),
-    type: z.enum(['capture', 'refund']).optional(),
+    type: z.enum(['capture', 'refund', 'chargeback', 'chargeback_reversal']).optional(),
     /** wrong_amount: added to the line's amount (and net), in minor units; default 1. */
     delta: z.number().int().optional(),
   })

@@ -526,7 +526,7 @@ export async function buildAcquirerServer(options: AcquirerOptions): Promise<Fas
           'content-disposition',
           `attachment; filename="settlement-${request.params.day}.csv"`,
         )
-        .send(await settlementCsv(pool, request.params.day, behaviour.inject));
+        .send(await settlementCsv(pool, request.params.day, clock.now(), behaviour.inject));
     });
 
     registerBank(api, {

@@ -177,29 +177,3 @@ export async function insertOperation(
     [op.id, op.authorizationId, op.type, op.amount, op.currency, op.fee, op.createdAt],
   );
 }
-
-export interface SettlementLine {
-  created_at: Date;
-  type: 'capture' | 'refund';
-  id: string;
-  authorization_id: string;
-  merchant: string;
-  reference: string;
-  currency: string;
-  amount: bigint;
-  fee: bigint;
-}
-
-/** Captures and refunds of one UTC day, in the order they happened. */
-export async function settlementLines(db: Queryable, day: string): Promise<SettlementLine[]> {
-  return query<SettlementLine>(
-    db,
-    `SELECT o.created_at, o.type, o.id, o.authorization_id, a.merchant, a.reference, o.currency, o.amount, o.fee
-       FROM acquirer_sim.operations o JOIN acquirer_sim.authorizations a ON a.id = o.authorization_id
-      WHERE o.type IN ('capture', 'refund')
-        AND o.created_at >= ($1::date)::timestamp AT TIME ZONE 'UTC'
-        AND o.created_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
-      ORDER BY o.created_at, o.id`,
-    [day],
-  );
-}

@@ -321,6 +321,63 @@ describe('settlement report', () => {
     expect((await yesterday.text()).trim().split('\r\n')).toHaveLength(1);
   });
 
+  it("lists the day's chargebacks with their fee, and a won dispute's reversal", async () => {
+    // On a fixed day of the simulator's clock, decided as soon as evidence is submitted.
+    const day = '2030-07-01';
+    await control({ now: `${day}T10:00:00Z`, dispute_decision_delay_ms: 0 });
+    try {
+      const captured = async (number: string, amount: number) => {
+        const answer = await post<{ reference: string }>(
+          '/v1/authorizations',
+          authorization(number, { amount }),
+        );
+        expect(answer.body).toMatchObject({ status: 'captured' });
+        return answer.body.reference;
+      };
+      const [won, lost, inquiry] = [
+        await captured('4000000000000259', 7_000),
+        await captured('4000000000002685', 3_000),
+        await captured('4000000000001976', 2_000),
+      ];
+      const disputes = await fetch(`${base}/v1/disputes?after_change=0`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      const { data } = (await disputes.json()) as {
+        data: Array<{ id: string; reference: string }>;
+      };
+      const wonDispute = data.find((d) => d.reference === won);
+      expect(
+        (await post(`/v1/disputes/${wonDispute?.id}/evidence`, { evidence: {}, submit: true }))
+          .status,
+      ).toBe(200);
+
+      const response = await fetch(`${base}/v1/settlements/${day}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      const [, ...lines] = (await response.text()).trim().split('\r\n');
+      const rows = lines.map((l) =>
+        Object.fromEntries(l.split(',').map((v, i) => [SETTLEMENT_COLUMNS[i], v])),
+      );
+      const of = (type: string) =>
+        rows
+          .filter((r) => r.type === type)
+          .map((r) => ({ reference: r.reference, amount: r.amount, fee: r.fee, net: r.net }))
+          .sort((a, b) => Number(b.amount) - Number(a.amount));
+      // The chargeback fee is 10 major units (EUR 10.00), not returned when a dispute is won.
+      expect(of('chargeback')).toEqual([
+        { reference: won, amount: '7000', fee: '1000', net: '-8000' },
+        { reference: lost, amount: '3000', fee: '1000', net: '-4000' },
+      ]);
+      expect(of('chargeback_reversal')).toEqual([
+        { reference: won, amount: '7000', fee: '0', net: '7000' },
+      ]);
+      // An inquiry moves no money; its capture is there as any other.
+      expect(rows.filter((r) => r.reference === inquiry).map((r) => r.type)).toEqual(['capture']);
+    } finally {
+      await control({ now: null, dispute_decision_delay_ms: 10_000 });
+    }
+  });
+
   it('keeps no card number in its records', async () => {
     const { rows } = await db.current.pool.query(
       `SELECT (SELECT string_agg(a::text, ' ') FROM acquirer_sim.authorizations a) ||

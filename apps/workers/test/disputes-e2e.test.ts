@@ -1,21 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@kassa/db/testing';
+import { withTransaction } from '@kassa/db';
+import { accountFor, balanceOf, getBalance } from '@kassa/ledger';
 import { Kassa, type PaymentIntent } from '@kassa/sdk';
 import { verifySettlement } from '@kassa/settlement';
-import {
-  client,
-  newMerchant,
-  startAcquirer,
-  startApiProcess,
-  TEST_ACQUIRER_KEY,
-  TEST_VAULT_FINGERPRINT_KEY,
-  TEST_VAULT_KEYS,
-  testCard,
-  tsx,
-  useApiDatabase,
-} from '@kassa/testing';
+import { client, startSettlementWorker, testCard, useApiProcess } from '@kassa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './receiver.ts';
 
@@ -23,57 +10,40 @@ import { eventually } from './receiver.ts';
 // dispute test cards and decides them once evidence is submitted; the API's background sync
 // brings each change into Kassa (ledger entries, events); the settlement worker projects the
 // balance transactions from the bus. After each step the merchant's pending balance in the
-// ledger equals the sum of its pending balance transactions.
+// ledger equals the sum of its pending balance transactions. Every clock is stopped on one day
+// the test then closes: the acquirer's report of it (chargebacks and a reversal among the
+// captures) and the bank's statement of the next reconcile with no exception, and the acquirer
+// owes the platform nothing more.
 
-const db = useApiDatabase();
-let acquirer: Awaited<ReturnType<typeof startAcquirer>>;
-let api: Awaited<ReturnType<typeof startApiProcess>>;
-let worker: ChildProcess;
+const START = new Date('2026-03-02T09:00:00Z');
+const { db, env, setClock } = useApiProcess({
+  env: { KASSA_TEST_CLOCK: START.toISOString(), NODE_ENV: 'test' },
+});
+let worker: Awaited<ReturnType<typeof startSettlementWorker>>;
 
 beforeAll(async () => {
-  acquirer = await startAcquirer(db.current);
   // Decided as soon as evidence is submitted (the simulator's default waits 10 s).
-  await acquirer.control({ dispute_decision_delay_ms: 0 });
-  api = await startApiProcess(db.current, { ACQUIRER_URL: acquirer.url });
-  const port = await freePort();
-  worker = spawn(
-    process.execPath,
-    ['--import', tsx, fileURLToPath(new URL('../src/settlement/main.ts', import.meta.url))],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.current.url,
-        DATABASE_POOL_MAX: '4',
-        KASSA_BUS: 'postgres',
-        SETTLEMENT_HOST: '127.0.0.1',
-        SETTLEMENT_PORT: String(port),
-        KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
-        KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
-        ACQUIRER_URL: acquirer.url,
-        ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
-  );
-  await eventually(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 60_000);
+  await env.acquirer.control({
+    dispute_decision_delay_ms: 0,
+    bank_settle_delay_ms: 0,
+    now: START.toISOString(),
+  });
+  worker = await startSettlementWorker(db.current, env.acquirer.url, {
+    NODE_ENV: 'test',
+    KASSA_TEST_CLOCK: START.toISOString(),
+  });
 }, 120_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = once(worker, 'exit');
-    worker.kill('SIGTERM');
-    await exited;
-  }
-  await api?.stop();
-  await acquirer?.stop();
+  await worker?.stop();
 });
+
+/** Every clock of the platform at `at`: the API's, the simulator's, the worker's (which closes). */
+async function clocksAt(at: Date) {
+  await setClock(at);
+  await env.acquirer.control({ now: at.toISOString() });
+  await worker.setClock(at);
+}
 
 /** A tiny but real PDF, as a merchant's receipt. */
 const RECEIPT = Buffer.from(
@@ -84,14 +54,14 @@ describe('disputes end to end', () => {
   it('opens, answers and decides disputes; the ledger and the balance transactions agree after each', {
     timeout: 180_000,
   }, async () => {
-    const merchant = await newMerchant(db.current);
-    const kassa = new Kassa(merchant.secretKey, { baseUrl: api.base, maxNetworkRetries: 0 });
-    const browser = client(api.base, merchant.publishableKey);
+    const merchant = env.merchant;
+    const kassa = new Kassa(merchant.secretKey, { baseUrl: env.base, maxNetworkRetries: 0 });
+    const browser = client(env.base, merchant.publishableKey);
     const pay = async (number: string, amount: number) => {
       const created = await kassa.paymentIntents.create({ amount, currency: 'eur' });
       const confirmed = await browser<PaymentIntent>('checkout.paymentIntents.confirm', {
         client_secret: created.client_secret,
-        payment_method_data: testCard(number),
+        payment_method_data: testCard(number, START),
       });
       expect(confirmed.body.status).toBe('succeeded');
       return created.id;
@@ -176,7 +146,7 @@ describe('disputes end to end', () => {
     expect(accepted.status).toBe('lost');
     transactions = await booksAgree(7); // + 2 charges, 2 disputes
     // A closed dispute takes no more evidence.
-    const late = await client(api.base, merchant.secretKey)('disputes.update', {
+    const late = await client(env.base, merchant.secretKey)('disputes.update', {
       id: accepted.id,
       submit: true,
     });
@@ -201,5 +171,63 @@ describe('disputes end to end', () => {
     expect(events.filter((t) => t === 'charge.dispute.funds_withdrawn')).toHaveLength(3);
     expect(events.filter((t) => t === 'charge.dispute.funds_reinstated')).toHaveLength(1);
     expect(events.filter((t) => t === 'charge.dispute.closed')).toHaveLength(4);
+
+    // The day closes: the worker reconciles the acquirer's report of it. Its chargebacks and the
+    // reversal match the disputes' balance transactions as its captures match the charges.
+    const day = START.toISOString().slice(0, 10);
+    const next = new Date(START.getTime() + 86_400_000).toISOString().slice(0, 10);
+    await clocksAt(new Date(`${next}T00:00:05Z`));
+    const runs = async () =>
+      (
+        await db.current.pool.query<{
+          source: string;
+          day: string;
+          lines: number;
+          matched: number;
+          exceptions: number;
+          totals: Record<string, { external: string; internal: string }>;
+        }>(
+          `SELECT source::text AS source, day::text AS day, lines, matched, exceptions, totals
+             FROM reconciliation_runs ORDER BY day, source`,
+        )
+      ).rows;
+    const kinds = (
+      await db.current.pool.query<{ kind: string; n: number }>(
+        `SELECT kind, count(*)::int AS n FROM reconciliation_items GROUP BY kind ORDER BY kind`,
+      )
+    ).rows;
+    expect(kinds).toEqual([
+      { kind: 'capture', n: 4 },
+      { kind: 'chargeback', n: 3 },
+      { kind: 'chargeback_reversal', n: 1 },
+    ]);
+    // 19,500 captured less 1% (195), 16,500 charged back with 3 × 10.00 of chargeback fees,
+    // 10,000 reversed.
+    const settled = 19_500 - 195 - 16_500 - 3 * 1_000 + 10_000;
+    expect(
+      (await runs()).find((r) => r.source === 'acquirer_report' && r.day === day),
+    ).toMatchObject({
+      day,
+      lines: 8,
+      matched: 8,
+      exceptions: 0,
+      totals: { EUR: { external: String(settled), internal: String(settled) } },
+    });
+    // Settled: the acquirer owes the platform nothing for the day, disputes included.
+    const receivable = await withTransaction(db.current.pool, (tx) =>
+      accountFor(tx, 'acquirer_receivable', 'EUR', undefined, false),
+    );
+    expect(balanceOf(receivable, await getBalance(db.current.pool, receivable.id)).posted).toBe(0n);
+    // The next day closes: the bank's statement credits that settlement, and it matches.
+    await clocksAt(new Date(`${next}T12:00:00Z`));
+    await clocksAt(new Date(new Date(`${next}T00:00:05Z`).getTime() + 86_400_000));
+    expect((await runs()).filter((r) => r.source === 'bank_statement' && r.day === next)).toEqual([
+      expect.objectContaining({ day: next, lines: 1, matched: 1, exceptions: 0 }),
+    ]);
+    expect(
+      (await db.current.pool.query(`SELECT 1 FROM reconciliation_exceptions`)).rows,
+    ).toHaveLength(0);
+    expect((await verifySettlement(db.current.pool)).problems).toEqual([]);
+    expect(worker.output()).not.toMatch(/"level":(50|60)/);
   });
 });

@@ -1,20 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { query, withTransaction } from '@kassa/db';
-import { freePort } from '@kassa/db/testing';
 import { Kassa } from '@kassa/sdk';
 import { addBankAccount, verifySettlement } from '@kassa/settlement';
 import {
   client,
-  moveClock,
   newMerchant,
-  TEST_ACQUIRER_KEY,
-  TEST_VAULT_FINGERPRINT_KEY,
-  TEST_VAULT_KEYS,
+  startSettlementWorker,
   testCard,
   testVault,
-  tsx,
   useApiProcess,
 } from '@kassa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,60 +24,25 @@ const START = new Date('2026-02-02T08:00:00Z'); // a Monday
 const { db, env, setClock } = useApiProcess({
   env: { KASSA_TEST_CLOCK: START.toISOString(), NODE_ENV: 'test' },
 });
-const main = fileURLToPath(new URL('../src/settlement/main.ts', import.meta.url));
-let worker: ChildProcess;
-let workerLog = '';
+let worker: Awaited<ReturnType<typeof startSettlementWorker>>;
 
 beforeAll(async () => {
   await env.acquirer.control({ bank_settle_delay_ms: 0, now: START.toISOString() });
-  const port = await freePort();
-  worker = spawn(process.execPath, ['--import', tsx, main], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      KASSA_TEST_CLOCK: START.toISOString(),
-      DATABASE_URL: db.current.url,
-      DATABASE_POOL_MAX: '4',
-      KASSA_BUS: 'postgres',
-      SETTLEMENT_HOST: '127.0.0.1',
-      SETTLEMENT_PORT: String(port),
-      SETTLEMENT_POLL_MS: '100',
-      KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
-      KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
-      ACQUIRER_URL: env.acquirer.url,
-      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  worker = await startSettlementWorker(db.current, env.acquirer.url, {
+    NODE_ENV: 'test',
+    KASSA_TEST_CLOCK: START.toISOString(),
   });
-  worker.stdout?.on('data', (chunk) => {
-    workerLog += chunk;
-  });
-  worker.stderr?.on('data', (chunk) => {
-    workerLog += chunk;
-  });
-  await eventually(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 60_000);
 }, 90_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = once(worker, 'exit');
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
 });
 
 /** Every clock of the platform at `at`: the API's, the simulator's, the worker's (which closes). */
 async function clocksAt(at: Date) {
   await setClock(at);
   await env.acquirer.control({ now: at.toISOString() });
-  await moveClock(worker, at);
+  await worker.setClock(at);
 }
 
 const day = (n: number) => new Date(START.getTime() + n * 86_400_000).toISOString().slice(0, 10);
@@ -265,6 +222,6 @@ describe('settlement end to end', () => {
     });
     expect(resolved.status).toBe('resolved');
     expect(resolved.resolution?.resolved_by).toMatch(/^api_key:key_/);
-    expect(workerLog).not.toMatch(/"level":(50|60)/);
+    expect(worker.output()).not.toMatch(/"level":(50|60)/);
   }, 240_000);
 });

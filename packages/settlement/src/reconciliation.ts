@@ -54,12 +54,41 @@ function rows(csv: string, columns: readonly string[]): Array<Record<string, str
   return records;
 }
 
+/**
+ * The kinds of line an acquirer's settlement report has, and which way each moves the money the
+ * acquirer owes the platform: captures add to it; refunds and chargebacks (a dispute's amount
+ * withdrawn) take from it; a chargeback reversal (a dispute won) gives the amount back. The
+ * acquirer's fee of every line is taken from it too.
+ */
+export const ACQUIRER_LINE_SIGNS = {
+  capture: 1n,
+  refund: -1n,
+  chargeback: -1n,
+  chargeback_reversal: 1n,
+} as const;
+export type AcquirerLineKind = keyof typeof ACQUIRER_LINE_SIGNS;
+
+const isAcquirerLineKind = (kind: string | undefined): kind is AcquirerLineKind =>
+  kind !== undefined && Object.hasOwn(ACQUIRER_LINE_SIGNS, kind);
+
+/**
+ * What a line (or a matched record, with its line's fee) moves, signed as the platform sees it:
+ * for the acquirer's report, its amount signed by its kind, less the fee; for the bank's
+ * statement, a credit in and a debit out.
+ */
+export function signedNet(kind: string, amount: bigint, fee: bigint): bigint {
+  if (isAcquirerLineKind(kind)) return ACQUIRER_LINE_SIGNS[kind] * amount - fee;
+  if (kind === 'credit') return amount;
+  if (kind === 'debit') return -amount;
+  throw new Error(`unknown line kind "${kind}"`);
+}
+
 /** The acquirer's settlement report (apps/acquirer-sim/src/settlement.ts) as lines. */
 export function parseAcquirerReport(csv: string): ExternalLine[] {
   const columns = ['type', 'merchant', 'reference', 'currency', 'amount', 'fee', 'net'];
   return rows(csv, columns).map((record, i) => {
     const lineNo = i + 1;
-    if (record.type !== 'capture' && record.type !== 'refund')
+    if (!isAcquirerLineKind(record.type))
       throw new SettlementError('malformed_file', `Line ${lineNo}: unknown type "${record.type}".`);
     return {
       lineNo,
@@ -98,9 +127,12 @@ export function parseBankStatement(csv: string): ExternalLine[] {
 }
 
 /**
- * Kassa's records an acquirer report of `day` may hold: charges and refunds of the mode not
- * matched yet, from the day and the next (a capture the acquirer made a moment before midnight
- * may be booked by Kassa a moment after). Only those of the day or before are missing if absent.
+ * Kassa's records an acquirer report of `day` may hold: charges, refunds and disputes' balance
+ * transactions of the mode not matched yet, from the day and the next (a capture the acquirer
+ * made a moment before midnight may be booked by Kassa a moment after). Only those of the day or
+ * before are missing if absent. A dispute's withdrawal is the acquirer's chargeback of the
+ * disputed amount (Kassa's own dispute fee is the merchant's, not on the acquirer's line); a won
+ * dispute's reinstatement is its chargeback reversal. Both name the payment, as the report does.
  */
 async function acquirerCandidates(
   db: Queryable,
@@ -110,30 +142,40 @@ async function acquirerCandidates(
   const found = await query<{
     id: string;
     merchant_id: string;
-    type: 'charge' | 'refund';
+    type: 'charge' | 'refund' | 'dispute';
     amount: bigint;
     currency: string;
-    reference: string;
+    reference: string | null;
     day: string;
   }>(
     db,
     `SELECT b.id, b.merchant_id, b.type::text AS type, b.amount, b.currency,
-            CASE WHEN b.type = 'refund' THEN r.payment_intent_id ELSE b.source END AS reference,
+            CASE b.type WHEN 'refund' THEN r.payment_intent_id WHEN 'dispute' THEN d.payment_intent_id
+                        ELSE b.source END AS reference,
             (b.created_at AT TIME ZONE 'UTC')::date::text AS day
        FROM balance_transactions b
        LEFT JOIN refunds r ON b.type = 'refund' AND r.id = b.source
-      WHERE b.livemode = $1 AND b.type IN ('charge', 'refund')
+       LEFT JOIN disputes d ON b.type = 'dispute' AND d.id = b.source
+      WHERE b.livemode = $1 AND b.type IN ('charge', 'refund', 'dispute')
         AND b.created_at < (($2::date + 2)::timestamp AT TIME ZONE 'UTC')
         AND NOT EXISTS (SELECT 1 FROM reconciliation_matches m WHERE m.object_id = b.id)`,
     [livemode, day],
   );
+  const kindOf = (b: (typeof found)[number]): AcquirerLineKind => {
+    if (b.type === 'charge') return 'capture';
+    if (b.type === 'refund') return 'refund';
+    return b.amount < 0n ? 'chargeback' : 'chargeback_reversal';
+  };
   return found.map((b) => {
     if (b.reference === null)
-      throw new SettlementError('orphan_refund', `Refund transaction ${b.id} has no refund row.`);
+      throw new SettlementError(
+        b.type === 'refund' ? 'orphan_refund' : 'orphan_dispute',
+        `${b.type === 'refund' ? 'Refund' : 'Dispute'} transaction ${b.id} has no ${b.type} row.`,
+      );
     return {
       objectId: b.id,
       reference: b.reference,
-      kind: b.type === 'charge' ? 'capture' : 'refund',
+      kind: kindOf(b),
       currency: b.currency,
       amount: b.amount < 0n ? -b.amount : b.amount,
       merchantId: b.merchant_id,
@@ -173,7 +215,8 @@ async function bankCandidates(db: Queryable, day: string, livemode: boolean): Pr
   }>(
     db,
     `SELECT r.id, r.day::text AS day, i.currency,
-            sum(CASE WHEN i.kind = 'capture' THEN i.amount - i.fee ELSE -i.amount END)::bigint AS net
+            sum(CASE WHEN i.kind IN ('capture', 'chargeback_reversal') THEN i.amount ELSE -i.amount END
+                - i.fee)::bigint AS net
        FROM reconciliation_runs r JOIN reconciliation_items i ON i.run_id = r.id
       WHERE r.source = 'acquirer_report' AND r.livemode = $1 AND r.day < $2::date
       GROUP BY r.id, r.day, i.currency
@@ -349,20 +392,18 @@ export async function reconcileFile(
 
     // Totals per currency: the file's and Kassa's matched side, signed as money moves.
     const totals: ReconciliationSummary['totals'] = {};
-    const signed = (kind: string, amount: bigint, fee: bigint) =>
-      kind === 'capture' ? amount - fee : kind === 'credit' ? amount : -amount;
     const totalOf = (currency: string) => {
       totals[currency] ??= { external: '0', internal: '0' };
       return totals[currency];
     };
     for (const line of lines) {
       const t = totalOf(line.currency);
-      t.external = (BigInt(t.external) + signed(line.kind, line.amount, line.fee)).toString();
+      t.external = (BigInt(t.external) + signedNet(line.kind, line.amount, line.fee)).toString();
     }
     for (const { line, candidate } of matches) {
       const t = totalOf(candidate.currency);
       t.internal = (
-        BigInt(t.internal) + signed(candidate.kind, candidate.amount, line.fee)
+        BigInt(t.internal) + signedNet(candidate.kind, candidate.amount, line.fee)
       ).toString();
     }
     await query(
@@ -375,7 +416,7 @@ export async function reconcileFile(
       const byCurrency = new Map<string, { gross: bigint; fee: bigint }>();
       for (const line of lines) {
         const sum = byCurrency.get(line.currency) ?? { gross: 0n, fee: 0n };
-        sum.gross += line.kind === 'capture' ? line.amount : -line.amount;
+        sum.gross += ACQUIRER_LINE_SIGNS[line.kind as AcquirerLineKind] * line.amount;
         sum.fee += line.fee;
         byCurrency.set(line.currency, sum);
       }

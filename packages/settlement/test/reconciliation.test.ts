@@ -1,7 +1,15 @@
 import { ManualClock, newId } from '@kassa/contracts';
 import { query, withTransaction } from '@kassa/db';
 import { createTestDatabase, type TestDatabase } from '@kassa/db/testing';
-import { accountFor, balanceOf, getBalance, refund, sale } from '@kassa/ledger';
+import {
+  accountFor,
+  balanceOf,
+  disputeOpened,
+  disputeWon,
+  getBalance,
+  refund,
+  sale,
+} from '@kassa/ledger';
 import { KassaApiError } from '@kassa/payments';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -62,13 +70,42 @@ async function refunded(day: string, pi: string, amount: bigint) {
   return re;
 }
 
-/** The acquirer's report as the simulator writes it (fee: 1%). */
-function report(lines: Array<[type: 'capture' | 'refund', reference: string, amount: bigint]>) {
+/**
+ * A dispute of payment `pi` opened on `day` (its amount and Kassa's 15.00 fee withdrawn from the
+ * merchant), and won an hour later if `won`, as the payments API books them.
+ */
+async function disputed(day: string, pi: string, amount: bigint, won: boolean) {
+  const dp = newId('dispute');
+  const at = new Date(`${day}T12:00:00Z`);
+  await query(
+    db.current.pool,
+    `INSERT INTO disputes (id, merchant_id, livemode, payment_intent_id, acquirer_dispute_id, amount,
+       currency, fee, reason, status, due_by, version, created_at, updated_at)
+     VALUES ($1, $2, false, $3, $4, $5, 'EUR', 1500, 'fraudulent', $6, $7, 1, $7, $7)`,
+    [dp, m, pi, `acq_${dp}`, amount, won ? 'won' : 'needs_response', at],
+  );
+  const money = { merchantId: m, currency: 'EUR', amount, livemode: false };
+  await tx((t) => disputeOpened(t, { ...money, fee: 1_500n }, { reference: dp, occurredAt: at }));
+  if (won)
+    await tx((t) =>
+      disputeWon(t, money, {
+        reference: dp,
+        occurredAt: new Date(at.getTime() + 3_600_000),
+      }),
+    );
+  return dp;
+}
+
+type LineType = 'capture' | 'refund' | 'chargeback' | 'chargeback_reversal';
+
+/** The acquirer's report as the simulator writes it (fee: 1% of a capture, 10.00 a chargeback). */
+function report(lines: Array<[type: LineType, reference: string, amount: bigint]>) {
   const header =
     'settled_at,type,operation_id,authorization_id,merchant,reference,currency,amount,fee,net';
+  const sign = { capture: 1n, refund: -1n, chargeback: -1n, chargeback_reversal: 1n };
   const rows = lines.map(([type, reference, amount], i) => {
-    const fee = type === 'capture' ? amount / 100n : 0n;
-    const net = type === 'capture' ? amount - fee : -amount;
+    const fee = type === 'capture' ? amount / 100n : type === 'chargeback' ? 1_000n : 0n;
+    const net = sign[type] * amount - fee;
     return `2026-06-01T10:00:00.000Z,${type},op_${i},auth_${i},${m},${reference},EUR,${amount},${fee},${net}`;
   });
   return `${[header, ...rows].join('\r\n')}\r\n`;
@@ -135,6 +172,56 @@ describe('reconciliation', () => {
     expect(day.runs).toEqual([
       expect.objectContaining({ source: 'acquirer_report', lines: 3, matched: 3, unmatched: 0 }),
     ]);
+  });
+
+  it("matches chargebacks and a won dispute's reversal to the disputes' balance transactions", async () => {
+    const won = await captured('2026-06-01', 10_000n);
+    const lost = await captured('2026-06-01', 5_000n);
+    const unreported = await captured('2026-06-01', 2_000n);
+    await disputed('2026-06-01', won, 10_000n, true);
+    await disputed('2026-06-01', lost, 5_000n, false);
+    const missing = await disputed('2026-06-01', unreported, 2_000n, false);
+    const csv = report([
+      ['capture', won, 10_000n],
+      ['capture', lost, 5_000n],
+      ['capture', unreported, 2_000n],
+      ['chargeback', won, 10_000n],
+      ['chargeback', lost, 5_000n],
+      ['chargeback_reversal', won, 10_000n],
+    ]);
+    const run = await reconcile('acquirer_report', '2026-06-01', csv);
+    expect(run).toMatchObject({ lines: 6, matched: 6, exceptions: 1 });
+    // The acquirer's chargeback of the third dispute is not in the file: missing, with Kassa's
+    // withdrawal as the record (its amount, not Kassa's own fee).
+    const [exception] = (
+      await listReconciliationExceptions(
+        db.current.pool,
+        { merchantId: m, livemode: false },
+        { limit: 10 },
+      )
+    ).data;
+    expect(exception).toMatchObject({
+      kind: 'missing_line',
+      reference: unreported,
+      expected_amount: 2_000,
+    });
+    const [transaction] = await query<{ source: string }>(
+      db.current.pool,
+      `SELECT b.source FROM balance_transactions b WHERE b.id = $1`,
+      [exception?.object_id],
+    );
+    expect(transaction?.source).toBe(missing);
+    // 9,900 + 4,950 + 1,980 − 11,000 − 6,000 + 10,000: what the acquirer settles.
+    expect(run.totals).toEqual({ EUR: { external: '9830', internal: '9830' } });
+    expect(await cash()).toBe(9_830n);
+    // Every receivable the file covers is settled; what is left is the missing chargeback: Kassa
+    // took it from the merchant, the acquirer has not taken it back (yet).
+    const receivable = await tx((t) =>
+      accountFor(t, 'acquirer_receivable', 'EUR', undefined, false),
+    );
+    expect(balanceOf(receivable, await getBalance(db.current.pool, receivable.id)).posted).toBe(
+      -2_000n,
+    );
   });
 
   it('raises exactly one exception per injected difference', async () => {

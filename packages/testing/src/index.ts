@@ -11,5 +11,6 @@ export * from './entries.ts';
 export * from './fraud-service.ts';
 export * from './merchant.ts';
 export * from './reviews.ts';
+export * from './settlement-worker.ts';
 export * from './smtp.ts';
 export * from './webhooks-worker.ts';

@@ -257,9 +257,10 @@ export function fee(tx: Queryable, p: Money & { reason: string }, options?: Book
 }
 
 /**
- * Settlement from the acquirer: it pays what it owes (`gross`, captures less refunds), less its
- * own fees, into the bank. A day of more refunds than captures has a negative gross: the
- * acquirer then takes the difference (and its fees) from the platform's cash.
+ * Settlement from the acquirer: it pays what it owes (`gross`: captures and won disputes' reversals,
+ * less refunds and chargebacks), less its own fees, into the bank. A day of more refunds and
+ * chargebacks than captures has a negative gross: the acquirer then takes the difference (and its
+ * fees) from the platform's cash.
  */
 export function settleFromAcquirer(
   tx: Queryable,
