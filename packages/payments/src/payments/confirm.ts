@@ -21,7 +21,13 @@ import {
 import { refuseCardTesting, shopperSafe } from './card-testing.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { applyAuthorization, cardError, failPayment } from './outcomes.ts';
-import { assessmentOfAttempt, decideRisk, openReview, riskOnPayment } from './risk.ts';
+import {
+  assessmentOfAttempt,
+  decideRisk,
+  openReview,
+  riskOnPayment,
+  type StoredAssessment,
+} from './risk.ts';
 import { answerOrRefusal, answerUnderKey, lockForFinish, settledAttempt } from './steps.ts';
 import { loadPaymentIntent, type PaymentIntentRow, savePaymentIntent } from './store.ts';
 
@@ -60,11 +66,18 @@ export type ConfirmPlan =
     }
   | { kind: 'sync'; attempt: AttemptRow };
 
-export type ConfirmOutcome =
+export type ConfirmOutcome = (
   | { authorization: AcquirerAuthorization }
   | { rejected: AcquirerRejectedError }
   /** The risk rules (or the merchant's fallback) blocked it: the acquirer was not asked. */
-  | { blocked: true };
+  | { blocked: true }
+) & {
+  /**
+   * The risk decision this call made or found (null: the payment is not scored, no fraud
+   * service); absent when the call made none (the 3-D Secure return): finish reads it then.
+   */
+  risk?: StoredAssessment | null;
+};
 
 const CONFIRMABLE = new Set(['requires_payment_method', 'requires_confirmation', 'processing']);
 
@@ -171,56 +184,53 @@ export function confirmStep<View>(
       return { plan: planOf(attempt, pm, row, cvc, false) };
     },
 
-    async call(plan, options) {
-      return answerOrRefusal(
-        (async () => {
-          if (plan.kind === 'sync') {
-            const authorizationId = plan.attempt.acquirer_authorization_id;
-            if (!authorizationId) {
-              throw new Error(
-                `attempt ${plan.attempt.id} awaits 3-D Secure but names no authorization`,
-              );
-            }
-            return { authorization: await acquirer().retrieve(authorizationId) };
-          }
-          const { attempt } = plan;
-          // The risk decision first (stored, so a resumed attempt keeps it): a block never
-          // reaches the acquirer; a review authorizes without capture, for a person to decide.
-          const risk = await decideRisk(ctx, attempt);
-          if (risk?.outcome === 'block') return { blocked: true as const };
-          const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
-          const authorize = () =>
-            acquirer().authorize(
-              attempt.id,
-              {
-                amount: attempt.amount,
-                currency: attempt.currency,
-                capture: plan.capture && risk?.outcome !== 'review',
-                ...(risk?.outcome === 'request_3ds' && { three_d_secure: 'required' as const }),
-                merchant: attempt.merchant_id,
-                reference: attempt.payment_intent_id,
-                card: {
-                  number,
-                  exp_month: plan.expMonth,
-                  exp_year: plan.expYear,
-                  ...(plan.cvc && { cvc: plan.cvc }),
-                },
-                return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
-              },
-              options,
-            );
-          // Whatever the first try came to (approved, captured, declined, 3-D Secure) is the answer.
-          return {
-            authorization: await answerUnderKey(
-              ctx,
-              attempt.id,
-              plan.resumed,
-              authorize,
-              () => true,
-            ),
-          };
-        })(),
+    async call(plan, options): Promise<ConfirmOutcome> {
+      if (plan.kind === 'sync') {
+        const authorizationId = plan.attempt.acquirer_authorization_id;
+        if (!authorizationId) {
+          throw new Error(
+            `attempt ${plan.attempt.id} awaits 3-D Secure but names no authorization`,
+          );
+        }
+        return answerOrRefusal(
+          acquirer()
+            .retrieve(authorizationId)
+            .then((authorization) => ({ authorization })),
+        );
+      }
+      const { attempt } = plan;
+      // The risk decision first (stored, so a resumed attempt keeps it): a block never
+      // reaches the acquirer; a review authorizes without capture, for a person to decide.
+      const risk = (await decideRisk(ctx, attempt)) ?? null;
+      if (risk?.outcome === 'block') return { blocked: true, risk };
+      const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
+      const authorize = () =>
+        acquirer().authorize(
+          attempt.id,
+          {
+            amount: attempt.amount,
+            currency: attempt.currency,
+            capture: plan.capture && risk?.outcome !== 'review',
+            ...(risk?.outcome === 'request_3ds' && { three_d_secure: 'required' as const }),
+            merchant: attempt.merchant_id,
+            reference: attempt.payment_intent_id,
+            card: {
+              number,
+              exp_month: plan.expMonth,
+              exp_year: plan.expYear,
+              ...(plan.cvc && { cvc: plan.cvc }),
+            },
+            return_url: `${ctx.services.publicUrl}/v1/3ds/return/${attempt.id}`,
+          },
+          options,
+        );
+      // Whatever the first try came to (approved, captured, declined, 3-D Secure) is the answer.
+      const answer = await answerOrRefusal(
+        answerUnderKey(ctx, attempt.id, plan.resumed, authorize, () => true).then(
+          (authorization) => ({ authorization }),
+        ),
       );
+      return { ...answer, risk };
     },
 
     async finish(tx, plan, outcome) {
@@ -229,7 +239,10 @@ export function confirmStep<View>(
       if (!attempt || (attempt.status !== 'pending' && attempt.status !== 'requires_action')) {
         return view(row);
       }
-      const assessment = await assessmentOfAttempt(tx, attempt.id);
+      const assessment =
+        outcome.risk === undefined
+          ? await assessmentOfAttempt(tx, attempt.id)
+          : (outcome.risk ?? undefined);
       if ('blocked' in outcome) {
         if (!assessment) throw new Error(`attempt ${attempt.id} was blocked without a decision`);
         riskOnPayment(row, assessment, false);
