@@ -62,14 +62,23 @@ export function contextFactory(services: ApiServices) {
   };
 }
 
-/** The first issue of a failed input validation, as a dotted parameter name. */
+/**
+ * The first issue of a failed input validation, as a dotted parameter name. An unknown
+ * parameter is named itself (zod puts it in `keys`, beside the object's path).
+ */
 export function validationIssue(cause: unknown): { param?: string; message: string } | undefined {
   const issues = (
-    cause as { issues?: Array<{ path?: PropertyKey[]; message: string }> } | undefined
+    cause as
+      | {
+          issues?: Array<{ code?: string; path?: PropertyKey[]; keys?: string[]; message: string }>;
+        }
+      | undefined
   )?.issues;
   const [issue] = issues ?? [];
   if (!issue) return undefined;
-  const param = (issue.path ?? []).map(String).join('.') || undefined;
+  const path = [...(issue.path ?? [])];
+  if (issue.code === 'unrecognized_keys' && issue.keys?.[0] !== undefined) path.push(issue.keys[0]);
+  const param = path.map(String).join('.') || undefined;
   return { param, message: param ? `Invalid ${param}: ${issue.message}` : issue.message };
 }
 

@@ -2,6 +2,7 @@ import { router } from './init.ts';
 import { authRouter } from './routers/auth.ts';
 import { checkoutRouter } from './routers/checkout.ts';
 import { checkoutSessionsRouter } from './routers/checkout-sessions.ts';
+import { customersRouter } from './routers/customers.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { disputesRouter, filesRouter } from './routers/disputes.ts';
 import { balanceRouter, eventsRouter } from './routers/events.ts';
@@ -30,6 +31,7 @@ export const appRouter = router({
   paymentMethods: paymentMethodsRouter,
   refunds: refundsRouter,
   reviews: reviewsRouter,
+  customers: customersRouter,
   disputes: disputesRouter,
   files: filesRouter,
   riskRules: riskRulesRouter,

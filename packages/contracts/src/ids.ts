@@ -38,6 +38,7 @@ export const idPrefixes = {
   riskAlert: 'ral',
   dispute: 'dp',
   file: 'file',
+  customer: 'cus',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -3,6 +3,7 @@ export * from './api-version.ts';
 export * from './checkout-sessions.ts';
 export * from './clock.ts';
 export * from './currencies.ts';
+export * from './customers.ts';
 export * from './decimal.ts';
 export * from './disputes.ts';
 export * from './errors.ts';

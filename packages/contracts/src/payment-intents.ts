@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customerId } from './customers.ts';
 import { idSchema } from './ids.ts';
 import { listOf, oneCursorOnly, paginationShape } from './lists.ts';
 import { metadataSchema } from './metadata.ts';
@@ -92,6 +93,8 @@ export const paymentIntentSchema = z.object({
   status: z.enum(paymentIntentStatuses),
   capture_method: z.enum(captureMethods),
   payment_method: z.string().nullable(),
+  /** The customer (`cus_…`) the payment is for, if one was named. */
+  customer: z.string().nullable(),
   last_payment_error: paymentErrorSchema.nullable(),
   next_action: nextActionSchema.nullable(),
   client_secret: z.string(),
@@ -138,6 +141,7 @@ export const createPaymentIntentInput = z
     currency: apiCurrencySchema,
     capture_method: z.enum(captureMethods).default('automatic'),
     payment_method: paymentMethodId.optional(),
+    customer: customerId.optional(),
     description: description.optional(),
     metadata: metadataSchema.optional(),
   })
@@ -146,12 +150,16 @@ export type CreatePaymentIntentInput = z.input<typeof createPaymentIntentInput>;
 
 export const retrievePaymentIntentInput = z.object({ id: paymentIntentId }).strict();
 
-/** Only before confirmation: amount, payment method, description, metadata (merged; "" deletes a key). */
+/**
+ * Only before confirmation: amount, payment method, customer, description, metadata (merged; ""
+ * deletes a key).
+ */
 export const updatePaymentIntentInput = z
   .object({
     id: paymentIntentId,
     amount: amountSchema.optional(),
     payment_method: paymentMethodId.optional(),
+    customer: customerId.optional(),
     description: description.optional(),
     metadata: metadataSchema.optional(),
   })
@@ -206,6 +214,7 @@ export const listPaymentIntentsInput = oneCursorOnly(
     .object({
       ...paginationShape(paymentIntentId),
       status: z.enum(paymentIntentStatuses).optional(),
+      customer: customerId.optional(),
     })
     .strict(),
 ).default({ limit: 10 });

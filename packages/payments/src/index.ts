@@ -8,6 +8,7 @@ export * from './checkout-sessions/list.ts';
 export * from './checkout-sessions/page.ts';
 export * from './checkout-sessions/store.ts';
 export * from './context.ts';
+export * from './customers/customers.ts';
 export * from './disputes/disputes.ts';
 export * from './errors.ts';
 export * from './events/store.ts';

@@ -11,7 +11,7 @@ export interface PageRequest {
  * One page of a merchant's objects, newest first, by keyset on (created_at, id), so pages stay
  * stable while new objects arrive. `starting_after` gives the page after an object,
  * `ending_before` the one before it; `hasMore` says whether another page exists that way.
- * `filters` are SQL conditions with `?` for their one value (each `?` is that value); `cursor`
+ * `filters` are SQL conditions with `?` for their one value (each `?` is that value), or none; `cursor`
  * loads the cursor object (scoped to the merchant: another merchant's id is a 404).
  */
 export async function keysetPage<Row extends { id: string; created_at: Date }>(
@@ -19,7 +19,7 @@ export async function keysetPage<Row extends { id: string; created_at: Date }>(
   options: {
     table: string;
     columns: string;
-    filters: Array<[sql: string, value: unknown]>;
+    filters: Array<[sql: string, value?: unknown]>;
     page: PageRequest;
     cursor: (id: string) => Promise<{ id: string; created_at: Date }>;
   },
@@ -27,6 +27,10 @@ export async function keysetPage<Row extends { id: string; created_at: Date }>(
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: string, value: unknown) => {
+    if (!sql.includes('?')) {
+      where.push(sql);
+      return;
+    }
     values.push(value);
     where.push(sql.replaceAll('?', `$${values.length}`));
   };

@@ -26,8 +26,8 @@ export async function observePayment(tx: Queryable, paymentIntentId: string): Pr
     tx,
     `WITH attempts AS (
        SELECT a.id, a.merchant_id, a.livemode, a.payment_intent_id, m.fingerprint,
-              lower(nullif(m.billing_details->>'email', '')) AS email, a.client_ip, a.amount,
-              a.currency, a.created_at,
+              lower(nullif(m.billing_details->>'email', '')) AS email, a.client_ip, pi.customer_id,
+              a.amount, a.currency, a.created_at,
               CASE
                 WHEN a.status = 'succeeded' THEN 'authorized'
                 WHEN a.status = 'requires_action' THEN 'requires_action'
@@ -35,13 +35,14 @@ export async function observePayment(tx: Queryable, paymentIntentId: string): Pr
                 ELSE 'declined'
               END AS outcome
          FROM payment_attempts a JOIN payment_methods m ON m.id = a.payment_method_id
+         JOIN payment_intents pi ON pi.id = a.payment_intent_id
         WHERE a.payment_intent_id = $1 AND a.kind = 'authorize'
           AND a.status IN ('succeeded', 'failed', 'requires_action')
      )
      INSERT INTO risk_observations AS o (attempt_id, merchant_id, livemode, payment_intent_id,
-       card_fingerprint, email, ip, amount, currency, outcome, observed_at)
-     SELECT id, merchant_id, livemode, payment_intent_id, fingerprint, email, client_ip, amount,
-            currency, outcome, created_at FROM attempts
+       card_fingerprint, email, ip, customer_id, amount, currency, outcome, observed_at)
+     SELECT id, merchant_id, livemode, payment_intent_id, fingerprint, email, client_ip,
+            customer_id, amount, currency, outcome, created_at FROM attempts
      ON CONFLICT (attempt_id) DO UPDATE SET outcome = EXCLUDED.outcome
        WHERE o.outcome IS DISTINCT FROM EXCLUDED.outcome AND o.outcome = 'requires_action'
      RETURNING old.outcome AS before, new.outcome AS after,

@@ -43,6 +43,8 @@ export const scoreRequestSchema = z
     }),
     email: z.string().max(320).nullable(),
     ip: z.string().max(64).nullable(),
+    /** The payment's customer (`cus_…`), if it names one (absent from an older API: none). */
+    customer: z.string().min(1).max(64).nullable().default(null),
   })
   .strict();
 export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
@@ -88,6 +90,12 @@ interface ScoringRow {
     cards_hourly: number;
     cards_daily: number;
   } | null;
+  customer: {
+    payments_hourly: number;
+    payments_daily: number;
+    cards_hourly: number;
+    cards_daily: number;
+  } | null;
   ip: {
     payments_hourly: number;
     payments_daily: number;
@@ -105,7 +113,7 @@ interface ScoringRow {
 
 /**
  * Everything the scorer needs about one payment, in one round trip: the counts of the card,
- * email and address in their windows, the merchant's amount history, which of the payment's
+ * email, customer and address in their windows, the merchant's amount history, which of the payment's
  * values are on the merchant's lists, and the merchant's rules and lists (when it has its own).
  * Windows end at `now` and count observations before it (the payment being scored is not one).
  */
@@ -136,9 +144,20 @@ async function loadScoringRow(
           'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
           'cards_daily', count(DISTINCT card_fingerprint))
           FROM risk_observations
-         WHERE $6::text IS NOT NULL AND merchant_id = $1 AND livemode = $2 AND email = $6
+         WHERE merchant_id = $1 AND livemode = $2 AND email = $6
            AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
-           AND observed_at <= $4) AS email,
+           AND observed_at <= $4
+        HAVING $6::text IS NOT NULL) AS email,
+       (SELECT json_build_object(
+          'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
+          'payments_daily', count(*),
+          'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
+          'cards_daily', count(DISTINCT card_fingerprint))
+          FROM risk_observations
+         WHERE merchant_id = $1 AND livemode = $2 AND customer_id = $10
+           AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
+           AND observed_at <= $4
+        HAVING $10::text IS NOT NULL) AS customer,
        (SELECT json_build_object(
           'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
           'payments_daily', count(*),
@@ -147,9 +166,10 @@ async function loadScoringRow(
           'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
           'cards_daily', count(DISTINCT card_fingerprint))
           FROM risk_observations
-         WHERE $7::inet IS NOT NULL AND merchant_id = $1 AND livemode = $2 AND ip = $7::inet
+         WHERE merchant_id = $1 AND livemode = $2 AND ip = $7::inet
            AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
-           AND observed_at <= $4) AS ip,
+           AND observed_at <= $4
+        HAVING $7::inet IS NOT NULL) AS ip,
        (SELECT json_build_object('payments', sum(payments)::text, 'amount', sum(amount)::text)
           FROM risk_amount_days
          WHERE merchant_id = $1 AND livemode = $2 AND currency = $8
@@ -175,6 +195,7 @@ async function loadScoringRow(
       request.ip,
       request.currency,
       listValues,
+      request.customer,
     ],
   );
   if (!row) throw new Error('the scoring query returned no row');
@@ -294,6 +315,10 @@ export function featuresOf(
     payment_count_for_email_daily: row.email ? n(row.email.payments_daily) : null,
     card_count_for_email_hourly: row.email ? n(row.email.cards_hourly) : null,
     card_count_for_email_daily: row.email ? n(row.email.cards_daily) : null,
+    payment_count_for_customer_hourly: row.customer ? n(row.customer.payments_hourly) : null,
+    payment_count_for_customer_daily: row.customer ? n(row.customer.payments_daily) : null,
+    card_count_for_customer_hourly: row.customer ? n(row.customer.cards_hourly) : null,
+    card_count_for_customer_daily: row.customer ? n(row.customer.cards_daily) : null,
     payment_count_for_ip_hourly: row.ip ? n(row.ip.payments_hourly) : null,
     payment_count_for_ip_daily: row.ip ? n(row.ip.payments_daily) : null,
     declined_count_for_ip_hourly: row.ip ? n(row.ip.declined_hourly) : null,

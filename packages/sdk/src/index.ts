@@ -3,6 +3,7 @@ import {
   BalanceResource,
   BalanceTransactions,
   CheckoutSessions,
+  Customers,
   Disputes,
   Events,
   Files,
@@ -29,6 +30,7 @@ export class Kassa {
   readonly paymentIntents: PaymentIntents;
   readonly refunds: Refunds;
   readonly reviews: Reviews;
+  readonly customers: Customers;
   readonly disputes: Disputes;
   readonly files: Files;
   readonly riskRules: RiskRules;
@@ -49,6 +51,7 @@ export class Kassa {
     this.paymentIntents = new PaymentIntents(http);
     this.refunds = new Refunds(http);
     this.reviews = new Reviews(http);
+    this.customers = new Customers(http);
     this.disputes = new Disputes(http);
     this.files = new Files(http);
     this.riskRules = new RiskRules(http);

@@ -6,6 +6,7 @@ import type {
   CheckoutSession,
   ConfirmPaymentIntentParams,
   CreateCheckoutSessionParams,
+  CreateCustomerParams,
   CreateFileParams,
   CreatePaymentIntentParams,
   CreatePayoutParams,
@@ -13,12 +14,15 @@ import type {
   CreateRiskListParams,
   CreateRiskRuleParams,
   CreateWebhookEndpointParams,
+  Customer,
+  DeletedCustomer,
   DeletedWebhookEndpoint,
   Dispute,
   Event,
   File,
   ListBalanceTransactionsParams,
   ListCheckoutSessionsParams,
+  ListCustomersParams,
   ListDisputesParams,
   ListEventsParams,
   ListPaymentIntentsParams,
@@ -40,6 +44,7 @@ import type {
   RiskRuleTest,
   RiskSettings,
   RollWebhookEndpointSecretParams,
+  UpdateCustomerParams,
   UpdateDisputeParams,
   UpdatePaymentIntentParams,
   UpdateRiskRuleParams,
@@ -153,6 +158,38 @@ export class Reviews {
  * Disputes (chargebacks) of your payments (docs/disputes.md): answer each with evidence before
  * `evidence_details.due_by`, or accept it.
  */
+/** Customers: who pays. Name one on a payment (`customer`) to group its payments and risk counts. */
+export class Customers {
+  constructor(private readonly http: HttpClient) {}
+
+  create(params: CreateCustomerParams = {}, options?: RequestOptions): Promise<Customer> {
+    return this.http.mutation('customers.create', params, options);
+  }
+  retrieve(id: string, options?: ReadOptions): Promise<Customer> {
+    return this.http.query('customers.retrieve', { id }, options);
+  }
+  update(
+    id: string,
+    params: WithoutId<UpdateCustomerParams>,
+    options?: RequestOptions,
+  ): Promise<Customer> {
+    return this.http.mutation('customers.update', { ...params, id }, options);
+  }
+  /** Gone from the API; payments that name it keep naming it. */
+  del(id: string, options?: RequestOptions): Promise<DeletedCustomer> {
+    return this.http.mutation('customers.del', { id }, options);
+  }
+  list(
+    params: ListCustomersParams = {},
+    options?: ReadOptions,
+  ): ListResult<Customer, ListCustomersParams> {
+    return new ListResult(
+      (page) => this.http.query<ListPage<Customer>>('customers.list', page, options),
+      params,
+    );
+  }
+}
+
 export class Disputes {
   constructor(private readonly http: HttpClient) {}
 

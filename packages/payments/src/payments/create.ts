@@ -3,6 +3,7 @@ import { newId } from '@kassa/contracts';
 import type { Transaction } from '@kassa/db';
 import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
+import { loadCustomer } from '../customers/customers.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { insertPaymentIntent, type PaymentIntentRow } from './store.ts';
@@ -17,6 +18,7 @@ export async function createPaymentIntent(
   if (input.payment_method) {
     await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
   }
+  if (input.customer) await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer' });
   const row: PaymentIntentRow = {
     id: newId('paymentIntent'),
     merchant_id: ctx.principal.merchantId,
@@ -28,6 +30,7 @@ export async function createPaymentIntent(
     amount_capturable: 0n,
     amount_received: 0n,
     payment_method_id: input.payment_method ?? null,
+    customer_id: input.customer ?? null,
     last_payment_error: null,
     next_action: null,
     description: input.description ?? null,

@@ -6,7 +6,7 @@ import { keysetPage } from '../lists.ts';
 import { loadPaymentIntent, PAYMENT_INTENT_COLUMNS, type PaymentIntentRow } from './store.ts';
 import { paymentIntentView } from './view.ts';
 
-/** paymentIntents.list: newest first, with status and created filters (see keysetPage). */
+/** paymentIntents.list: newest first, with status, customer and created filters (see keysetPage). */
 export async function listPaymentIntents(
   db: Queryable,
   ctx: DomainContext,
@@ -19,6 +19,7 @@ export async function listPaymentIntents(
       ['merchant_id = ?', ctx.principal.merchantId],
       ['livemode = ?', ctx.principal.livemode],
       ...(input.status ? [['status = ?', input.status] as [string, unknown]] : []),
+      ...(input.customer ? [['customer_id = ?', input.customer] as [string, unknown]] : []),
     ],
     page: input,
     cursor: (id) =>

@@ -117,7 +117,10 @@ async function fallbackOf(db: Queryable, attempt: AttemptRow): Promise<RiskFallb
   return row?.fallback ?? 'allow_and_review';
 }
 
-/** What the fraud service is told: the payment's amount, card (never its number), email, address. */
+/**
+ * What the fraud service is told: the payment's amount, card (never its number), email, address
+ * and customer.
+ */
 async function scoreRequestOf(db: Queryable, attempt: AttemptRow): Promise<ScoreRequest> {
   const [pm] = await query<{
     fingerprint: string;
@@ -125,11 +128,13 @@ async function scoreRequestOf(db: Queryable, attempt: AttemptRow): Promise<Score
     funding: string;
     country: string | null;
     email: string | null;
+    customer_id: string | null;
   }>(
     db,
-    `SELECT fingerprint, brand, funding, country, nullif(billing_details->>'email', '') AS email
-       FROM payment_methods WHERE id = $1`,
-    [attempt.payment_method_id],
+    `SELECT m.fingerprint, m.brand, m.funding, m.country,
+            nullif(m.billing_details->>'email', '') AS email, pi.customer_id
+       FROM payment_methods m, payment_intents pi WHERE m.id = $1 AND pi.id = $2`,
+    [attempt.payment_method_id, attempt.payment_intent_id],
   );
   if (!pm) throw new Error(`attempt ${attempt.id} names no payment method`);
   return {
@@ -147,6 +152,7 @@ async function scoreRequestOf(db: Queryable, attempt: AttemptRow): Promise<Score
     },
     email: pm.email?.toLowerCase() ?? null,
     ip: attempt.client_ip,
+    customer: pm.customer_id,
   };
 }
 

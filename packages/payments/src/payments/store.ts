@@ -23,6 +23,7 @@ export interface PaymentIntentRow {
   amount_capturable: bigint;
   amount_received: bigint;
   payment_method_id: string | null;
+  customer_id: string | null;
   last_payment_error: Record<string, unknown> | null;
   next_action: Record<string, unknown> | null;
   description: string | null;
@@ -58,6 +59,7 @@ const ROW_COLUMNS = [
   'amount_capturable',
   'amount_received',
   'payment_method_id',
+  'customer_id',
   'last_payment_error',
   'next_action',
   'description',
@@ -99,6 +101,7 @@ const INSERT_COLUMNS = [
   'amount_capturable',
   'amount_received',
   'payment_method_id',
+  'customer_id',
   'last_payment_error',
   'next_action',
   'description',
@@ -129,6 +132,7 @@ const SAVE_COLUMNS = [
   'amount_capturable',
   'amount_received',
   'payment_method_id',
+  'customer_id',
   'last_payment_error',
   'next_action',
   'description',
@@ -183,6 +187,7 @@ export async function insertPaymentIntent(tx: Queryable, row: PaymentIntentRow):
     row.amount_capturable.toString(),
     row.amount_received.toString(),
     row.payment_method_id,
+    row.customer_id,
     row.last_payment_error && JSON.stringify(row.last_payment_error),
     row.next_action && JSON.stringify(row.next_action),
     row.description,
@@ -204,6 +209,7 @@ export async function savePaymentIntent(tx: Queryable, row: PaymentIntentRow): P
     row.amount_capturable.toString(),
     row.amount_received.toString(),
     row.payment_method_id,
+    row.customer_id,
     row.last_payment_error && JSON.stringify(row.last_payment_error),
     row.next_action && JSON.stringify(row.next_action),
     row.description,

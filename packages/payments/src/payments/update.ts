@@ -3,6 +3,7 @@ import { query, type Transaction } from '@kassa/db';
 import type { JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
+import { loadCustomer } from '../customers/customers.ts';
 import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
 import { paymentIntentMachine } from '../state-machine.ts';
@@ -15,8 +16,8 @@ import { paymentIntentView } from './view.ts';
 const UPDATABLE = new Set(['requires_payment_method', 'requires_confirmation']);
 
 /**
- * paymentIntents.update, before confirmation only: amount, payment method, description,
- * metadata (merged into what is there; a value of "" removes the key).
+ * paymentIntents.update, before confirmation only: amount, payment method, customer,
+ * description, metadata (merged into what is there; a value of "" removes the key).
  */
 export async function updatePaymentIntent(
   tx: Transaction,
@@ -45,6 +46,12 @@ export async function updatePaymentIntent(
     if (paymentIntentMachine.can(row.status, 'payment_method_attached')) {
       previous.status = paymentIntentMachine.advance(row, 'payment_method_attached');
     }
+  }
+
+  if (input.customer !== undefined && input.customer !== row.customer_id) {
+    await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer' });
+    previous.customer = row.customer_id;
+    row.customer_id = input.customer;
   }
 
   if (input.amount !== undefined && BigInt(input.amount) !== row.amount) {

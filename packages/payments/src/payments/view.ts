@@ -17,6 +17,7 @@ export function paymentIntentView(row: PaymentIntentRow, clientSecretKey: Buffer
     status: row.status,
     capture_method: row.capture_method,
     payment_method: row.payment_method_id,
+    customer: row.customer_id,
     last_payment_error: row.last_payment_error as PaymentIntent['last_payment_error'],
     next_action: row.next_action as PaymentIntent['next_action'],
     client_secret: clientSecretFor(clientSecretKey, row.id),

@@ -21,6 +21,7 @@ export interface PaymentIntent {
     | "canceled";
   capture_method: "automatic" | "manual";
   payment_method: string | null;
+  customer: string | null;
   last_payment_error: {
     type: "card_error";
     code: string;
@@ -251,6 +252,7 @@ export interface CreatePaymentIntentParams {
   currency: string;
   capture_method?: "automatic" | "manual";
   payment_method?: string;
+  customer?: string;
   description?: string;
   metadata?: {
     [k: string]: string;
@@ -264,6 +266,7 @@ export interface UpdatePaymentIntentParams {
   id: string;
   amount?: number;
   payment_method?: string;
+  customer?: string;
   description?: string;
   metadata?: {
     [k: string]: string;
@@ -316,6 +319,7 @@ export interface ListPaymentIntentsParams {
     | "requires_capture"
     | "succeeded"
     | "canceled";
+  customer?: string;
 }
 
 /**
@@ -360,6 +364,75 @@ export interface ListReviewsParams {
     lte?: number;
   };
   open?: boolean;
+}
+
+/**
+ * One of your customers: payments name it as `customer`.
+ */
+export interface Customer {
+  id: string;
+  object: "customer";
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  description: string | null;
+  metadata: {
+    [k: string]: string;
+  };
+  livemode: boolean;
+  created: number;
+}
+
+/**
+ * What customers.del answers.
+ */
+export interface DeletedCustomer {
+  id: string;
+  object: "customer";
+  deleted: true;
+}
+
+/**
+ * customers.create
+ */
+export interface CreateCustomerParams {
+  email?: string;
+  name?: string;
+  phone?: string;
+  description?: string;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * customers.update
+ */
+export interface UpdateCustomerParams {
+  id: string;
+  email?: string | null;
+  name?: string | null;
+  phone?: string | null;
+  description?: string | null;
+  metadata?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * customers.list
+ */
+export interface ListCustomersParams {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: {
+    gt?: number;
+    gte?: number;
+    lt?: number;
+    lte?: number;
+  };
+  email?: string;
 }
 
 /**
@@ -726,8 +799,21 @@ export interface CreateWebhookEndpointParams {
         | "charge.dispute.closed"
         | "charge.dispute.funds_withdrawn"
         | "charge.dispute.funds_reinstated"
+        | "customer.created"
+        | "customer.updated"
+        | "customer.deleted"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
+    | (
+        | "payment_intent.*"
+        | "charge.*"
+        | "refund.*"
+        | "checkout.*"
+        | "balance.*"
+        | "payout.*"
+        | "review.*"
+        | "radar.*"
+        | "customer.*"
+      )
     | "*"
   )[];
   description?: string;
@@ -776,8 +862,21 @@ export interface UpdateWebhookEndpointParams {
         | "charge.dispute.closed"
         | "charge.dispute.funds_withdrawn"
         | "charge.dispute.funds_reinstated"
+        | "customer.created"
+        | "customer.updated"
+        | "customer.deleted"
       )
-    | ("payment_intent.*" | "charge.*" | "refund.*" | "checkout.*" | "balance.*" | "payout.*" | "review.*" | "radar.*")
+    | (
+        | "payment_intent.*"
+        | "charge.*"
+        | "refund.*"
+        | "checkout.*"
+        | "balance.*"
+        | "payout.*"
+        | "review.*"
+        | "radar.*"
+        | "customer.*"
+      )
     | "*"
   )[];
   description?: string | null;

@@ -102,6 +102,8 @@ export function PaymentDetail(props: { id: string }) {
             <dd>{pi.capture_method}</dd>
             <dt>Description</dt>
             <dd>{pi.description ?? '—'}</dd>
+            <dt>Customer</dt>
+            <dd>{pi.customer ? <code>{pi.customer}</code> : '—'}</dd>
             {pi.last_payment_error && (
               <>
                 <dt>Last error</dt>
