@@ -112,6 +112,22 @@ interface ScoringRow {
 }
 
 /**
+ * The payments and distinct cards of one value of `column` (an email, a customer) in the last
+ * hour and day, before the payment being scored ($1 merchant, $2 mode, $4 now, $5 its attempt);
+ * null (unknown, not zero) when the payment has no such value.
+ */
+const paymentsAndCards = (column: string, param: string) => `(SELECT json_build_object(
+          'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
+          'payments_daily', count(*),
+          'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
+          'cards_daily', count(DISTINCT card_fingerprint))
+          FROM risk_observations
+         WHERE merchant_id = $1 AND livemode = $2 AND ${column} = ${param}
+           AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
+           AND observed_at <= $4
+        HAVING ${param}::text IS NOT NULL)`;
+
+/**
  * Everything the scorer needs about one payment, in one round trip: the counts of the card,
  * email, customer and address in their windows, the merchant's amount history, which of the payment's
  * values are on the merchant's lists, and the merchant's rules and lists (when it has its own).
@@ -138,26 +154,8 @@ async function loadScoringRow(
           FROM risk_observations
          WHERE merchant_id = $1 AND livemode = $2 AND card_fingerprint = $3 AND attempt_id <> $5
            AND observed_at > $4::timestamptz - interval '24 hours' AND observed_at <= $4) AS card,
-       (SELECT json_build_object(
-          'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
-          'payments_daily', count(*),
-          'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
-          'cards_daily', count(DISTINCT card_fingerprint))
-          FROM risk_observations
-         WHERE merchant_id = $1 AND livemode = $2 AND email = $6
-           AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
-           AND observed_at <= $4
-        HAVING $6::text IS NOT NULL) AS email,
-       (SELECT json_build_object(
-          'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
-          'payments_daily', count(*),
-          'cards_hourly', count(DISTINCT card_fingerprint) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
-          'cards_daily', count(DISTINCT card_fingerprint))
-          FROM risk_observations
-         WHERE merchant_id = $1 AND livemode = $2 AND customer_id = $10
-           AND attempt_id <> $5 AND observed_at > $4::timestamptz - interval '24 hours'
-           AND observed_at <= $4
-        HAVING $10::text IS NOT NULL) AS customer,
+       ${paymentsAndCards('email', '$6')} AS email,
+       ${paymentsAndCards('customer_id', '$10')} AS customer,
        (SELECT json_build_object(
           'payments_hourly', count(*) FILTER (WHERE observed_at > $4::timestamptz - interval '1 hour'),
           'payments_daily', count(*),

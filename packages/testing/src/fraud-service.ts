@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { moveClock } from './api-process.ts';
 import { TEST_FRAUD_KEY } from './constants.ts';
-import { appEntry, tsx } from './entries.ts';
-import { stopProcess, untilReady } from './process.ts';
+import { appEntry } from './entries.ts';
+import { spawnEntry, stopProcess, untilReady } from './process.ts';
 
 const fraudMain = appEntry('workers', 'src/fraud/main.ts');
 
@@ -16,31 +16,19 @@ export async function startFraudService(db: TestDatabase, env: Record<string, st
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
-  let output = '';
+  let output = () => '';
   async function launch() {
-    output = '';
-    child = spawn(process.execPath, ['--import', tsx, fraudMain], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        DATABASE_POOL_MAX: '6',
-        KASSA_BUS: 'postgres',
-        FRAUD_HOST: '127.0.0.1',
-        FRAUD_PORT: String(port),
-        FRAUD_API_KEY: TEST_FRAUD_KEY,
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    // Its logs (warnings and errors: LOG_LEVEL warn) and anything it writes to stderr.
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    await untilReady(child, 'fraud service', `${url}/readyz`, () => output, 60_000);
+    ({ child, output } = spawnEntry(fraudMain, {
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '6',
+      KASSA_BUS: 'postgres',
+      FRAUD_HOST: '127.0.0.1',
+      FRAUD_PORT: String(port),
+      FRAUD_API_KEY: TEST_FRAUD_KEY,
+      LOG_LEVEL: 'warn',
+      ...env,
+    }));
+    await untilReady(child, 'fraud service', `${url}/readyz`, output, 60_000);
   }
   const stop = (signal: NodeJS.Signals) => stopProcess(child, signal);
   await launch();
@@ -49,7 +37,7 @@ export async function startFraudService(db: TestDatabase, env: Record<string, st
     /** What the API needs to call it. */
     apiEnv: { FRAUD_URL: url, FRAUD_API_KEY: TEST_FRAUD_KEY },
     /** What it logged (warnings and errors) and wrote to stderr. */
-    output: () => output,
+    output: () => output(),
     /** Moves its clock (it must have started with KASSA_TEST_CLOCK). */
     setClock: (to: Date) => moveClock(child, to),
     kill: () => stop('SIGKILL'),

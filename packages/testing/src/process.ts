@@ -1,5 +1,28 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tsx } from './entries.ts';
+
+/**
+ * Starts an app's entry point (`appEntry(...)`) as `node --import tsx`, with `env` over this
+ * process's environment and an IPC channel (for moveClock); `output` is what it has written to
+ * stdout and stderr (its logs, at its LOG_LEVEL).
+ */
+export function spawnEntry(
+  entry: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', tsx, entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const keep = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => output };
+}
 
 /**
  * Waits until a started process answers `ready` with a 2xx, or throws (with what it wrote) when

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { moveClock } from './api-process.ts';
 import { TEST_ACQUIRER_KEY, TEST_VAULT_FINGERPRINT_KEY, TEST_VAULT_KEYS } from './constants.ts';
-import { appEntry, tsx } from './entries.ts';
-import { stopProcess, untilReady } from './process.ts';
+import { appEntry } from './entries.ts';
+import { spawnEntry, stopProcess, untilReady } from './process.ts';
 
 const settlementMain = appEntry('workers', 'src/settlement/main.ts');
 
@@ -21,36 +20,25 @@ export async function startSettlementWorker(
 ) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, settlementMain], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '4',
-      KASSA_BUS: 'postgres',
-      SETTLEMENT_HOST: '127.0.0.1',
-      SETTLEMENT_PORT: String(port),
-      SETTLEMENT_POLL_MS: '100',
-      KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
-      KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
-      ACQUIRER_URL: acquirerUrl,
-      ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const { child, output } = spawnEntry(settlementMain, {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_MAX: '4',
+    KASSA_BUS: 'postgres',
+    SETTLEMENT_HOST: '127.0.0.1',
+    SETTLEMENT_PORT: String(port),
+    SETTLEMENT_POLL_MS: '100',
+    KASSA_VAULT_KEYS: TEST_VAULT_KEYS,
+    KASSA_VAULT_FINGERPRINT_KEY: TEST_VAULT_FINGERPRINT_KEY,
+    ACQUIRER_URL: acquirerUrl,
+    ACQUIRER_API_KEY: TEST_ACQUIRER_KEY,
+    LOG_LEVEL: 'warn',
+    ...env,
   });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  await untilReady(child, 'settlement worker', `${url}/readyz`, () => output, 60_000);
+  await untilReady(child, 'settlement worker', `${url}/readyz`, output, 60_000);
   return {
     url,
     /** What it logged (at LOG_LEVEL) and wrote to stderr. */
-    output: () => output,
+    output,
     /** Moves its clock (it must have started with KASSA_TEST_CLOCK) and waits for the close. */
     setClock: (to: Date) => moveClock(child, to),
     stop: () => stopProcess(child, 'SIGTERM'),

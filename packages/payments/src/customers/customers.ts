@@ -7,14 +7,14 @@ import {
   type updateCustomerInput,
 } from '@kassa/contracts';
 import { type Queryable, query, type Transaction } from '@kassa/db';
-import { appendToStream, type JsonObject } from '@kassa/ledger';
+import type { JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { DomainContext, Principal } from '../context.ts';
 import { invalidRequest, notFound } from '../errors.ts';
 import { keysetPage } from '../lists.ts';
 import { loadOwned } from '../owned.ts';
 import { withoutEmptyValues } from '../payments/create.ts';
-import { eventMetadata } from '../payments/events.ts';
+import { appendObjectEvents } from '../payments/events.ts';
 
 // Customers (docs/api.md): a merchant's record of who pays, as Stripe's. Payments name one
 // (`customer`); the fraud service counts payments and cards per customer. A deleted customer
@@ -79,19 +79,12 @@ async function recordCustomerEvent(
   type: 'customer.created' | 'customer.updated' | 'customer.deleted',
   extra: JsonObject = {},
 ): Promise<void> {
-  await appendToStream(tx, {
-    occurredAt: ctx.services.clock.now(),
-    stream: `customer:${row.id}`,
-    expectedVersion: row.version === 1 ? 'no_stream' : row.version - 1,
-    merchantId: row.merchant_id,
-    events: [
-      {
-        type,
-        data: { object: customerView(row) as unknown as JsonObject, ...extra },
-        metadata: eventMetadata(ctx),
-      },
-    ],
-  });
+  await appendObjectEvents(
+    tx,
+    ctx,
+    { stream: `customer:${row.id}`, version: row.version, merchantId: row.merchant_id },
+    [{ type, data: { object: customerView(row) as unknown as JsonObject, ...extra } }],
+  );
 }
 
 function checkedMetadata(metadata: Record<string, string>): Record<string, string> {

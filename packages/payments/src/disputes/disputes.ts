@@ -9,7 +9,7 @@ import {
   type updateDisputeInput,
 } from '@kassa/contracts';
 import { type Queryable, query, type Transaction, withTransaction } from '@kassa/db';
-import { appendToStream, disputeOpened, disputeWon, type JsonObject } from '@kassa/ledger';
+import { disputeOpened, disputeWon, type JsonObject } from '@kassa/ledger';
 import canonicalize from 'canonicalize';
 import type { z } from 'zod';
 import { type AcquirerDispute, AcquirerRejectedError } from '../acquirer/client.ts';
@@ -24,7 +24,7 @@ import { invalidRequest, KassaApiError, notFound } from '../errors.ts';
 import { runMutation } from '../idempotency.ts';
 import { keysetPage } from '../lists.ts';
 import { loadOwned } from '../owned.ts';
-import { eventMetadata } from '../payments/events.ts';
+import { appendObjectEvents } from '../payments/events.ts';
 import { ledgerOptions } from '../payments/outcomes.ts';
 import { systemContext } from '../payments/system-context.ts';
 
@@ -95,13 +95,12 @@ async function recordDisputeEvents(
   types: string[],
 ): Promise<void> {
   const view = disputeView(row, ctx.services.clock.now()) as unknown as JsonObject;
-  await appendToStream(tx, {
-    occurredAt: ctx.services.clock.now(),
-    stream: `dispute:${row.id}`,
-    expectedVersion: row.version === types.length ? 'no_stream' : row.version - types.length,
-    merchantId: row.merchant_id,
-    events: types.map((type) => ({ type, data: { object: view }, metadata: eventMetadata(ctx) })),
-  });
+  await appendObjectEvents(
+    tx,
+    ctx,
+    { stream: `dispute:${row.id}`, version: row.version, merchantId: row.merchant_id },
+    types.map((type) => ({ type, data: { object: view } })),
+  );
 }
 
 const DECIDED = new Set<DisputeStatus>(['won', 'lost', 'warning_closed']);
