@@ -10,10 +10,10 @@ import { type Queryable, query, type Transaction } from '@kassa/db';
 import type { JsonObject } from '@kassa/ledger';
 import type { z } from 'zod';
 import type { DomainContext, Principal } from '../context.ts';
-import { invalidRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { keysetPage } from '../lists.ts';
 import { loadOwned } from '../owned.ts';
-import { withoutEmptyValues } from '../payments/create.ts';
+import { mergeMetadata, withoutEmptyValues } from '../payments/create.ts';
 import { appendObjectEvents } from '../payments/events.ts';
 
 // Customers (docs/api.md): a merchant's record of who pays, as Stripe's. Payments name one
@@ -87,16 +87,6 @@ async function recordCustomerEvent(
   );
 }
 
-function checkedMetadata(metadata: Record<string, string>): Record<string, string> {
-  if (Object.keys(metadata).length > 50)
-    throw invalidRequest(
-      'parameter_invalid',
-      'Invalid metadata: must have at most 50 keys',
-      'metadata',
-    );
-  return metadata;
-}
-
 export async function createCustomer(
   tx: Transaction,
   ctx: DomainContext,
@@ -142,7 +132,7 @@ export async function updateCustomer(
     row[field] = value;
   }
   if (input.metadata !== undefined) {
-    const merged = checkedMetadata(withoutEmptyValues({ ...row.metadata, ...input.metadata }));
+    const merged = mergeMetadata(row.metadata, input.metadata);
     if (JSON.stringify(merged) !== JSON.stringify(row.metadata)) {
       previous.metadata = row.metadata;
       row.metadata = merged;

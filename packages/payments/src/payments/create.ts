@@ -4,6 +4,7 @@ import type { Transaction } from '@kassa/db';
 import type { z } from 'zod';
 import type { DomainContext } from '../context.ts';
 import { loadCustomer } from '../customers/customers.ts';
+import { invalidRequest } from '../errors.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { insertPaymentIntent, type PaymentIntentRow } from './store.ts';
@@ -53,4 +54,22 @@ export async function createPaymentIntent(
 /** Metadata values of "" mean "no such key" (the way an update deletes one). */
 export function withoutEmptyValues(metadata: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== ''));
+}
+
+/**
+ * An update's metadata merged into what an object has (a value of "" removes the key), or a
+ * typed error when the result would have more than 50 keys.
+ */
+export function mergeMetadata(
+  current: Record<string, string>,
+  update: Record<string, string>,
+): Record<string, string> {
+  const merged = withoutEmptyValues({ ...current, ...update });
+  if (Object.keys(merged).length > 50)
+    throw invalidRequest(
+      'parameter_invalid',
+      'Invalid metadata: must have at most 50 keys',
+      'metadata',
+    );
+  return merged;
 }

@@ -8,7 +8,7 @@ import { invalidRequest, KassaApiError, unexpectedState } from '../errors.ts';
 import { loadPaymentMethod } from '../payment-methods/store.ts';
 import { paymentIntentMachine } from '../state-machine.ts';
 import { openAttempt } from './attempts.ts';
-import { withoutEmptyValues } from './create.ts';
+import { mergeMetadata } from './create.ts';
 import { recordPaymentIntentEvent } from './events.ts';
 import { loadPaymentIntent, savePaymentIntent } from './store.ts';
 import { paymentIntentView } from './view.ts';
@@ -76,14 +76,7 @@ export async function updatePaymentIntent(
     row.description = input.description;
   }
   if (input.metadata !== undefined) {
-    const merged = withoutEmptyValues({ ...row.metadata, ...input.metadata });
-    if (Object.keys(merged).length > 50) {
-      throw invalidRequest(
-        'parameter_invalid',
-        'Invalid metadata: must have at most 50 keys',
-        'metadata',
-      );
-    }
+    const merged = mergeMetadata(row.metadata, input.metadata);
     if (JSON.stringify(merged) !== JSON.stringify(row.metadata)) {
       previous.metadata = row.metadata;
       row.metadata = merged;

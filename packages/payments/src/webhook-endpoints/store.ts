@@ -14,7 +14,7 @@ import type { DomainContext, Principal } from '../context.ts';
 import { invalidRequest } from '../errors.ts';
 import { keysetPage } from '../lists.ts';
 import { loadOwned } from '../owned.ts';
-import { withoutEmptyValues } from '../payments/create.ts';
+import { mergeMetadata, withoutEmptyValues } from '../payments/create.ts';
 
 interface EndpointRow {
   id: string;
@@ -141,15 +141,7 @@ export async function updateWebhookEndpoint(
   if (input.enabled_events !== undefined) row.enabled_events = [...new Set(input.enabled_events)];
   if (input.description !== undefined) row.description = input.description;
   if (input.disabled !== undefined) row.status = input.disabled ? 'disabled' : 'enabled';
-  if (input.metadata !== undefined) {
-    row.metadata = withoutEmptyValues({ ...row.metadata, ...input.metadata });
-    if (Object.keys(row.metadata).length > 50)
-      throw invalidRequest(
-        'parameter_invalid',
-        'Invalid metadata: must have at most 50 keys',
-        'metadata',
-      );
-  }
+  if (input.metadata !== undefined) row.metadata = mergeMetadata(row.metadata, input.metadata);
   await tx.query(
     `UPDATE webhook_endpoints SET url = $2, enabled_events = $3, description = $4, status = $5,
        metadata = $6, updated_at = now() WHERE id = $1`,
