@@ -161,6 +161,50 @@ describe('risk end to end', { timeout: 180_000 }, () => {
     );
   });
 
+  it('keeps the decision of a confirmation whose answer was lost when it is resumed', async () => {
+    // An API that does not retry the acquirer: a lost answer leaves the attempt open.
+    const impatient = await startApiProcess(db.current, {
+      ACQUIRER_URL: acquirer.url,
+      ...fraud.apiEnv,
+      ACQUIRER_RETRIES: '0',
+    });
+    try {
+      const s = await shop();
+      const browser = client(impatient.base, s.merchant.publishableKey);
+      const created = await s.kassa.paymentIntents.create({ amount: 2_000, currency: 'usd' });
+      const confirm = () =>
+        browser<PaymentIntent>('checkout.paymentIntents.confirm', {
+          client_secret: created.client_secret,
+          payment_method_data: { ...testCard(), billing_details: { email: 'late@example.com' } },
+        });
+      // Scored (allowed), then the acquirer's answer is lost.
+      await acquirer.control({ lost_response_rate: 1 });
+      try {
+        expect((await confirm()).error).toMatchObject({ code: 'acquirer_timeout' });
+      } finally {
+        await acquirer.control({ lost_response_rate: 0 });
+      }
+      // The email is blocked meanwhile: a new scoring would block. The attempt is resumed (by
+      // this retry, or the API's recovery sweep if it gets there first) and finishes with the
+      // decision its first try stored; the service is not asked again.
+      await s.kassa.riskLists.addItem({ list: 'blocked_emails', value: 'late@example.com' });
+      await confirm();
+      const payment = await eventually(async () => {
+        const p = await s.kassa.paymentIntents.retrieve(created.id);
+        return p.status === 'succeeded' ? p : undefined;
+      }, 20_000);
+      expect(payment.risk).toMatchObject({ outcome: 'allow', decided_by: 'rules' });
+      const assessments = await query<{ outcome: string }>(
+        db.current.pool,
+        'SELECT outcome FROM risk_assessments WHERE payment_intent_id = $1',
+        [created.id],
+      );
+      expect(assessments).toEqual([{ outcome: 'allow' }]);
+    } finally {
+      await impatient.stop();
+    }
+  });
+
   it('blocks what is on a block list, and refuses a value that is not of the list’s kind', async () => {
     const s = await shop();
     const item = await s.kassa.riskLists.addItem({

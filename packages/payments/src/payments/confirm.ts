@@ -201,7 +201,7 @@ export function confirmStep<View>(
       const { attempt } = plan;
       // The risk decision first (stored, so a resumed attempt keeps it): a block never
       // reaches the acquirer; a review authorizes without capture, for a person to decide.
-      const risk = (await decideRisk(ctx, attempt)) ?? null;
+      const risk = (await decideRisk(ctx, attempt, plan.resumed)) ?? null;
       if (risk?.outcome === 'block') return { blocked: true, risk };
       const number = await vault.reveal(ctx.services.db.pool, plan.vaultCardId);
       const authorize = () =>

@@ -43,7 +43,8 @@ export async function assessmentOfAttempt(
 /**
  * Decides the risk of an authorization attempt before the acquirer is asked (no transaction is
  * open: the call to the fraud service is short but still a network call):
- * - an attempt decided before (its answer was lost, and this is the retry) keeps its decision;
+ * - an attempt decided before (its answer was lost, and this is the retry: `resumed`) keeps its
+ *   decision; a new attempt has none, and is not looked up;
  * - else the fraud service is asked; if it is slow, down, or its breaker or bulkhead refuses, the
  *   merchant's fallback decides (`allow_and_review` or `block`) and the decision says so.
  * The decision is stored before it is acted on; two requests resuming one attempt at once store
@@ -53,12 +54,15 @@ export async function assessmentOfAttempt(
 export async function decideRisk(
   ctx: DomainContext,
   attempt: AttemptRow,
+  resumed: boolean,
 ): Promise<StoredAssessment | undefined> {
   const fraud = ctx.services.fraud;
   if (!fraud) return undefined;
   const pool = ctx.services.db.pool;
-  const decided = await assessmentOfAttempt(pool, attempt.id);
-  if (decided) return decided;
+  if (resumed) {
+    const decided = await assessmentOfAttempt(pool, attempt.id);
+    if (decided) return decided;
+  }
 
   const request = await scoreRequestOf(pool, attempt);
   let assessment: Assessment | undefined;
