@@ -66,7 +66,7 @@ describe('customers', () => {
     );
     expect(byEmail.body.data.map((c) => c.id)).toEqual([id]);
     const all = await call<{ data: Customer[] }>('customers.list', {}, { query: true });
-    expect(all.body.data.map((c) => c.id)).toEqual([other.body.id, id]);
+    expect(all.body.data.map((c) => c.id).sort()).toEqual([other.body.id, id].sort());
 
     const deleted = await call('customers.del', { id });
     expect(deleted.body).toEqual({ id, object: 'customer', deleted: true });
@@ -112,7 +112,7 @@ describe('customers', () => {
       { customer: customer.id },
       { query: true },
     );
-    expect(mine.body.data.map((p) => p.id)).toEqual([later.body.id, named.body.id]);
+    expect(mine.body.data.map((p) => p.id).sort()).toEqual([later.body.id, named.body.id].sort());
     const events = await readStream(db.current.pool, `payment_intent:${later.body.id}`);
     expect(events.at(-1)?.data).toMatchObject({
       object: { customer: customer.id },
@@ -134,6 +134,23 @@ describe('customers', () => {
       { query: true },
     );
     expect(still.body.customer).toBe(customer.id);
+  });
+
+  it('pages on past a customer deleted since the last page', async () => {
+    const stranger = await newMerchant(db.current);
+    const theirs = client(base, stranger.secretKey);
+    for (const name of ['first', 'second', 'third'])
+      await theirs<Customer>('customers.create', { name });
+    const list = async (input: Record<string, unknown>) =>
+      (await theirs<{ data: Customer[] }>('customers.list', input, { query: true })).body.data.map(
+        (c) => c.id,
+      );
+    const order = await list({ limit: 5 });
+    expect(order).toHaveLength(3);
+    const [cursor] = await list({ limit: 1 });
+    expect(cursor).toBe(order[0]);
+    await theirs('customers.del', { id: cursor });
+    expect(await list({ limit: 5, starting_after: cursor })).toEqual(order.slice(1));
   });
 
   it('refuses bad input with a typed error naming the parameter, and writes nothing', async () => {

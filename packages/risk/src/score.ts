@@ -82,11 +82,6 @@ export const SIGNALS: Signal[] = [
     description: 'Several cards used with this email in the last day',
   },
   {
-    feature: 'card_count_for_customer_daily',
-    points: perUnitAbove('card_count_for_customer_daily', 2, 10, 30),
-    description: 'Several cards used by this customer in the last day',
-  },
-  {
     feature: 'declined_count_for_ip_hourly',
     points: perUnitAbove('declined_count_for_ip_hourly', 1, 8, 24),
     description: 'Declined payments from this address in the last hour',

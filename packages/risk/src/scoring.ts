@@ -43,8 +43,11 @@ export const scoreRequestSchema = z
     }),
     email: z.string().max(320).nullable(),
     ip: z.string().max(64).nullable(),
-    /** The payment's customer (`cus_…`), if it names one (absent from an older API: none). */
-    customer: z.string().min(1).max(64).nullable().default(null),
+    /**
+     * The payment's customer (`cus_…`), sent only when the payment names one, so that an API
+     * newer than its fraud service still scores (an unknown field is refused).
+     */
+    customer: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
@@ -193,7 +196,7 @@ async function loadScoringRow(
       request.ip,
       request.currency,
       listValues,
-      request.customer,
+      request.customer ?? null,
     ],
   );
   if (!row) throw new Error('the scoring query returned no row');

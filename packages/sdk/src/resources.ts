@@ -154,10 +154,6 @@ export class Reviews {
   }
 }
 
-/**
- * Disputes (chargebacks) of your payments (docs/disputes.md): answer each with evidence before
- * `evidence_details.due_by`, or accept it.
- */
 /** Customers: who pays. Name one on a payment (`customer`) to group its payments and risk counts. */
 export class Customers {
   constructor(private readonly http: HttpClient) {}
@@ -190,6 +186,10 @@ export class Customers {
   }
 }
 
+/**
+ * Disputes (chargebacks) of your payments (docs/disputes.md): answer each with evidence before
+ * `evidence_details.due_by`, or accept it.
+ */
 export class Disputes {
   constructor(private readonly http: HttpClient) {}
 

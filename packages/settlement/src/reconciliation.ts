@@ -130,7 +130,8 @@ export function parseBankStatement(csv: string): ExternalLine[] {
  * Kassa's records an acquirer report of `day` may hold: charges, refunds and disputes' balance
  * transactions of the mode not matched yet, from the day and the next (a capture the acquirer
  * made a moment before midnight may be booked by Kassa a moment after). Only those of the day or
- * before are missing if absent. A dispute's withdrawal is the acquirer's chargeback of the
+ * before are missing if absent, once (a record already called missing may still match a later
+ * file's line, but is not called missing again). A dispute's withdrawal is the acquirer's chargeback of the
  * disputed amount (Kassa's own dispute fee is the merchant's, not on the acquirer's line); a won
  * dispute's reinstatement is its chargeback reversal. Both name the payment, as the report does.
  */
@@ -147,12 +148,15 @@ async function acquirerCandidates(
     currency: string;
     reference: string | null;
     day: string;
+    flagged: boolean;
   }>(
     db,
     `SELECT b.id, b.merchant_id, b.type::text AS type, b.amount, b.currency,
             CASE b.type WHEN 'refund' THEN r.payment_intent_id WHEN 'dispute' THEN d.payment_intent_id
                         ELSE b.source END AS reference,
-            (b.created_at AT TIME ZONE 'UTC')::date::text AS day
+            (b.created_at AT TIME ZONE 'UTC')::date::text AS day,
+            EXISTS (SELECT 1 FROM reconciliation_exceptions x
+                     WHERE x.object_id = b.id AND x.kind = 'missing_line') AS flagged
        FROM balance_transactions b
        LEFT JOIN refunds r ON b.type = 'refund' AND r.id = b.source
        LEFT JOIN disputes d ON b.type = 'dispute' AND d.id = b.source
@@ -179,7 +183,7 @@ async function acquirerCandidates(
       currency: b.currency,
       amount: b.amount < 0n ? -b.amount : b.amount,
       merchantId: b.merchant_id,
-      dueInThisFile: b.day <= day,
+      dueInThisFile: b.day <= day && !b.flagged,
     };
   });
 }
@@ -189,7 +193,7 @@ async function acquirerCandidates(
  * matched yet, each a debit covering all the balance transactions it paid out; and the
  * acquirer's settlement of each reconciled report day before, a credit (or a debit) covering
  * all that report's lines in one currency. A payout paid on the day or before, and the
- * settlement of the day before, are missing if absent.
+ * settlement of the day before, are missing if absent, once.
  */
 async function bankCandidates(db: Queryable, day: string, livemode: boolean): Promise<Candidate[]> {
   const payouts = await query<{
@@ -199,9 +203,12 @@ async function bankCandidates(db: Queryable, day: string, livemode: boolean): Pr
     currency: string;
     status: string;
     arrival_date: string;
+    flagged: boolean;
   }>(
     db,
-    `SELECT id, merchant_id, amount, currency, status::text AS status, arrival_date::text AS arrival_date
+    `SELECT id, merchant_id, amount, currency, status::text AS status, arrival_date::text AS arrival_date,
+            EXISTS (SELECT 1 FROM reconciliation_exceptions x
+                     WHERE x.object_id = payouts.id AND x.kind = 'missing_line') AS flagged
        FROM payouts
       WHERE livemode = $1 AND status IN ('in_transit', 'paid')
         AND NOT EXISTS (SELECT 1 FROM reconciliation_matches m WHERE m.object_id = payouts.id)`,
@@ -212,11 +219,14 @@ async function bankCandidates(db: Queryable, day: string, livemode: boolean): Pr
     day: string;
     currency: string;
     net: bigint;
+    flagged: boolean;
   }>(
     db,
     `SELECT r.id, r.day::text AS day, i.currency,
             sum(CASE WHEN i.kind IN ('capture', 'chargeback_reversal') THEN i.amount ELSE -i.amount END
-                - i.fee)::bigint AS net
+                - i.fee)::bigint AS net,
+            EXISTS (SELECT 1 FROM reconciliation_exceptions x
+                     WHERE x.object_id = r.id || ':' || i.currency AND x.kind = 'missing_line') AS flagged
        FROM reconciliation_runs r JOIN reconciliation_items i ON i.run_id = r.id
       WHERE r.source = 'acquirer_report' AND r.livemode = $1 AND r.day < $2::date
       GROUP BY r.id, r.day, i.currency
@@ -231,7 +241,7 @@ async function bankCandidates(db: Queryable, day: string, livemode: boolean): Pr
       currency: p.currency,
       amount: p.amount,
       merchantId: p.merchant_id,
-      dueInThisFile: p.status === 'paid' && p.arrival_date <= day,
+      dueInThisFile: p.status === 'paid' && p.arrival_date <= day && !p.flagged,
     })),
     ...settlements
       .filter((s) => s.net !== 0n)
@@ -242,7 +252,7 @@ async function bankCandidates(db: Queryable, day: string, livemode: boolean): Pr
         currency: s.currency,
         amount: s.net > 0n ? s.net : -s.net,
         merchantId: null,
-        dueInThisFile: addDays(s.day, 1) <= day,
+        dueInThisFile: addDays(s.day, 1) <= day && !s.flagged,
       })),
   ];
 }

@@ -224,6 +224,22 @@ describe('reconciliation', () => {
     );
   });
 
+  it('calls a missing record missing once; a later file can still match it', async () => {
+    const late = await captured('2026-06-01', 4_000n);
+    expect(await reconcile('acquirer_report', '2026-06-01', report([]))).toMatchObject({
+      exceptions: 1,
+    });
+    // Still not there the next day: the exception stands, and is not raised again.
+    expect(await reconcile('acquirer_report', '2026-06-02', report([]))).toMatchObject({
+      exceptions: 0,
+    });
+    // It comes on a later file: the line matches the record.
+    expect(
+      await reconcile('acquirer_report', '2026-06-03', report([['capture', late, 4_000n]])),
+    ).toMatchObject({ lines: 1, matched: 1, exceptions: 0 });
+    expect(await exceptionsOf()).toEqual([['missing_line', late, 4_000, null]]);
+  });
+
   it('raises exactly one exception per injected difference', async () => {
     const kept = await captured('2026-06-02', 2_000n);
     const missing = await captured('2026-06-02', 3_000n);

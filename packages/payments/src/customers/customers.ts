@@ -53,13 +53,15 @@ export function customerView(row: CustomerRow): Customer {
 
 /**
  * The customer `id` of this merchant in this mode, or 404 (a deleted one too: it is gone from
- * the API). `param` names the input the id came from, as a payment's `customer`.
+ * the API, unless `deleted` allows it, as a list's cursor). `param` names the input the id came
+ * from, as a payment's `customer`; a payment naming it locks it `forShare`, so it is not
+ * deleted in the meantime.
  */
 export async function loadCustomer(
   db: Queryable,
   principal: Pick<Principal, 'merchantId' | 'livemode'>,
   id: string,
-  options: { forUpdate?: boolean; param?: string } = {},
+  options: { forUpdate?: boolean; forShare?: boolean; param?: string; deleted?: boolean } = {},
 ): Promise<CustomerRow> {
   const row = await loadOwned<CustomerRow>(
     db,
@@ -68,7 +70,7 @@ export async function loadCustomer(
     id,
     options,
   );
-  if (row.deleted_at !== null) throw notFound('customer', id, options.param);
+  if (row.deleted_at !== null && !options.deleted) throw notFound('customer', id, options.param);
   return row;
 }
 
@@ -195,6 +197,8 @@ export async function listCustomers(
     cursor: (id) =>
       loadCustomer(db, ctx.principal, id, {
         param: input.starting_after ? 'starting_after' : 'ending_before',
+        // A customer deleted since the last page still marks where the next one starts.
+        deleted: true,
       }),
   });
   return { object: 'list', data: rows.map(customerView), has_more: hasMore };

@@ -19,7 +19,8 @@ export async function createPaymentIntent(
   if (input.payment_method) {
     await loadPaymentMethod(tx, ctx.principal, input.payment_method, 'payment_method');
   }
-  if (input.customer) await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer' });
+  if (input.customer)
+    await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer', forShare: true });
   const row: PaymentIntentRow = {
     id: newId('paymentIntent'),
     merchant_id: ctx.principal.merchantId,

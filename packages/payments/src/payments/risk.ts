@@ -156,7 +156,7 @@ async function scoreRequestOf(db: Queryable, attempt: AttemptRow): Promise<Score
     },
     email: pm.email?.toLowerCase() ?? null,
     ip: attempt.client_ip,
-    customer: pm.customer_id,
+    ...(pm.customer_id !== null && { customer: pm.customer_id }),
   };
 }
 

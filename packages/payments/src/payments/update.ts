@@ -49,7 +49,7 @@ export async function updatePaymentIntent(
   }
 
   if (input.customer !== undefined && input.customer !== row.customer_id) {
-    await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer' });
+    await loadCustomer(tx, ctx.principal, input.customer, { param: 'customer', forShare: true });
     previous.customer = row.customer_id;
     row.customer_id = input.customer;
   }
