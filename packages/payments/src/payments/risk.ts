@@ -107,8 +107,11 @@ export async function decideRisk(
       ctx.services.clock.now(),
     ],
   );
-  if (!stored) throw new Error(`no risk assessment stored for attempt ${attempt.id}`);
-  return stored;
+  // A decision stored by another request after this statement's snapshot was taken is not in
+  // its answer (ON CONFLICT waited for it, the SELECT cannot see it): read it in a new one.
+  const decision = stored ?? (await assessmentOfAttempt(pool, attempt.id));
+  if (!decision) throw new Error(`no risk assessment stored for attempt ${attempt.id}`);
+  return decision;
 }
 
 /** The merchant's fallback in the attempt's mode (allow_and_review unless it chose block). */
