@@ -2,8 +2,8 @@ import { withTransaction } from '@kassa/db';
 import { accountFor, balanceOf, getBalance } from '@kassa/ledger';
 import { Kassa, type PaymentIntent } from '@kassa/sdk';
 import { verifySettlement } from '@kassa/settlement';
-import { client, startSettlementWorker, testCard, useApiProcess } from '@kassa/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, testCard, useSettlementPlatform } from '@kassa/testing';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './receiver.ts';
 
 // Disputes end to end, with real processes: the acquirer simulator opens disputes for its
@@ -16,34 +16,11 @@ import { eventually } from './receiver.ts';
 // owes the platform nothing more.
 
 const START = new Date('2026-03-02T09:00:00Z');
-const { db, env, setClock } = useApiProcess({
-  env: { KASSA_TEST_CLOCK: START.toISOString(), NODE_ENV: 'test' },
+// Decided as soon as evidence is submitted (the simulator's default waits 10 s).
+const { db, env, worker, clocksAt } = useSettlementPlatform(START, {
+  dispute_decision_delay_ms: 0,
+  bank_settle_delay_ms: 0,
 });
-let worker: Awaited<ReturnType<typeof startSettlementWorker>>;
-
-beforeAll(async () => {
-  // Decided as soon as evidence is submitted (the simulator's default waits 10 s).
-  await env.acquirer.control({
-    dispute_decision_delay_ms: 0,
-    bank_settle_delay_ms: 0,
-    now: START.toISOString(),
-  });
-  worker = await startSettlementWorker(db.current, env.acquirer.url, {
-    NODE_ENV: 'test',
-    KASSA_TEST_CLOCK: START.toISOString(),
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await worker?.stop();
-});
-
-/** Every clock of the platform at `at`: the API's, the simulator's, the worker's (which closes). */
-async function clocksAt(at: Date) {
-  await setClock(at);
-  await env.acquirer.control({ now: at.toISOString() });
-  await worker.setClock(at);
-}
 
 /** A tiny but real PDF, as a merchant's receipt. */
 const RECEIPT = Buffer.from(

@@ -1,15 +1,8 @@
 import { query, withTransaction } from '@kassa/db';
 import { Kassa } from '@kassa/sdk';
 import { addBankAccount, verifySettlement } from '@kassa/settlement';
-import {
-  client,
-  newMerchant,
-  startSettlementWorker,
-  testCard,
-  testVault,
-  useApiProcess,
-} from '@kassa/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, newMerchant, testCard, testVault, useSettlementPlatform } from '@kassa/testing';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './receiver.ts';
 
 // Settlement end to end, with real processes: the API, the acquirer simulator (acquirer and
@@ -21,29 +14,7 @@ import { eventually } from './receiver.ts';
 // the acquirer's report gives exactly those exceptions.
 
 const START = new Date('2026-02-02T08:00:00Z'); // a Monday
-const { db, env, setClock } = useApiProcess({
-  env: { KASSA_TEST_CLOCK: START.toISOString(), NODE_ENV: 'test' },
-});
-let worker: Awaited<ReturnType<typeof startSettlementWorker>>;
-
-beforeAll(async () => {
-  await env.acquirer.control({ bank_settle_delay_ms: 0, now: START.toISOString() });
-  worker = await startSettlementWorker(db.current, env.acquirer.url, {
-    NODE_ENV: 'test',
-    KASSA_TEST_CLOCK: START.toISOString(),
-  });
-}, 90_000);
-
-afterAll(async () => {
-  await worker?.stop();
-});
-
-/** Every clock of the platform at `at`: the API's, the simulator's, the worker's (which closes). */
-async function clocksAt(at: Date) {
-  await setClock(at);
-  await env.acquirer.control({ now: at.toISOString() });
-  await worker.setClock(at);
-}
+const { db, env, worker, clocksAt } = useSettlementPlatform(START, { bank_settle_delay_ms: 0 });
 
 const day = (n: number) => new Date(START.getTime() + n * 86_400_000).toISOString().slice(0, 10);
 const at = (n: number, time: string) => new Date(`${day(n)}T${time}Z`);

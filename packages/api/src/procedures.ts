@@ -5,6 +5,7 @@ import {
   objectOfClientSecret,
   type Principal,
 } from '@kassa/payments';
+import { z } from 'zod';
 import { audited } from './audit.ts';
 import { authenticateApiKey, presentedKey } from './auth/api-keys.ts';
 import {
@@ -128,6 +129,9 @@ const requireClientSecret = middleware(async ({ ctx, next, getRawInput }) => {
   }
   return next({ ctx: { ...ctx, principal: checkout } });
 });
+
+/** The input of a procedure that takes none: nothing, or `{}`. */
+export const noInput = z.object({}).strict().optional();
 
 /** Procedures a merchant's server calls with its secret key. */
 export const merchantProcedure = publicProcedure.use(requireSecretKey).use(audited);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
 import { TEST_ACQUIRER_KEY } from './constants.ts';
-import { appEntry, tsx } from './entries.ts';
-import { stopProcess, untilReady } from './process.ts';
+import { appEntry } from './entries.ts';
+import { spawnEntry, stopProcess, untilReady } from './process.ts';
 
 const simulatorMain = appEntry('acquirer-sim', 'src/main.ts');
 
@@ -13,13 +13,12 @@ const simulatorMain = appEntry('acquirer-sim', 'src/main.ts');
 export async function startAcquirer(db: TestDatabase, env: Record<string, string> = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let child: ReturnType<typeof spawn>;
-  let errors = '';
+  let child: ChildProcess;
+  let output = () => '';
   async function launch() {
-    errors = '';
-    child = spawn(process.execPath, ['--import', tsx, simulatorMain], {
-      env: {
-        ...process.env,
+    ({ child, output } = spawnEntry(
+      simulatorMain,
+      {
         DATABASE_URL: db.url,
         DATABASE_POOL_MAX: '8',
         ACQUIRER_HOST: '127.0.0.1',
@@ -28,12 +27,9 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
         LOG_LEVEL: 'warn',
         ...env,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk) => {
-      errors += chunk;
-    });
-    await untilReady(child, 'simulator', `${url}/healthz`, () => errors, 30_000);
+      { stdout: false },
+    ));
+    await untilReady(child, 'simulator', `${url}/healthz`, output, 30_000);
   }
   const stop = (signal: NodeJS.Signals) => stopProcess(child, signal);
   await launch();
@@ -56,7 +52,7 @@ export async function startAcquirer(db: TestDatabase, env: Record<string, string
         file: 'settlement' | 'statement';
         kind: 'missing' | 'wrong_amount' | 'duplicate';
         reference: string;
-        type?: 'capture' | 'refund';
+        type?: 'capture' | 'refund' | 'chargeback' | 'chargeback_reversal';
         delta?: number;
       }>;
       /** Stop the simulator's clock at an instant (ISO 8601), or let it run (null). */

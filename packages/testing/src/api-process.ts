@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type TestDatabase } from '@kassa/db/testing';
@@ -14,8 +13,9 @@ import {
   TEST_VAULT_KEYS,
 } from './constants.ts';
 import { useApiDatabase } from './database.ts';
-import { appEntry, tsx } from './entries.ts';
+import { appEntry } from './entries.ts';
 import { newMerchant } from './merchant.ts';
+import { spawnEntry, stopProcess, untilReady } from './process.ts';
 
 const apiMain = appEntry('api', 'src/main.ts');
 
@@ -36,10 +36,9 @@ export async function startApiProcess(
 }> {
   const port = env.API_PORT ? Number(env.API_PORT) : await freePort();
   const base = `http://127.0.0.1:${port}`;
-  let errors = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, apiMain], {
-    env: {
-      ...process.env,
+  const { child, output } = spawnEntry(
+    apiMain,
+    {
       DATABASE_URL: db.url,
       DATABASE_POOL_MAX: '8',
       API_HOST: '127.0.0.1',
@@ -57,30 +56,14 @@ export async function startApiProcess(
       FILES_DIR: join(tmpdir(), `kassa-test-files-${process.pid}`),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  child.stderr?.on('data', (chunk) => {
-    errors += chunk;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited: ${errors}`);
-    if (Date.now() > deadline) throw new Error(`the API did not start: ${errors}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    { stdout: false },
+  );
+  await untilReady(child, 'API', `${base}/readyz`, output, 60_000);
   return {
     base,
     port,
     setClock: (to) => moveClock(child, to),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopProcess(child, 'SIGTERM'),
   };
 }
 

@@ -4,17 +4,19 @@ import { tsx } from './entries.ts';
 
 /**
  * Starts an app's entry point (`appEntry(...)`) as `node --import tsx`, with `env` over this
- * process's environment and an IPC channel (for moveClock); `output` is what it has written to
- * stdout and stderr (its logs, at its LOG_LEVEL).
+ * process's environment and an IPC channel (for moveClock; the child also stops when the test run
+ * does); `output` is what it has written to stderr and, unless `stdout: false` (a busy process's
+ * logs are not worth keeping), stdout.
  */
 export function spawnEntry(
   entry: string,
   env: Record<string, string>,
+  options: { stdout?: boolean } = {},
 ): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, ['--import', tsx, entry], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe', 'ipc'],
   });
   const keep = (chunk: Buffer) => {
     output += chunk;

@@ -1,5 +1,7 @@
 import { freePort, type TestDatabase } from '@kassa/db/testing';
-import { moveClock } from './api-process.ts';
+import { afterAll, beforeAll } from 'vitest';
+import type { startAcquirer } from './acquirer.ts';
+import { moveClock, useApiProcess } from './api-process.ts';
 import { TEST_ACQUIRER_KEY, TEST_VAULT_FINGERPRINT_KEY, TEST_VAULT_KEYS } from './constants.ts';
 import { appEntry } from './entries.ts';
 import { spawnEntry, stopProcess, untilReady } from './process.ts';
@@ -43,4 +45,36 @@ export async function startSettlementWorker(
     setClock: (to: Date) => moveClock(child, to),
     stop: () => stopProcess(child, 'SIGTERM'),
   };
+}
+
+/**
+ * useApiProcess with every clock stopped at `start` (the API's, the simulator's) and the
+ * settlement worker on the same clock; `clocksAt` moves them all, and resolves once the worker
+ * has closed the days that ended. `control` is given to the simulator first (its bank's and
+ * disputes' delays).
+ */
+export function useSettlementPlatform(
+  start: Date,
+  control: Parameters<Awaited<ReturnType<typeof startAcquirer>>['control']>[0] = {},
+) {
+  const clock = { KASSA_TEST_CLOCK: start.toISOString(), NODE_ENV: 'test' };
+  const platform = useApiProcess({ env: clock });
+  const worker = {} as Awaited<ReturnType<typeof startSettlementWorker>>;
+  beforeAll(async () => {
+    await platform.env.acquirer.control({ ...control, now: start.toISOString() });
+    Object.assign(
+      worker,
+      await startSettlementWorker(platform.db.current, platform.env.acquirer.url, clock),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await worker.stop?.();
+  });
+  /** Every clock of the platform at `at`: the API's, the simulator's, the worker's (which closes). */
+  async function clocksAt(at: Date) {
+    await platform.setClock(at);
+    await platform.env.acquirer.control({ now: at.toISOString() });
+    await worker.setClock(at);
+  }
+  return { ...platform, worker, clocksAt };
 }

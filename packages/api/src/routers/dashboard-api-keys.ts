@@ -3,7 +3,7 @@ import { newApiKey, type Transaction, withTransaction } from '@kassa/db';
 import { invalidRequest, notFound } from '@kassa/payments';
 import { z } from 'zod';
 import { router } from '../init.ts';
-import { type DashboardPrincipal, dashboardProcedureWith } from '../procedures.ts';
+import { type DashboardPrincipal, dashboardProcedureWith, noInput } from '../procedures.ts';
 
 /** An API key as the dashboard lists it: never the key, only its first characters. */
 export interface ApiKeyView {
@@ -97,7 +97,7 @@ async function insertKey(
  */
 export const dashboardApiKeysRouter = router({
   list: dashboardProcedureWith('developers.read')
-    .input(z.object({}).strict().optional())
+    .input(noInput)
     .query(async ({ ctx }) => {
       const now = ctx.services.clock.now();
       const { rows } = await ctx.db.pool.query<ApiKeyRow>(

@@ -36,10 +36,8 @@ import {
 } from '@kassa/payments';
 import { z } from 'zod';
 import { router } from '../init.ts';
-import { dashboardProcedureWith } from '../procedures.ts';
+import { dashboardProcedureWith, noInput } from '../procedures.ts';
 import { decideReview } from './reviews.ts';
-
-const noInput = z.object({}).strict().optional();
 
 /** The review queue: approve (capture) or reject (cancel or refund), with the score's reasons. */
 export const dashboardReviewsRouter = router({

@@ -31,10 +31,8 @@ import {
 } from '@kassa/settlement';
 import { z } from 'zod';
 import { router } from '../init.ts';
-import { dashboardProcedureWith } from '../procedures.ts';
+import { dashboardProcedureWith, noInput } from '../procedures.ts';
 import { payOutByHand, resolveException } from './settlement.ts';
-
-const noInput = z.object({}).strict().optional();
 
 /** The dashboard's Balances and Payouts pages, and the payout schedule in Settings. */
 export const dashboardBalanceTransactionsRouter = router({

@@ -12,12 +12,12 @@ import {
   updateRoleInput,
 } from '../dashboard/team.ts';
 import { router } from '../init.ts';
-import { dashboardProcedureWith } from '../procedures.ts';
+import { dashboardProcedureWith, noInput } from '../procedures.ts';
 
 /** The merchant's team (dashboard/team.ts has its rules): members, invitations, the 2FA rule. */
 export const dashboardTeamRouter = router({
   list: dashboardProcedureWith('team.read')
-    .input(z.object({}).strict().optional())
+    .input(noInput)
     .query(({ ctx }) => listTeam(ctx.db.pool, ctx.principal, ctx.services.clock.now())),
   invite: dashboardProcedureWith('team.manage')
     .input(inviteInput)

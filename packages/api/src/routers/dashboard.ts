@@ -39,7 +39,7 @@ import { paymentDetail } from '../dashboard/payment-detail.ts';
 import { dashboardPaymentsInput, listDashboardPayments } from '../dashboard/payments.ts';
 import { retrieveSettings, updateSettings, updateSettingsInput } from '../dashboard/settings.ts';
 import { router } from '../init.ts';
-import { dashboardProcedureWith, sessionProcedure } from '../procedures.ts';
+import { dashboardProcedureWith, noInput, sessionProcedure } from '../procedures.ts';
 import { dashboardApiKeysRouter } from './dashboard-api-keys.ts';
 import {
   dashboardDisputesRouter,
@@ -59,7 +59,6 @@ import {
   dashboardWebhookEndpointsRouter,
 } from './dashboard-webhooks.ts';
 
-const noInput = z.object({}).strict().optional();
 const twoFactorCode = z.object({ code: z.string().trim().min(6).max(32) }).strict();
 
 /** A change to the user's own second factor that takes a current code (or a recovery code). */

@@ -1,8 +1,7 @@
 import { listEventsInput, retrieveEventInput } from '@kassa/contracts';
 import { eventView, listEvents, loadEvent, retrieveBalance } from '@kassa/payments';
-import { z } from 'zod';
 import { router } from '../init.ts';
-import { merchantProcedure } from '../procedures.ts';
+import { merchantProcedure, noInput } from '../procedures.ts';
 
 export const eventsRouter = router({
   retrieve: merchantProcedure
@@ -17,6 +16,6 @@ export const eventsRouter = router({
 
 export const balanceRouter = router({
   retrieve: merchantProcedure
-    .input(z.object({}).strict().optional())
+    .input(noInput)
     .query(({ ctx }) => retrieveBalance(ctx.db.pool, ctx.principal)),
 });

@@ -23,15 +23,12 @@ import {
   updateRiskRule,
   updateRiskSettings,
 } from '@kassa/payments';
-import { z } from 'zod';
 import { router } from '../init.ts';
-import { merchantProcedure } from '../procedures.ts';
+import { merchantProcedure, noInput } from '../procedures.ts';
 
 /** The merchant's risk rules (docs/risk.md): list, test on history, create, update, delete. */
 export const riskRulesRouter = router({
-  list: merchantProcedure
-    .input(z.object({}).strict().optional())
-    .query(({ ctx }) => listRiskRules(ctx.db.pool, ctx)),
+  list: merchantProcedure.input(noInput).query(({ ctx }) => listRiskRules(ctx.db.pool, ctx)),
   create: merchantProcedure
     .input(createRiskRuleInput)
     .mutation(({ ctx, input }) => createRiskRule(ctx, input)),
@@ -49,9 +46,7 @@ export const riskRulesRouter = router({
 
 /** Block and allow lists (and the merchant's own), which rules name as @alias. */
 export const riskListsRouter = router({
-  list: merchantProcedure
-    .input(z.object({}).strict().optional())
-    .query(({ ctx }) => listRiskLists(ctx.db.pool, ctx)),
+  list: merchantProcedure.input(noInput).query(({ ctx }) => listRiskLists(ctx.db.pool, ctx)),
   create: merchantProcedure
     .input(createRiskListInput)
     .mutation(({ ctx, input }) => createRiskList(ctx, input)),
@@ -68,9 +63,7 @@ export const riskListsRouter = router({
 
 /** What decides while the fraud service cannot answer. */
 export const riskSettingsRouter = router({
-  retrieve: merchantProcedure
-    .input(z.object({}).strict().optional())
-    .query(({ ctx }) => riskSettings(ctx.db.pool, ctx)),
+  retrieve: merchantProcedure.input(noInput).query(({ ctx }) => riskSettings(ctx.db.pool, ctx)),
   update: merchantProcedure
     .input(updateRiskSettingsInput)
     .mutation(({ ctx, input }) => updateRiskSettings(ctx, input)),
