@@ -278,13 +278,16 @@ export function amountInUsd(
 
 const n = (value: number | string) => decimalOf(BigInt(value));
 
-/** Assembles the features of a payment from its request and its scoring row, and scores them. */
-export function featuresOf(
+/**
+ * Assembles the features of a payment from its request, its scoring row and the country of its
+ * address (assess looks it up once, for the lists too), and scores them.
+ */
+function featuresOf(
   request: ScoreRequest,
   row: ScoringRow,
+  ipCountry: string | null,
   options: ScoringOptions,
 ): { features: FeatureVector; score: Score } {
-  const ipCountry = request.ip ? (options.geoIp?.countryOf(request.ip) ?? null) : null;
   let ratio: Decimal | null = null;
   if (row.amounts && BigInt(row.amounts.amount) > 0n) {
     // amount ÷ (sum ÷ payments), to 4 places, in integers.
@@ -359,7 +362,7 @@ export async function assess(
     ipCountry,
   ].filter((v): v is string => typeof v === 'string');
   const row = await loadScoringRow(db, request, now, values);
-  const { features, score: scored } = featuresOf(request, row, options);
+  const { features, score: scored } = featuresOf(request, row, ipCountry, options);
   const listed = new Set((row.listed ?? []).map((l) => `${l.list}\u0000${l.value}`));
   const rules = cache.compile(row.rules, row.own_rules, listCatalog(row.lists ?? []));
   const match = decide(rules, features, (list, value) => listed.has(`${list}\u0000${value}`));
