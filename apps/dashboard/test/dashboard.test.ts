@@ -841,13 +841,22 @@ describe('the merchant dashboard', () => {
 
     // A dispute (the simulator disputes this test card once captured; the API syncs it in).
     const disputed = await kassa.paymentIntents.create({ amount: 4_900, currency: 'eur' });
-    await client(env.base, browserKey)('checkout.paymentIntents.confirm', {
-      client_secret: disputed.client_secret,
-      payment_method_data: {
-        type: 'card',
-        card: { number: '4000000000000259', cvc: '123', ...expiryYearsFrom(systemClock.now(), 5) },
+    const captured = await client(env.base, browserKey)<{ status: string }>(
+      'checkout.paymentIntents.confirm',
+      {
+        client_secret: disputed.client_secret,
+        payment_method_data: {
+          type: 'card',
+          card: {
+            number: '4000000000000259',
+            cvc: '123',
+            ...expiryYearsFrom(systemClock.now(), 5),
+          },
+        },
       },
-    });
+    );
+    // Only a captured payment is disputed: if it was not, say why rather than wait for nothing.
+    expect(captured.body?.status, JSON.stringify(captured.error)).toBe('succeeded');
     await page.goto(`${dashboard.url}/disputes`);
     const row = page.getByRole('row').filter({ hasText: disputed.id });
     await expect
